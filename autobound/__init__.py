@@ -1,0 +1,1 @@
+from autobound.ops import OPS  # noqa: F401
