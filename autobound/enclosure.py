@@ -1,0 +1,269 @@
+"""Taylor enclosures and their arithmetic.
+
+A degree-k Taylor enclosure of f at x0 over the box X is a tuple of coefficients
+``(c_0, ..., c_k)`` such that
+
+    f(x) ∈ Σ_{i<=k} c_i · (x − x0)^{⊗i}    for all x ∈ X,
+
+where ``c_i`` has shape ``out + (n,)*i`` (n = the number of input entries; the trailing i axes
+are contracted with i copies of ``z = x − x0``) and may be a point or an
+:class:`~autobound.interval.Interval` (then the right side is the set of all such sums).
+Usually only ``c_k`` is an interval; in outward rounding mode every coefficient that carries
+rounding error is one.
+
+Products truncate at degree k: a term ``a_i b_j`` with ``i + j > k`` is folded into degree k
+by replacing ``e = i + j − k`` of its factors of z by the exact range of the monomials
+``z^{⊗e}`` over the box (:meth:`Region.monomials`).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import reduce
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from autobound.interval import Arith, Interval, Value, is_interval, lo, shape_of, tree_map
+
+
+class TaylorEnclosure(NamedTuple):
+    """``f(x) ∈ Σ_i coeffs[i] · (x − x0)^{⊗i}`` for all x in the region (a JAX pytree)."""
+
+    coeffs: tuple
+
+    @property
+    def degree(self) -> int:
+        return len(self.coeffs) - 1
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return shape_of(self.coeffs[0])
+
+
+class Region:
+    """The box ``Z = X − x0`` (flattened to n entries) and the ranges of its monomials.
+
+    Created once per traced call; monomial ranges are computed lazily and cached.
+    """
+
+    def __init__(self, arith: Arith, z: Interval, degree: int):
+        self.A = arith
+        self.z = z
+        self.n = int(shape_of(z)[0])
+        self.degree = degree
+        self._mono: dict[int, Interval] = {}
+
+    def monomials(self, e: int) -> Interval:
+        """Interval tensor of shape ``(n,)*e`` holding the exact range over the box of each
+        monomial ``z_{v1} ⋯ z_{ve}`` (repeated variables are powers, so ``z_v**2 >= 0``)."""
+        if e in self._mono:
+            return self._mono[e]
+        A, n = self.A, self.n
+        if e == 1:
+            r = self.z
+        else:
+            # For each multi-index: the first occurrence of each variable carries its power,
+            # later occurrences contribute the factor 1.
+            idx = np.indices((n,) * e).reshape(e, -1).T
+            powers = np.zeros_like(idx)
+            for t, row in enumerate(idx):
+                for j, v in enumerate(row):
+                    if v not in row[:j]:
+                        powers[t, j] = int(np.sum(row == v))
+            pw = [A.ipow(self.z, p) for p in range(e + 1)]
+            plo = jnp.stack([jnp.broadcast_to(lo(p), (n,)) for p in pw])
+            phi = jnp.stack([jnp.broadcast_to(p.hi if is_interval(p) else p, (n,)) for p in pw])
+            factors = [Interval(plo[powers[:, j], idx[:, j]], phi[powers[:, j], idx[:, j]])
+                       for j in range(e)]
+            r = reduce(A.mul, factors)
+            r = tree_map(lambda a: a.reshape((n,) * e), r)
+        if not is_interval(r):
+            r = Interval(r, r)
+        self._mono[e] = r
+        return r
+
+
+def _expand(c: Value, ndim: int, before: int, after: int) -> Value:
+    """Insert `after` unit axes at the end of `c` and `before` unit axes before its last
+    `ndim - out` var axes (used to lay out outer products over var axes)."""
+    def f(a):
+        shp = a.shape
+        out, var = shp[: len(shp) - ndim], shp[len(shp) - ndim :]
+        return a.reshape(out + (1,) * before + var + (1,) * after)
+
+    return tree_map(f, c)
+
+
+def contract_tail(A: Arith, c: Value, r: Interval, e: int) -> Value:
+    """``Σ_{last e axes} c · r``: replace e trailing factors of z by their range `r`."""
+    if e == 0:
+        return c
+    prod = A.mul(c, r)
+    nd = len(shape_of(prod))
+    return A.sum(prod, tuple(range(nd - e, nd)))
+
+
+def enclosure_range(A: Arith, region: Region, enc: TaylorEnclosure) -> Value:
+    """An interval containing f(x) for all x in the box."""
+    acc = enc.coeffs[0]
+    for i, c in enumerate(enc.coeffs[1:], start=1):
+        acc = A.add(acc, contract_tail(A, c, region.monomials(i), i))
+    return acc
+
+
+def truncate(A: Arith, region: Region, enc: TaylorEnclosure, k: int) -> TaylorEnclosure:
+    """Fold coefficients of degree > k into degree k."""
+    if enc.degree <= k:
+        return enc
+    cs = list(enc.coeffs[: k + 1])
+    for m in range(k + 1, enc.degree + 1):
+        cs[k] = A.add(cs[k], contract_tail(A, enc.coeffs[m], region.monomials(m - k), m - k))
+    return TaylorEnclosure(tuple(cs))
+
+
+def constant(value: Value) -> TaylorEnclosure:
+    return TaylorEnclosure((value,))
+
+
+def identity(x0: jax.Array, z: Interval, k: int, A: Arith, region: Region) -> TaylorEnclosure:
+    """The enclosure of x itself: ``x = x0 + I·z`` (exact), or its range when k = 0."""
+    shape = x0.shape
+    n = region.n
+    if k == 0:
+        return TaylorEnclosure((A.add(x0, tree_map(lambda a: a.reshape(shape), z)),))
+    eye = jnp.eye(n, dtype=x0.dtype).reshape(shape + (n,))
+    return TaylorEnclosure((x0, eye))
+
+
+def add(A: Arith, a: TaylorEnclosure, b: TaylorEnclosure) -> TaylorEnclosure:
+    n = max(len(a.coeffs), len(b.coeffs))
+    cs = []
+    for i in range(n):
+        if i >= len(a.coeffs):
+            cs.append(b.coeffs[i])
+        elif i >= len(b.coeffs):
+            cs.append(a.coeffs[i])
+        else:
+            cs.append(A.add(a.coeffs[i], b.coeffs[i]))
+    return TaylorEnclosure(tuple(cs))
+
+
+def neg(A: Arith, a: TaylorEnclosure) -> TaylorEnclosure:
+    return TaylorEnclosure(tuple(A.neg(c) for c in a.coeffs))
+
+
+def sub(A: Arith, a: TaylorEnclosure, b: TaylorEnclosure) -> TaylorEnclosure:
+    return add(A, a, neg(A, b))
+
+
+def broadcast_out(enc: TaylorEnclosure, shape: tuple[int, ...]) -> TaylorEnclosure:
+    """Broadcast the output part of each coefficient to `shape` (numpy rules)."""
+    out = enc.out_shape
+    if tuple(out) == tuple(shape):
+        return enc
+    pad = len(shape) - len(out)
+
+    def f(c, i):
+        def g(a):
+            var = a.shape[len(out) :]
+            a = a.reshape((1,) * pad + tuple(out) + var)
+            return jnp.broadcast_to(a, tuple(shape) + var)
+
+        return tree_map(g, c)
+
+    return TaylorEnclosure(tuple(f(c, i) for i, c in enumerate(enc.coeffs)))
+
+
+def _products(A, region, k, a, b, pair):
+    """Σ_{i,j} pair(a_i, b_j) z^{⊗(i+j)} truncated at degree k (see module docstring)."""
+    deg = min(a.degree + b.degree, k)
+    out: list[Value | None] = [None] * (deg + 1)
+    for i, ai in enumerate(a.coeffs):
+        for j, bj in enumerate(b.coeffs):
+            if ai is None or bj is None:  # an exact zero coefficient
+                continue
+            e = max(i + j - k, 0)
+            bj_ = contract_tail(A, bj, region.monomials(e), e) if e else bj
+            t = pair(ai, bj_, i, j - e)
+            m = i + j - e
+            out[m] = t if out[m] is None else A.add(out[m], t)
+    shape = np.broadcast_shapes(_out_shape(a), _out_shape(b))
+    dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
+    out = [jnp.zeros(shape + (region.n,) * m, dtype) if c is None else c
+           for m, c in enumerate(out)]
+    return TaylorEnclosure(tuple(out))
+
+
+def _out_shape(enc: TaylorEnclosure) -> tuple[int, ...]:
+    for i, c in enumerate(enc.coeffs):
+        if c is not None:
+            shp = shape_of(c)
+            return tuple(shp[: len(shp) - i])
+    raise ValueError("enclosure without coefficients")
+
+
+def mul(A: Arith, region: Region, k: int, a: TaylorEnclosure, b: TaylorEnclosure):
+    """Entrywise product of two enclosures with equal output shapes."""
+    if len(a.coeffs) == 1 and len(b.coeffs) == 1:
+        return TaylorEnclosure((A.mul(a.coeffs[0], b.coeffs[0]),))
+
+    def pair(x, y, i, j):
+        return A.mul(_expand(x, i, 0, j), _expand(y, j, i, 0))
+
+    return _products(A, region, k, a, b, pair)
+
+
+def _over_var_axes(f, c: Value, nvar: int) -> Value:
+    """Apply `f` (a map on output-shaped arrays) to each slice of the trailing `nvar` axes."""
+    if nvar == 0:
+        return f(c)
+    shp = c.shape
+    out, var = shp[: len(shp) - nvar], shp[len(shp) - nvar :]
+    flat = jnp.moveaxis(c.reshape(out + (math.prod(var),)), -1, 0)
+    res = jax.vmap(f)(flat)
+    return jnp.moveaxis(res, 0, -1).reshape(res.shape[1:] + var)
+
+
+def linear_map(A: Arith, f, enc: TaylorEnclosure) -> TaylorEnclosure:
+    """Apply an exact linear map (a reshape, slice, gather, broadcast, transpose, ...) that
+    only moves or copies entries: interval ends map separately."""
+    cs = []
+    for i, c in enumerate(enc.coeffs):
+        cs.append(tree_map(lambda a, i=i: _over_var_axes(f, a, i), c))
+    return TaylorEnclosure(tuple(cs))
+
+
+def sum_axes(A: Arith, enc: TaylorEnclosure, axes: tuple[int, ...]) -> TaylorEnclosure:
+    """Sum over output axes (rounded outward in outward mode)."""
+    return TaylorEnclosure(tuple(A.sum(c, axes) for c in enc.coeffs))
+
+
+def bilinear(A: Arith, region: Region, k: int, f, m: int, a: TaylorEnclosure,
+             b: TaylorEnclosure) -> TaylorEnclosure:
+    """``f(a, b)`` for a bilinear map `f` of output-shaped arrays summing `m` products
+    (dot_general, convolution); either side may be constant (one coefficient)."""
+
+    def pair(x, y, i, j):
+        def g(xa, ya):
+            def over_x(ys):
+                return _over_var_axes(lambda xs: f(xs, ys), xa, i)
+
+            return _over_var_axes(over_x, ya, j)
+
+        return A.bilinear(g, x, y, m)
+
+    return _products(A, region, k, a, b, pair)
+
+
+def horner(A: Arith, region: Region, k: int, phis: list[Value], rem: Value,
+           w: TaylorEnclosure) -> TaylorEnclosure:
+    """``Σ_{j<k} phis[j] w^j + rem · w^k`` evaluated as a Horner scheme in enclosure
+    arithmetic (truncated at degree k)."""
+    acc = constant(rem)
+    for phi in reversed(phis):
+        acc = add(A, mul(A, region, k, acc, w), constant(phi))
+    return acc
+

@@ -1,0 +1,325 @@
+"""Interval arithmetic on JAX arrays, with optional outward rounding.
+
+A *value* is either a JAX array (a point) or an :class:`Interval` ``(lo, hi)`` of arrays of the
+same shape.  An :class:`Arith` carries the rounding mode and does arithmetic on values:
+
+* ``Arith("nearest")``: round to nearest, as plain floating point; points stay points.
+* ``Arith("outward")``: every result contains the exact real result of the operation on the
+  exact real inputs.  A point means an exactly known number; any operation that may round
+  returns an :class:`Interval` whose lower end is rounded down and upper end rounded up.
+
+Outward rounding is built on IEEE correct rounding of ``+ - * /`` and ``sqrt``: a result
+rounded to nearest is within half an ulp, so the next float in each direction bounds the exact
+value.  XLA on CPU flushes subnormals to zero (FTZ/DAZ), so every outward step also moves by
+the smallest normal number ``tiny``: ``down(v) = min(nextafter(v, -inf), v - tiny)``.  Sums of
+many terms use the a-priori bound ``|fl(sum) - sum| <= gamma_m * sum |x_i|`` (Higham,
+*Accuracy and Stability of Numerical Algorithms*, Thm 4.4) plus ``m * tiny`` for flushed
+underflows.  A NaN endpoint means "unknown": :func:`sanitize` turns it into the whole line.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+Array = Any
+
+
+class Interval(NamedTuple):
+    """The closed interval ``[lo, hi]`` (entrywise for arrays).  A JAX pytree."""
+
+    lo: Array
+    hi: Array
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return jnp.shape(self.lo)
+
+    @property
+    def dtype(self):
+        return jnp.result_type(self.lo)
+
+
+Value = Any  # Array | Interval
+
+
+def is_interval(v: Value) -> bool:
+    return isinstance(v, Interval)
+
+
+def lo(v: Value) -> Array:
+    return v.lo if isinstance(v, Interval) else v
+
+
+def hi(v: Value) -> Array:
+    return v.hi if isinstance(v, Interval) else v
+
+
+def shape_of(v: Value) -> tuple[int, ...]:
+    return jnp.shape(lo(v))
+
+
+def dtype_of(v: Value):
+    return jnp.result_type(lo(v))
+
+
+def tree_map(f, v: Value) -> Value:
+    """Apply `f` to each end of an interval (or to a point): for maps that are exact and
+    monotone on every entry, e.g. reshapes, slices, broadcasts."""
+    if isinstance(v, Interval):
+        return Interval(f(v.lo), f(v.hi))
+    return f(v)
+
+
+def _tiny(x: Array) -> Array:
+    return jnp.asarray(jnp.finfo(jnp.result_type(x)).tiny, jnp.result_type(x))
+
+
+def down(x: Array) -> Array:
+    """A float <= the exact value whose round-to-nearest is `x` (FTZ-safe)."""
+    return jnp.minimum(jnp.nextafter(x, jnp.asarray(-jnp.inf, x.dtype)), x - _tiny(x))
+
+
+def up(x: Array) -> Array:
+    """A float >= the exact value whose round-to-nearest is `x` (FTZ-safe)."""
+    return jnp.maximum(jnp.nextafter(x, jnp.asarray(jnp.inf, x.dtype)), x + _tiny(x))
+
+
+def sanitize(v: Value) -> Value:
+    """Replace NaN ends by the whole line (an unknown value is anywhere)."""
+    if not isinstance(v, Interval):
+        return v
+    bad = jnp.isnan(v.lo) | jnp.isnan(v.hi)
+    return Interval(
+        jnp.where(bad, -jnp.inf, v.lo).astype(v.lo.dtype),
+        jnp.where(bad, jnp.inf, v.hi).astype(v.hi.dtype),
+    )
+
+
+def _nan0(x: Array) -> Array:
+    # 0 * inf inside a product of intervals stands for 0 (set semantics, IEEE 1788).
+    return jnp.where(jnp.isnan(x), jnp.zeros_like(x), x)
+
+
+class Arith:
+    """Arithmetic on values in one rounding mode (``"nearest"`` or ``"outward"``).
+
+    Every method accepts points, intervals and Python numbers (a Python number is taken
+    exactly: in outward mode a number not representable in the dtype becomes an enclosing
+    interval).
+    """
+
+    def __init__(self, rounding: str, dtype: Any):
+        if rounding not in ("nearest", "outward"):
+            raise ValueError(f"rounding must be 'nearest' or 'outward', got {rounding!r}")
+        self.rounding = rounding
+        self.outward = rounding == "outward"
+        self.dtype = jnp.dtype(dtype)
+
+    # -- conversion ------------------------------------------------------------------
+    def const(self, c: Any, shape: tuple[int, ...] = ()) -> Value:
+        """An exact Python number (int, float, Fraction) as a value of this dtype."""
+        if isinstance(c, (Interval, jnp.ndarray, np.ndarray)) or hasattr(c, "aval"):
+            return c
+        fr = Fraction(c)
+        near = np.asarray(float(fr), dtype=self.dtype)
+        if not self.outward or Fraction(float(near)) == fr:
+            return jnp.full(shape, near, self.dtype)
+        lo_ = near if Fraction(float(near)) < fr else np.nextafter(near, -np.inf, dtype=self.dtype)
+        hi_ = near if Fraction(float(near)) > fr else np.nextafter(near, np.inf, dtype=self.dtype)
+        return Interval(jnp.full(shape, lo_, self.dtype), jnp.full(shape, hi_, self.dtype))
+
+    def _v(self, v: Any) -> Value:
+        if isinstance(v, (int, float, Fraction)):
+            return self.const(v)
+        return v
+
+    def _round(self, lo_: Array, hi_: Array) -> Interval:
+        """Interval from nearest-rounded ends of exact results."""
+        return Interval(down(lo_), up(hi_))
+
+    def _point_result(self, x: Array) -> Value:
+        return self._round(x, x) if self.outward else x
+
+    # -- basic operations -------------------------------------------------------------
+    def neg(self, a: Value) -> Value:
+        a = self._v(a)
+        if isinstance(a, Interval):
+            return Interval(-a.hi, -a.lo)
+        return -a
+
+    def add(self, a: Value, b: Value) -> Value:
+        a, b = self._v(a), self._v(b)
+        if not isinstance(a, Interval) and not isinstance(b, Interval):
+            return self._point_result(a + b)
+        lo_, hi_ = lo(a) + lo(b), hi(a) + hi(b)
+        return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
+
+    def sub(self, a: Value, b: Value) -> Value:
+        return self.add(a, self.neg(self._v(b)))
+
+    def mul(self, a: Value, b: Value) -> Value:
+        """Product; an interval product is the hull of the four end products."""
+        a, b = self._v(a), self._v(b)
+        ia, ib = isinstance(a, Interval), isinstance(b, Interval)
+        if not ia and not ib:
+            return self._point_result(a * b)
+        if ia and ib:
+            ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+        elif ia:
+            ps = [a.lo * b, a.hi * b]
+        else:
+            ps = [a * b.lo, a * b.hi]
+        ps = [_nan0(p) for p in ps]
+        lo_, hi_ = ps[0], ps[0]
+        for p in ps[1:]:
+            lo_, hi_ = jnp.minimum(lo_, p), jnp.maximum(hi_, p)
+        return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
+
+    def div(self, a: Value, b: Value) -> Value:
+        """Quotient; a divisor interval containing 0 gives the whole line."""
+        a, b = self._v(a), self._v(b)
+        if not isinstance(a, Interval) and not isinstance(b, Interval):
+            return self._point_result(a / b)
+        blo, bhi = lo(b), hi(b)
+        qs = [lo(a) / blo, lo(a) / bhi, hi(a) / blo, hi(a) / bhi]
+        lo_, hi_ = qs[0], qs[0]
+        for q in qs[1:]:
+            lo_, hi_ = jnp.minimum(lo_, q), jnp.maximum(hi_, q)
+        zero_in = (blo <= 0) & (bhi >= 0)
+        lo_ = jnp.where(zero_in, -jnp.inf, lo_)
+        hi_ = jnp.where(zero_in, jnp.inf, hi_)
+        return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
+
+    def square(self, a: Value) -> Value:
+        """Exact range of x**2 (never negative)."""
+        return self.ipow(a, 2)
+
+    def ipow(self, a: Value, n: int) -> Value:
+        """Range of x**n for an integer n >= 0, by repeated multiplication of magnitudes."""
+        a = self._v(a)
+        if n == 0:
+            return jnp.ones_like(lo(a))
+        if n == 1:
+            return a
+        if not isinstance(a, Interval):
+            r = a
+            for _ in range(n - 1):
+                r = r * a
+            if not self.outward:
+                return r
+            m = self._pow_mag(jnp.abs(a), n, True), self._pow_mag(jnp.abs(a), n, False)
+            neg = (a < 0) & (n % 2 == 1)
+            return Interval(jnp.where(neg, -m[1], m[0]), jnp.where(neg, -m[0], m[1]))
+        alo, ahi = a.lo, a.hi
+        if n % 2 == 0:
+            mlo = jnp.where((alo <= 0) & (ahi >= 0), 0.0, jnp.minimum(jnp.abs(alo), jnp.abs(ahi)))
+            mhi = jnp.maximum(jnp.abs(alo), jnp.abs(ahi))
+            return Interval(self._pow_mag(mlo, n, True), self._pow_mag(mhi, n, False))
+        rlo = jnp.where(
+            alo >= 0, self._pow_mag(alo, n, True), -self._pow_mag(-alo, n, False)
+        )
+        rhi = jnp.where(
+            ahi >= 0, self._pow_mag(ahi, n, False), -self._pow_mag(-ahi, n, True)
+        )
+        return Interval(rlo, rhi)
+
+    def _pow_mag(self, m: Array, n: int, lower: bool) -> Array:
+        """m**n for m >= 0, rounded down (`lower`) or up in outward mode."""
+        r = m
+        for _ in range(n - 1):
+            r = r * m
+            if self.outward:
+                r = jnp.maximum(down(r), 0.0) if lower else up(r)
+        return r
+
+    # -- set operations ---------------------------------------------------------------
+    def hull(self, a: Value, b: Value) -> Interval:
+        return Interval(jnp.minimum(lo(a), lo(b)), jnp.maximum(hi(a), hi(b)))
+
+    def intersect(self, a: Value, b: Value) -> Interval:
+        """Intersection; where empty (possible only through nearest rounding) keep `a`."""
+        ilo, ihi = jnp.maximum(lo(a), lo(b)), jnp.minimum(hi(a), hi(b))
+        empty = ilo > ihi
+        return Interval(jnp.where(empty, lo(a), ilo), jnp.where(empty, hi(a), ihi))
+
+    def where(self, cond: Array, a: Value, b: Value) -> Value:
+        if not isinstance(a, Interval) and not isinstance(b, Interval):
+            return jnp.where(cond, a, b)
+        return Interval(jnp.where(cond, lo(a), lo(b)), jnp.where(cond, hi(a), hi(b)))
+
+    def midpoint(self, a: Value) -> Array:
+        """A float inside `a` (its midpoint, overflow-safe)."""
+        if not isinstance(a, Interval):
+            return a
+        m = 0.5 * a.lo + 0.5 * a.hi
+        m = jnp.where(jnp.isfinite(m), m, jnp.where(jnp.isfinite(a.lo), a.lo, a.hi))
+        return jnp.clip(m, a.lo, a.hi)
+
+    def widen(self, v: Array, rel: float, abs_: float) -> Value:
+        """The interval ``v -+ (rel*|v| + abs)``: a library kernel's result with its error."""
+        if not self.outward:
+            return v
+        e = up(rel * jnp.abs(v) + abs_)
+        return Interval(down(v - e), up(v + e))
+
+    # -- sums and contractions ----------------------------------------------------------
+    def sum(self, a: Value, axis: Any) -> Value:
+        """Sum over `axis` (int or tuple); outward mode adds Higham's gamma_m error bound."""
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        if not axes:
+            return a
+        shp = shape_of(a)
+        m = int(np.prod([shp[i] for i in axes]))
+        if not self.outward:
+            return tree_map(lambda x: jnp.sum(x, axis=axes), a)
+        lo_, hi_ = lo(a), hi(a)
+        slo, shi = jnp.sum(lo_, axis=axes), jnp.sum(hi_, axis=axes)
+        eps = float(jnp.finfo(self.dtype).eps)
+        g = (m + 2) * eps
+        tiny = float(jnp.finfo(self.dtype).tiny)
+        elo = g * jnp.sum(jnp.abs(lo_), axis=axes) + m * tiny
+        ehi = g * jnp.sum(jnp.abs(hi_), axis=axes) + m * tiny
+        return Interval(down(slo - up(elo)), up(shi + up(ehi)))
+
+    def bilinear(self, f, a: Value, b: Value, m: int) -> Value:
+        """``f(a, b)`` for a bilinear `f` that sums `m` products per output entry.
+
+        `f` must satisfy ``|f(x, y)| <= f(|x|, |y|)`` (sums of products: dot_general,
+        convolutions).  Intervals go through midpoint-radius form (Rump, *Fast and parallel
+        interval arithmetic*, BIT 1999); outward mode adds gamma_m rounding bounds.
+        """
+        a, b = self._v(a), self._v(b)
+        ia, ib = isinstance(a, Interval), isinstance(b, Interval)
+        if not self.outward and not ia and not ib:
+            return f(a, b)
+        ma, ra = self._midrad(a)
+        mb, rb = self._midrad(b)
+        c = f(ma, mb)
+        r = jnp.zeros_like(c)
+        if ib:
+            r = r + f(jnp.abs(ma), rb)
+        if ia:
+            r = r + f(ra, jnp.abs(mb))
+        if ia and ib:
+            r = r + f(ra, rb)
+        if not self.outward:
+            return Interval(c - r, c + r)
+        eps = float(jnp.finfo(self.dtype).eps)
+        tiny = float(jnp.finfo(self.dtype).tiny)
+        g = (m + 4) * eps
+        err = up(up(r * (1 + g)) + g * f(jnp.abs(ma), jnp.abs(mb)) + 4 * m * tiny)
+        return Interval(down(c - err), up(c + err))
+
+    def _midrad(self, a: Value) -> tuple[Array, Array]:
+        if not isinstance(a, Interval):
+            return a, jnp.zeros_like(a)
+        m = self.midpoint(a)
+        if self.outward:
+            r = jnp.maximum(up(a.hi - m), up(m - a.lo))
+        else:
+            r = jnp.maximum(a.hi - m, m - a.lo)
+        return m, r

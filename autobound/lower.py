@@ -1,0 +1,131 @@
+"""Lowering: ExprGraph -> one jitted JAX function ``(x0, lo, hi) -> (coefficients, flags)``.
+
+The function walks the graph once at trace time, calling each op's rule from the registry
+(:mod:`autobound.ops`); Python loops run only while tracing.  Results are cached per
+(graph, degree, input shape, dtype, rounding, trust regions), so repeated calls and
+``vmap``-ed batches reuse one compilation.
+
+Output coefficient i has shape ``out + x_shape * i`` (a scalar input gives coefficients of
+shape ``out``); interval coefficients are :class:`~autobound.interval.Interval` pairs.
+``flags`` maps an op name to a boolean: true where the range of that op's argument left the
+op's domain (the coefficients are then not finite or not meaningful).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from fractions import Fraction
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import autobound.rules  # noqa: F401  (registers every rule)
+from autobound import enclosure as E
+from autobound.graph import ExprGraph
+from autobound.interval import Arith, Interval, down, is_interval, sanitize, tree_map, up
+from autobound.ops import ARITH, ELEMENTWISE, op_info, rule_for
+from autobound.rules.context import RuleContext
+
+_GRAPHS: dict[str, ExprGraph] = {}
+
+
+def _constant_value(A: Arith, value):
+    if isinstance(value, Fraction):
+        return A.const(value)
+    arr = np.asarray(value)
+    exact = arr.astype(A.dtype)
+    if not A.outward or np.array_equal(exact.astype(np.float64), arr.astype(np.float64)):
+        return jnp.asarray(exact)
+    lo_ = np.where(exact > arr, np.nextafter(exact, -np.inf), exact).astype(A.dtype)
+    hi_ = np.where(exact < arr, np.nextafter(exact, np.inf), exact).astype(A.dtype)
+    return Interval(jnp.asarray(lo_), jnp.asarray(hi_))
+
+
+def evaluate_graph(graph: ExprGraph, x0, lo, hi, degree: int, rounding: str,
+                   trust_regions: bool = False):
+    """Trace-time body: the enclosure of the graph's output (and domain flags)."""
+    dtype = x0.dtype
+    A = Arith(rounding, dtype)
+    n = max(1, math.prod(x0.shape))
+    x0f, lof, hif = x0.reshape(n), lo.reshape(n), hi.reshape(n)
+    if A.outward:
+        z = Interval(down(lof - x0f), up(hif - x0f))
+    else:
+        z = Interval(lof - x0f, hif - x0f)
+    z = Interval(jnp.minimum(z.lo, 0.0), jnp.maximum(z.hi, 0.0))
+    region = E.Region(A, z, degree)
+    ranges = None
+    if trust_regions and degree > 0:
+        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None)
+        ranges = {k: E.enclosure_range(A, region, v) for k, v in ranges.items()}
+    values, flags = _walk(graph, A, region, degree, x0, ranges)
+    return values[graph.output], flags
+
+
+def _walk(graph, A, region, k, x0, ranges):
+    values: dict[int, E.TaylorEnclosure] = {}
+    ctx = RuleContext(A, region, k)
+    for node in graph.order():
+        op = graph.op(node)
+        params = graph.params(node)
+        if op == "input":
+            enc = E.identity(x0, region.z, k, A, region)
+        elif op == "constant":
+            enc = E.constant(_constant_value(A, params["value"]))
+        else:
+            args = [values[a] for a in graph.args(node)]
+            ctx.arg_consts = tuple(
+                graph.params(a)["value"] if graph.op(a) == "constant" else None
+                for a in graph.args(node)
+            )
+            ctx.arg_ranges = (
+                tuple(_as_interval(ranges[a]) for a in graph.args(node))
+                if ranges is not None
+                else None
+            )
+            enc = rule_for(op)(ctx, *args, **params)
+            if op_info(op).kind in (ELEMENTWISE, ARITH):
+                enc = E.broadcast_out(enc, graph.shape(node))
+            enc = E.truncate(A, region, enc, k)
+        values[node] = enc
+    return values, ctx.flags
+
+
+def _as_interval(v):
+    return v if is_interval(v) else Interval(v, v)
+
+
+def _finalize(enc: E.TaylorEnclosure, x_shape: tuple[int, ...]):
+    out = []
+    for i, c in enumerate(enc.coeffs):
+        def shape_var(a, i=i):
+            o = a.shape[: a.ndim - i]
+            return a.reshape(o + tuple(x_shape) * i)
+
+        c = tree_map(shape_var, c)
+        out.append(sanitize(c))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(key: str, degree: int, x_shape: tuple, dtype: str, rounding: str,
+              trust_regions: bool) -> Callable:
+    graph = _GRAPHS[key]
+
+    def fn(x0, lo, hi):
+        enc, flags = evaluate_graph(graph, x0, lo, hi, degree, rounding, trust_regions)
+        return _finalize(enc, x_shape), flags
+
+    return jax.jit(fn)
+
+
+def lower(graph: ExprGraph, degree: int, x_shape: tuple[int, ...], dtype: str = "float64",
+          rounding: str = "nearest", trust_regions: bool = False) -> Callable:
+    """The jitted ``(x0, lo, hi) -> (coefficients, flags)`` of `graph` (cached)."""
+    key = graph.key()
+    _GRAPHS.setdefault(key, graph)
+    return _compiled(key, int(degree), tuple(x_shape), str(jnp.dtype(dtype)), rounding,
+                     bool(trust_regions))

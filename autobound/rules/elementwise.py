@@ -1,0 +1,324 @@
+"""Sharp Taylor enclosures of smooth elementwise functions, from one generic routine.
+
+Each function is described by data (:class:`Elementwise`): how to expand it as an interval
+Taylor series around a point or over an interval (:mod:`autobound.rules.series`), and where it
+is defined.  :func:`remainder_interval` then builds the degree-k enclosure
+
+    phi(y) ∈ Σ_{j<k} phi_j(y0) (y − y0)^j + R · (y − y0)^k    for all y ∈ Y = [a, b],
+
+where R must contain the range of the remainder ratio
+``R_k(y) = (phi(y) − Σ_{j<k} phi_j (y − y0)^j) / (y − y0)^k`` over Y.  For each side of y0
+(``[a, y0]`` and ``[y0, b]``) separately:
+
+* if ``phi^(k+1)`` has constant sign on the side (checked rigorously with an interval series
+  of order k+1 over the side), ``phi^(k)`` is monotone there and so is R_k (Streeter & Dillon
+  2022, Thm. 3): its range is spanned by ``R_k(end)`` and ``R_k(y0) = phi^(k)(y0)/k!`` —
+  the sharp interval;
+* in every case R_k(y) = phi^(k)(ξ)/k! for some ξ on the side (Taylor's theorem with the
+  Lagrange remainder), so the interval series value ``phi^(k)(side)/k!`` is a sound fallback.
+
+Where both apply their intersection is used: the endpoint formula is sharp for wide regions,
+the derivative range wins for tiny ones where the endpoint formula cancels catastrophically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import jax.numpy as jnp
+
+from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
+from autobound.rules import series as S
+from autobound.rules.kernels import (
+    CONSTANTS,
+    ext,
+    ext_pow,
+    ext_sincos,
+    ext_tan,
+    real_const,
+    swish_gelu_minimum,
+    tan_pole_inside,
+)
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """A smooth scalar function, described for the generic sharp routine.
+
+    **Fields:**
+
+    - `name`: op name.
+    - `series(A, y, K)`: the Taylor coefficients ``[phi(y), phi'(y), ..., phi^(K)(y)/K!]`` for a
+      point y, or enclosures of their ranges over an interval y.
+    - `outside(A, Y)`: boolean mask where Y reaches outside the domain (None: defined
+      everywhere).
+    """
+
+    name: str
+    series: Callable[[Arith, Value, int], list]
+    outside: Callable[[Arith, Interval], object] | None = None
+
+
+def _ident(A, y, K):
+    return S.identity(y, K, A)
+
+
+def _sq(A: Arith, v: list) -> list:
+    """Series of v**2 using symmetry (the constant term is an exact square)."""
+    out = [A.square(v[0])]
+    for n in range(1, len(v)):
+        acc = None
+        for j in range((n + 1) // 2):
+            t = A.mul(2, A.mul(v[j], v[n - j]))
+            acc = t if acc is None else A.add(acc, t)
+        if n % 2 == 0:
+            acc = A.add(acc, A.square(v[n // 2]))
+        out.append(acc)
+    return out
+
+
+def _one_plus(A, v, sign=1):
+    w = [A.mul(sign, c) for c in v]
+    w[0] = A.add(1, w[0])
+    return w
+
+
+def _exp_series(A, y, K):
+    return S.s_exp(A, _ident(A, y, K), ext(A, "exp", y))
+
+
+def _log_series(A, y, K):
+    return S.s_log(A, _ident(A, y, K), ext(A, "log", y))
+
+
+def _log1p_series(A, y, K):
+    u = _ident(A, y, K)
+    u[0] = A.add(1, y)
+    return S.s_log(A, u, ext(A, "log1p", y))
+
+
+def _expm1_series(A, y, K):
+    return [ext(A, "expm1", y)] + _exp_series(A, y, K)[1:]
+
+
+def _pow_series(kernel: str | None, p: Fraction):
+    def series(A, y, K):
+        y0 = ext(A, kernel, y) if kernel else ext_pow(A, y, float(p))
+        return S.s_pow(A, _ident(A, y, K), p, y0)
+
+    return series
+
+
+def _sin_series(A, y, K):
+    return S.s_sincos(A, _ident(A, y, K), ext_sincos(A, y, "sin"), ext_sincos(A, y, "cos"))[0]
+
+
+def _cos_series(A, y, K):
+    return S.s_sincos(A, _ident(A, y, K), ext_sincos(A, y, "sin"), ext_sincos(A, y, "cos"))[1]
+
+
+def _sinh_series(A, y, K):
+    return S.s_sincos(A, _ident(A, y, K), ext(A, "sinh", y), ext(A, "cosh", y), True)[0]
+
+
+def _cosh_series(A, y, K):
+    return S.s_sincos(A, _ident(A, y, K), ext(A, "sinh", y), ext(A, "cosh", y), True)[1]
+
+
+def _ode_series(v0_of, g_sign):
+    """phi' = G(phi) with G(v) = 1 + g_sign v^2 (tan, tanh) or v − v^2 (sigmoid)."""
+
+    def series(A, y, K):
+        u = _ident(A, y, K)
+
+        def g_of(v):
+            sq = _sq(A, v)
+            if g_sign == "logistic":
+                return [A.sub(a, b) for a, b in zip(v, sq, strict=True)]
+            return _one_plus(A, sq, g_sign)
+
+        return S.s_ode(A, u, v0_of(A, y), g_of)
+
+    return series
+
+
+_tan_series = _ode_series(ext_tan, 1)
+_tanh_series = _ode_series(lambda A, y: ext(A, "tanh", y), -1)
+_sigmoid_series = _ode_series(lambda A, y: ext(A, "sigmoid", y), "logistic")
+
+
+def _atan_series(A, y, K):
+    if K == 0:
+        return [ext(A, "atan", y)]
+    u = _ident(A, y, K)
+    g = S.s_div(A, [A.const(1)] + [A.const(0)] * (K - 1), _one_plus(A, _sq(A, u[:K])))
+    return S.integrate(A, ext(A, "atan", y), u, g)
+
+
+def _asin_like(name, sign):
+    def series(A, y, K):
+        if K == 0:
+            return [ext(A, name, y)]
+        u = _ident(A, y, K)
+        w = _one_plus(A, _sq(A, u[:K]), -1)
+        g = S.s_pow(A, w, Fraction(-1, 2), ext(A, "rsqrt", w[0]))
+        return S.integrate(A, ext(A, name, y), u, [A.mul(sign, c) for c in g])
+
+    return series
+
+
+def _erf_of(A, u, e0):
+    """erf of a series u given e0 = erf(u_0): erf' = 2/sqrt(pi) exp(−u^2)."""
+    v = [A.neg(c) for c in _sq(A, u[:-1])] if len(u) > 1 else []
+    g = S.s_exp(A, v, ext(A, "exp", v[0])) if v else []
+    c = real_const(A, CONSTANTS["2/sqrt(pi)"])
+    return S.integrate(A, e0, u, [A.mul(c, t) for t in g])
+
+
+def _erf_series(A, y, K):
+    return _erf_of(A, _ident(A, y, K), ext(A, "erf", y))
+
+
+def _softplus_series(A, y, K):
+    u = _ident(A, y, K)
+    g = _sigmoid_series(A, y, K - 1) if K > 0 else []
+    return S.integrate(A, ext(A, "softplus", y), u, g)
+
+
+def _unimodal_value(A, y, name, point_fn, base):
+    """Tighten the constant term of a product series with the function's unimodal range."""
+    if not is_interval(y):
+        return point_fn(A, y)
+    argmin, minimum = swish_gelu_minimum(name)
+    fa, fb = point_fn(A, y.lo), point_fn(A, y.hi)
+    c = real_const(A, argmin)
+    mlo = lo(real_const(A, minimum))
+    left, right = y.hi <= lo(c), y.lo >= hi(c)
+    rlo = jnp.where(
+        left, lo(fb), jnp.where(right, lo(fa), jnp.minimum(mlo, jnp.minimum(lo(fa), lo(fb))))
+    )
+    rng = Interval(rlo, jnp.maximum(hi(fa), hi(fb)))
+    return A.intersect(rng, base)
+
+
+def _swish_point(A, y):
+    return A.mul(y, ext(A, "sigmoid", y))
+
+
+def _swish_series(A, y, K):
+    s = S.s_mul(A, _ident(A, y, K), _sigmoid_series(A, y, K))
+    s[0] = _unimodal_value(A, y, "swish", _swish_point, s[0])
+    return s
+
+
+def _phi_series(A, u):
+    """Series of the normal CDF Phi(u) = (1 + erf(u/sqrt 2)) / 2."""
+    r = real_const(A, CONSTANTS["1/sqrt2"])
+    v = [A.mul(r, c) for c in u]
+    e = _erf_of(A, v, ext(A, "erf", v[0]))
+    half = A.const(Fraction(1, 2))
+    out = [A.mul(half, c) for c in e]
+    out[0] = A.add(half, out[0])
+    return out
+
+
+def _gelu_point(A, y):
+    return A.mul(y, _phi_series(A, [y])[0])
+
+
+def _gelu_series(A, y, K):
+    u = _ident(A, y, K)
+    s = S.s_mul(A, u, _phi_series(A, u))
+    s[0] = _unimodal_value(A, y, "gelu", _gelu_point, s[0])
+    return s
+
+
+def _ipow_series(n: int):
+    def series(A, y, K):
+        return S.ipow_identity(A, y, K, n)
+
+    return series
+
+
+def _below(bound, strict):
+    def outside(A, Y):
+        return (lo(Y) <= bound) if strict else (lo(Y) < bound)
+
+    return outside
+
+
+def _unit_outside(A, Y):
+    return (lo(Y) < -1) | (hi(Y) > 1)
+
+
+ELEMENTWISE: dict[str, Elementwise] = {
+    f.name: f
+    for f in [
+        Elementwise("exp", _exp_series),
+        Elementwise("log", _log_series, _below(0, True)),
+        Elementwise("log1p", _log1p_series, _below(-1, True)),
+        Elementwise("expm1", _expm1_series),
+        Elementwise("sqrt", _pow_series("sqrt", Fraction(1, 2)), _below(0, False)),
+        Elementwise("rsqrt", _pow_series("rsqrt", Fraction(-1, 2)), _below(0, True)),
+        Elementwise("cbrt", _pow_series("cbrt", Fraction(1, 3))),
+        Elementwise("sin", _sin_series),
+        Elementwise("cos", _cos_series),
+        Elementwise("tan", _tan_series, lambda A, Y: tan_pole_inside(A, Y)),
+        Elementwise("atan", _atan_series),
+        Elementwise("asin", _asin_like("asin", 1), _unit_outside),
+        Elementwise("acos", _asin_like("acos", -1), _unit_outside),
+        Elementwise("sinh", _sinh_series),
+        Elementwise("cosh", _cosh_series),
+        Elementwise("tanh", _tanh_series),
+        Elementwise("sigmoid", _sigmoid_series),
+        Elementwise("softplus", _softplus_series),
+        Elementwise("swish", _swish_series),
+        Elementwise("gelu", _gelu_series),
+        Elementwise("erf", _erf_series),
+        Elementwise("square", _ipow_series(2)),
+    ]
+}
+
+
+def integer_power(n: int) -> Elementwise:
+    """x**n for an integer n (n < 0 is undefined where the range touches 0)."""
+    outside = None
+    if n < 0:
+
+        def outside(A, Y):
+            return (lo(Y) <= 0) & (hi(Y) >= 0)
+
+    return Elementwise(f"integer_pow[{n}]", _ipow_series(n), outside)
+
+
+def real_power(p: Fraction) -> Elementwise:
+    """x**p for a non-integer constant p, defined for x >= 0 (x > 0 when p < 0)."""
+    return Elementwise(f"pow[{p}]", _pow_series(None, p), _below(0, p < 0))
+
+
+def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
+    """Coefficients ``phi_0..phi_{k-1}`` at the point y0 and an interval R containing the
+    range of the remainder ratio R_k over Y (y0 must lie in Y).  See the module docstring."""
+    at_y0 = fn.series(A, y0, k)
+    a = jnp.minimum(lo(Y), y0)
+    b = jnp.maximum(hi(Y), y0)
+    sides = Interval(jnp.stack([a, y0]), jnp.stack([y0, b]))
+    over = fn.series(A, sides, k + 1)
+    d_k, d_k1 = over[k], over[k + 1]
+    ends = jnp.stack([a, b])
+    f_ends = fn.series(A, ends, 0)[0]
+    h = A.sub(ends, y0)
+    poly = None
+    for j in reversed(range(k)):
+        poly = at_y0[j] if poly is None else A.add(A.mul(poly, h), at_y0[j])
+    num = f_ends if poly is None else A.sub(f_ends, poly)
+    r_end = A.div(num, A.ipow(h, k)) if k else num
+    phi_k = at_y0[k]
+    sharp = A.hull(phi_k, r_end)
+    monotone = ((lo(d_k1) >= 0) | (hi(d_k1) <= 0)) & (ends != y0)
+    side = A.where(monotone, A.intersect(sharp, d_k), d_k)
+    side = Interval(lo(side), hi(side))
+    rem = A.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
+    return at_y0[:k], rem

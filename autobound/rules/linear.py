@@ -1,0 +1,173 @@
+"""Rules for arithmetic, linear and bilinear ops.
+
+Sums and differences act coefficient-wise; products go through
+:func:`autobound.enclosure.mul` (truncation with folding); division by an enclosure is
+multiplication by its reciprocal (the integer power −1, a sharp elementwise rule).  Exact
+structural maps (reshape, slice, gather, ...) move interval ends independently; sums and
+bilinear maps (dot_general, convolution) round outward with a priori error bounds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from autobound import enclosure as E
+from autobound.errors import UnsupportedOperation
+from autobound.interval import Interval, is_interval, lo, shape_of, tree_map
+from autobound.ops import register_rule
+from autobound.rules.context import RuleContext
+from autobound.rules.smooth import power
+
+
+@register_rule("add")
+def _add(ctx: RuleContext, a, b):
+    return E.add(ctx.A, a, b)
+
+
+@register_rule("sub")
+def _sub(ctx: RuleContext, a, b):
+    return E.sub(ctx.A, a, b)
+
+
+@register_rule("neg")
+def _neg(ctx: RuleContext, a):
+    return E.neg(ctx.A, a)
+
+
+@register_rule("mul")
+def _mul(ctx: RuleContext, a, b):
+    return E.mul(ctx.A, ctx.region, ctx.k, a, b)
+
+
+@register_rule("div")
+def _div(ctx: RuleContext, a, b):
+    A = ctx.A
+    if len(b.coeffs) == 1:
+        d = b.coeffs[0]
+        cs = []
+        for i, c in enumerate(a.coeffs):
+            di = tree_map(lambda t, i=i: t.reshape(t.shape + (1,) * i), d)
+            cs.append(A.div(c, di))
+        return E.TaylorEnclosure(tuple(cs))
+    return E.mul(A, ctx.region, ctx.k, a, power(ctx, b, -1))
+
+
+def _def_structural(name, make):
+    @register_rule(name)
+    def rule(ctx: RuleContext, a, **params):
+        return E.linear_map(ctx.A, make(**params), a)
+
+
+_def_structural("reshape", lambda shape: lambda t: jnp.reshape(t, shape))
+_def_structural("transpose", lambda perm: lambda t: jnp.transpose(t, perm))
+_def_structural(
+    "broadcast_in_dim",
+    lambda shape, broadcast_dimensions: lambda t: jax.lax.broadcast_in_dim(
+        t, shape, broadcast_dimensions
+    ),
+)
+_def_structural(
+    "slice",
+    lambda start, limit, strides=None: lambda t: jax.lax.slice(t, start, limit, strides),
+)
+_def_structural("squeeze", lambda dimensions: lambda t: jax.lax.squeeze(t, dimensions))
+_def_structural(
+    "take",
+    lambda indices, shape: lambda t: jnp.reshape(t, (-1,))[np.asarray(indices, int)].reshape(
+        shape
+    ),
+)
+
+
+@register_rule("convert")
+def _convert(ctx: RuleContext, a, *, dtype):
+    if jnp.dtype(dtype) != ctx.A.dtype:
+        raise UnsupportedOperation(
+            "convert", detail=f"mixed precision: {ctx.A.dtype} -> {dtype}; bound in one dtype"
+        )
+    return a
+
+
+@register_rule("reduce_sum")
+def _reduce_sum(ctx: RuleContext, a, *, axes):
+    return E.sum_axes(ctx.A, a, tuple(axes))
+
+
+def _aligned(encs, n):
+    """Pad enclosures to one length with zero coefficients; intervals everywhere if anywhere."""
+    n = max(len(e.coeffs) for e in encs)
+    rows = []
+    for i in range(n):
+        row = []
+        for e in encs:
+            if i < len(e.coeffs):
+                row.append(e.coeffs[i])
+            else:
+                c0 = lo(e.coeffs[0])
+                row.append(jnp.zeros(c0.shape + (n,) * i, c0.dtype))
+        if any(is_interval(c) for c in row):
+            row = [c if is_interval(c) else Interval(c, c) for c in row]
+        rows.append(row)
+    return rows
+
+
+@register_rule("concatenate")
+def _concatenate(ctx: RuleContext, *args, dimension):
+    cs = []
+    for row in _aligned(args, ctx.region.n):
+        if is_interval(row[0]):
+            cs.append(Interval(jnp.concatenate([c.lo for c in row], dimension),
+                               jnp.concatenate([c.hi for c in row], dimension)))
+        else:
+            cs.append(jnp.concatenate(row, dimension))
+    return E.TaylorEnclosure(tuple(cs))
+
+
+@register_rule("select")
+def _select(ctx: RuleContext, pred, on_true, on_false):
+    if len(pred.coeffs) != 1 or is_interval(pred.coeffs[0]):
+        raise UnsupportedOperation("select", detail="the predicate must not depend on x")
+    p = pred.coeffs[0] != 0
+    cs = []
+    for i, (t, f) in enumerate(_aligned([on_true, on_false], ctx.region.n)):
+        pi = p.reshape(p.shape + (1,) * i)
+        cs.append(ctx.A.where(pi, t, f))
+    return E.TaylorEnclosure(tuple(cs))
+
+
+def _bilinear_rule(name, make, size):
+    @register_rule(name)
+    def rule(ctx: RuleContext, a, b, **params):
+        f = make(**params)
+        m = size(shape_of(a.coeffs[0]), shape_of(b.coeffs[0]), **params)
+        if len(a.coeffs) == 1 and len(b.coeffs) == 1:
+            return E.constant(ctx.A.bilinear(f, a.coeffs[0], b.coeffs[0], m))
+        return E.bilinear(ctx.A, ctx.region, ctx.k, f, m, a, b)
+
+
+def _dot_size(sa, sb, dimension_numbers, **_):
+    (ca, _cb), _ = dimension_numbers
+    return max(1, math.prod(sa[d] for d in ca))
+
+
+_bilinear_rule(
+    "dot_general",
+    lambda dimension_numbers, **_: lambda x, y: jax.lax.dot_general(x, y, dimension_numbers),
+    _dot_size,
+)
+
+
+def _conv_make(**params):
+    return lambda x, y: jax.lax.conv_general_dilated(x, y, **params)
+
+
+def _conv_size(sa, sb, dimension_numbers=None, **_):
+    out_dim = dimension_numbers.rhs_spec[0] if dimension_numbers is not None else 0
+    return max(1, math.prod(sb) // sb[out_dim])
+
+
+_bilinear_rule("conv_general_dilated", _conv_make, _conv_size)

@@ -1,0 +1,84 @@
+"""Rules for piecewise-linear ops with a kink at 0: relu, leaky_relu, abs, max, min.
+
+For ``phi(y) = s_l·y (y < 0), s_r·y (y >= 0)`` and any y0, ``phi(y) = phi(y0) + s(y)(y − y0)``
+with the secant slope ``s(y) = (phi(y) − phi(y0)) / (y − y0)``.  phi is convex (s_l <= s_r) or
+concave, so s is monotone in y on Y: its range is spanned by s(a) and s(b) (the one-sided
+derivative at y0 when an end equals y0), and always lies between s_l and s_r.  Hence
+
+    phi(u(x)) ∈ phi(y0) + S · (u(x) − y0),   S = hull(s(a), s(b)) ∩ hull(s_l, s_r),
+
+which is exact (S a point) where Y does not straddle the kink.  The result keeps u's degree.
+``max(u, v) = v + relu(u − v)`` and ``min(u, v) = u − relu(u − v)``.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from autobound import enclosure as E
+from autobound.interval import Interval, hi, is_interval, lo
+from autobound.ops import register_rule
+from autobound.rules.context import RuleContext
+from autobound.rules.smooth import shifted
+
+
+def _phi(A, sl, sr, y):
+    """phi at a point y, or its range over an interval y."""
+    if not is_interval(y):
+        return A.mul(A.where(y < 0, sl, sr), y)
+    fa, fb = _phi(A, sl, sr, y.lo), _phi(A, sl, sr, y.hi)
+    r = A.hull(fa, fb)
+    kink = (y.lo < 0) & (y.hi > 0)
+    return Interval(jnp.where(kink, jnp.minimum(r.lo, 0.0), r.lo), jnp.where(kink, jnp.maximum(r.hi, 0.0), r.hi))
+
+
+def kink(ctx: RuleContext, u: E.TaylorEnclosure, sl, sr, use_ranges: bool = True) -> E.TaylorEnclosure:
+    """The enclosure of phi(u) (module docstring); `use_ranges`: u is the node's argument, so
+    its trust-region range applies."""
+    A = ctx.A
+    sl, sr = A.const(sl), A.const(sr)
+    if len(u.coeffs) == 1:
+        return E.constant(_phi(A, sl, sr, u.coeffs[0]))
+    Y = E.enclosure_range(A, ctx.region, u)
+    if use_ranges and ctx.arg_ranges is not None:
+        Y = A.intersect(Y, ctx.arg_ranges[0])
+    y0 = A.midpoint(u.coeffs[0])
+    a, b = jnp.minimum(lo(Y), y0), jnp.maximum(hi(Y), y0)
+    f0 = _phi(A, sl, sr, y0)
+
+    def secant(e, one_sided):
+        s = A.div(A.sub(_phi(A, sl, sr, e), f0), A.sub(e, y0))
+        return A.where(e == y0, one_sided, s)
+
+    left = secant(a, A.where(y0 > 0, sr, sl))
+    right = secant(b, A.where(y0 < 0, sl, sr))
+    S = A.intersect(A.hull(left, right), A.hull(sl, sr))
+    return E.horner(A, ctx.region, ctx.k, [f0], S, shifted(A, u, y0))
+
+
+@register_rule("relu")
+def _relu(ctx, u):
+    return kink(ctx, u, 0, 1)
+
+
+@register_rule("abs")
+def _abs(ctx, u):
+    return kink(ctx, u, -1, 1)
+
+
+@register_rule("leaky_relu")
+def _leaky_relu(ctx, u, *, alpha):
+    return kink(ctx, u, alpha, 1)
+
+
+@register_rule("max")
+def _max(ctx, u, v):
+    A = ctx.A
+    return E.add(A, v, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
+
+
+@register_rule("min")
+def _min(ctx, u, v):
+    A = ctx.A
+    return E.sub(A, u, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
+

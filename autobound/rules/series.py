@@ -1,0 +1,144 @@
+"""Univariate Taylor series with interval coefficients.
+
+A series is a list ``[s_0, ..., s_K]`` of values (points or intervals, all of one shape):
+the truncated expansion ``Σ s_n t^n``.  Applied to the identity series ``[y, 1]`` with an
+*interval* y = Y, coefficient n of ``phi(series)`` encloses ``phi^(n)(Y)/n!`` — the range of
+the scaled n-th derivative over Y — because every recurrence below is an identity that holds
+at each point of Y, evaluated in interval arithmetic (inclusion isotonicity).  With a point y
+it gives the Taylor coefficients at y (enclosed, in outward mode).
+
+The recurrences are the classical ones of automatic differentiation (Griewank & Walther,
+*Evaluating Derivatives*, ch. 13): for ``v = F(u)`` with ``F' = g``,
+``v_n = (1/n) Σ_{j=1}^{n} j u_j g_{n−j}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import comb
+
+import jax.numpy as jnp
+
+from autobound.interval import Arith, Value, lo
+
+Series = list
+
+
+def identity(y: Value, K: int, A: Arith) -> Series:
+    """The series of t -> y + t, to order K."""
+    one = A.const(1)
+    zero = A.const(0)
+    return [y] + [one if n == 1 else zero for n in range(1, K + 1)]
+
+
+def s_add(A: Arith, u: Series, v: Series) -> Series:
+    return [A.add(a, b) for a, b in zip(u, v, strict=True)]
+
+
+def s_scale(A: Arith, c: Value, u: Series) -> Series:
+    return [A.mul(c, a) for a in u]
+
+
+def s_mul(A: Arith, u: Series, v: Series) -> Series:
+    out = []
+    for n in range(len(u)):
+        acc = None
+        for j in range(n + 1):
+            t = A.mul(u[j], v[n - j])
+            acc = t if acc is None else A.add(acc, t)
+        out.append(acc)
+    return out
+
+
+def s_div(A: Arith, u: Series, v: Series) -> Series:
+    """u / v:  q_n = (u_n − Σ_{j=1}^n v_j q_{n−j}) / v_0."""
+    q: Series = []
+    for n in range(len(u)):
+        acc = u[n]
+        for j in range(1, n + 1):
+            acc = A.sub(acc, A.mul(v[j], q[n - j]))
+        q.append(A.div(acc, v[0]))
+    return q
+
+
+def _weighted(A: Arith, u: Series, g: Series, n: int) -> Value:
+    """(1/n) Σ_{j=1}^{n} j u_j g_{n−j}."""
+    acc = None
+    for j in range(1, n + 1):
+        t = A.mul(A.mul(j, u[j]), g[n - j])
+        acc = t if acc is None else A.add(acc, t)
+    return A.div(acc, n)
+
+
+def integrate(A: Arith, v0: Value, u: Series, g: Series) -> Series:
+    """The series of v = F(u) given v_0 = F(u_0) and the series g of F'(u) (to order K−1)."""
+    return [v0] + [_weighted(A, u, g, n) for n in range(1, len(u))]
+
+
+def s_exp(A: Arith, u: Series, e0: Value) -> Series:
+    """exp(u) given e0 = exp(u_0):  e' = e u'."""
+    e = [e0]
+    for n in range(1, len(u)):
+        e.append(_weighted(A, u, e, n))
+    return e
+
+
+def s_ode(A: Arith, u: Series, v0: Value, g_of: Callable[[Series], Series]) -> Series:
+    """v = F(u) where F' = G(F): v' = G(v) u'.  `g_of(v[:m])` gives the first m terms of G(v)."""
+    v = [v0]
+    for n in range(1, len(u)):
+        g = g_of(v)
+        v.append(_weighted(A, u, g, n))
+    return v
+
+
+def s_log(A: Arith, u: Series, l0: Value) -> Series:
+    """log(u) given l0 = log(u_0):  u l' = u'  =>  l_n = (u_n − (1/n) Σ_{j=1}^{n−1} j l_j u_{n−j}) / u_0."""
+    out = [l0]
+    for n in range(1, len(u)):
+        acc = u[n]
+        for j in range(1, n):
+            acc = A.sub(acc, A.div(A.mul(A.mul(j, out[j]), u[n - j]), n))
+        out.append(A.div(acc, u[0]))
+    return out
+
+
+def s_pow(A: Arith, u: Series, p, y0: Value) -> Series:
+    """u**p (real p) given y0 = u_0**p:  u y' = p y u'  =>
+    y_n = (1/(n u_0)) Σ_{j=1}^{n} ((p+1) j − n) u_j y_{n−j}."""
+    y = [y0]
+    for n in range(1, len(u)):
+        acc = None
+        for j in range(1, n + 1):
+            t = A.mul(A.mul(A.const((p + 1) * j - n), u[j]), y[n - j])
+            acc = t if acc is None else A.add(acc, t)
+        y.append(A.div(acc, A.mul(n, u[0])))
+    return y
+
+
+def s_sincos(A: Arith, u: Series, s0: Value, c0: Value, hyperbolic: bool = False):
+    """sin/cos (or sinh/cosh):  s' = c u',  c' = ∓ s u'."""
+    s, c = [s0], [c0]
+    for n in range(1, len(u)):
+        sn = _weighted(A, u, c, n)
+        cn = _weighted(A, u, s, n)
+        s.append(sn)
+        c.append(cn if hyperbolic else A.neg(cn))
+    return s, c
+
+
+def ipow_identity(A: Arith, y: Value, K: int, n: int) -> Series:
+    """Series of (y + t)**n for an integer n, coefficient j = C(n, j) y^{n−j} with the exact
+    range of each power (negative n: C(n, j) = (−1)^j C(|n|+j−1, j))."""
+    out = []
+    for j in range(K + 1):
+        if n >= 0:
+            if j > n:
+                out.append(jnp.zeros_like(lo(y)))
+                continue
+            out.append(A.mul(comb(n, j), A.ipow(y, n - j)))
+        else:
+            m = -n
+            c = (-1) ** j * comb(m + j - 1, j)
+            out.append(A.mul(c, A.div(1, A.ipow(y, m + j))))
+    return out
