@@ -46,3 +46,7 @@ class ParseError(AutoBoundError, ValueError):
 
 class CertificateError(AutoBoundError, ValueError):
     """A certificate that does not check."""
+
+
+class InvalidArgument(AutoBoundError, ValueError):
+    """An argument of the wrong kind or value (negative degree, unknown rounding mode, ...)."""

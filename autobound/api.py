@@ -1,0 +1,410 @@
+"""Public API: :func:`taylor_bounds`, :class:`Bounder`, :class:`TaylorBounds`.
+
+```python
+import autobound as ab
+b = ab.taylor_bounds("1.5*exp(3*x) - 25*x**2", degree=2)(0.5, (0.0, 1.0))
+b.coefficients   # (0.47253..., -4.83240..., Interval(lo=-5.5549..., hi=28.2878...))
+```
+
+The guarantee: for every x in the region ``[lo, hi]`` (entrywise),
+
+$$ f(x) \\in \\sum_{i \\le k} c_i \\, (x - x_0)^{\\otimes i}, $$
+
+with interval coefficients read as sets.  With ``rounding="outward"`` this holds for the exact
+real f (up to the kernel error margins measured in :mod:`autobound.ulp_table`); with
+``rounding="nearest"`` (the reference implementation's behaviour) floating-point rounding may
+move the bounds by a few ulps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from autobound.errors import DomainError, InvalidArgument, InvalidRegion, ShapeMismatch
+from autobound.graph import ExprGraph, optimize
+from autobound.interval import Interval, is_interval
+from autobound.lower import lower
+
+__all__ = ["Bounder", "TaylorBounds", "compile", "taylor_bounds"]
+
+
+def _default_dtype() -> str:
+    return "float64" if jax.config.jax_enable_x64 else "float32"
+
+
+def _check_dtype(dtype: str) -> str:
+    dtype = str(jnp.dtype(dtype))
+    if dtype not in ("float32", "float64"):
+        raise InvalidArgument(f"dtype must be float32 or float64, got {dtype}")
+    if dtype == "float64" and not jax.config.jax_enable_x64:
+        raise InvalidArgument(
+            "float64 bounds need 64-bit JAX: call jax.config.update('jax_enable_x64', True) "
+            "before using autobound (or pass dtype='float32')"
+        )
+    return dtype
+
+
+@dataclass(frozen=True)
+class TaylorBounds:
+    """A Taylor enclosure of f at x0, valid over ``x_trust_region = (lo, hi)``.
+
+    ``coefficients[i]`` has shape ``out_shape + x0.shape * i``; an interval coefficient is an
+    :class:`~autobound.interval.Interval` ``(lo, hi)``.  For all x in the region,
+    ``lower(x) <= f(x) <= upper(x)``.
+
+    **Fields:** `f` (the bounded function, if callable), `x0`, `x_trust_region`,
+    `coefficients`, `degree`, `rounding`.
+    """
+
+    f: Any
+    x0: jax.Array
+    x_trust_region: tuple[jax.Array, jax.Array]
+    coefficients: tuple
+    degree: int
+    rounding: str = "nearest"
+    variables: tuple[str, ...] = field(default=())
+
+    @property
+    def region(self) -> tuple[jax.Array, jax.Array]:
+        return self.x_trust_region
+
+    def __call__(self, x: Any) -> Interval:
+        """The enclosure evaluated at x: an interval ``(lower(x), upper(x))``.
+
+        `x` has shape ``batch + x0.shape``; the result has shape ``batch + out_shape``.
+        Evaluated in float64 numpy, rounded to nearest.
+        """
+        x0 = np.asarray(self.x0, np.float64)
+        x = np.asarray(x, np.float64)
+        xs = x0.shape
+        batch = x.shape[: x.ndim - len(xs)]
+        n = max(1, math.prod(xs))
+        z = (x - x0).reshape(batch + (n,))
+        lo_ = hi_ = 0.0
+        mono = np.ones(batch + (1,))
+        for i, c in enumerate(self.coefficients):
+            if i:
+                mono = (mono[..., :, None] * z[..., None, :]).reshape(batch + (n**i,))
+            clo, chi = (np.asarray(c.lo), np.asarray(c.hi)) if is_interval(c) else (
+                np.asarray(c), np.asarray(c))
+            out = clo.shape[: clo.ndim - len(xs) * i]
+            clo = clo.reshape(out + (n**i,)).astype(np.float64)
+            chi = chi.reshape(out + (n**i,)).astype(np.float64)
+            m = mono.reshape(batch + (1,) * len(out) + (n**i,))
+            lo_ = lo_ + np.sum(np.minimum(clo * m, chi * m), axis=-1)
+            hi_ = hi_ + np.sum(np.maximum(clo * m, chi * m), axis=-1)
+        return Interval(lo_, hi_)
+
+    def lower(self, x: Any) -> np.ndarray:
+        """The lower bound polynomial at x (see :meth:`__call__`)."""
+        return self(x).lo
+
+    def upper(self, x: Any) -> np.ndarray:
+        """The upper bound polynomial at x (see :meth:`__call__`)."""
+        return self(x).hi
+
+    def final_interval(self) -> tuple[jax.Array, jax.Array]:
+        """The last coefficient as an interval (a trivial one if it is a point)."""
+        c = self.coefficients[-1]
+        return (c.lo, c.hi) if is_interval(c) else (c, c)
+
+    def width(self) -> np.ndarray:
+        """An upper bound on ``max_x upper(x) − lower(x)`` over the region (per output)."""
+        x0 = np.asarray(self.x0, np.float64)
+        lo_, hi_ = (np.asarray(v, np.float64) for v in self.x_trust_region)
+        r = np.maximum(np.abs(lo_ - x0), np.abs(hi_ - x0)).reshape(-1)
+        total = 0.0
+        for i, c in enumerate(self.coefficients):
+            if not is_interval(c):
+                continue
+            w = (np.asarray(c.hi, np.float64) - np.asarray(c.lo, np.float64))
+            for _ in range(i):
+                w = w.reshape(w.shape[: w.ndim - x0.ndim] + (-1,)) @ r if x0.ndim else w * r[0]
+            total = total + w
+        return np.asarray(total)
+
+    def to_sympy(self, symbols: Sequence[Any] | None = None):
+        """The enclosure as a sympy expression (scalar output); interval coefficients become
+        ``sympy.AccumBounds``."""
+        import sympy
+
+        x0 = np.asarray(self.x0, np.float64)
+        n = max(1, x0.size)
+        if symbols is None:
+            names = self.variables or (("x",) if x0.ndim == 0 else tuple(f"x{i}" for i in range(n)))
+            symbols = sympy.symbols(names, real=True)
+            symbols = symbols if isinstance(symbols, tuple) else (symbols,)
+        z = [s - sympy.Float(float(v), 17) for s, v in zip(symbols, x0.reshape(-1), strict=True)]
+        expr = sympy.Integer(0)
+        for i, c in enumerate(self.coefficients):
+            clo = np.asarray(c.lo if is_interval(c) else c, np.float64)
+            chi = np.asarray(c.hi if is_interval(c) else c, np.float64)
+            if clo.size != n**i:
+                raise InvalidArgument("to_sympy supports scalar outputs only")
+            for idx in np.ndindex(*((n,) * i)):
+                flat = np.ravel_multi_index(idx, (n,) * i) if i else 0
+                a, b = float(clo.reshape(-1)[flat]), float(chi.reshape(-1)[flat])
+                coef = sympy.Float(a, 17) if a == b else sympy.AccumBounds(
+                    sympy.Float(a, 17), sympy.Float(b, 17))
+                term = coef
+                for v in idx:
+                    term = term * z[v]
+                expr = expr + term
+        return expr
+
+    def plot(self, path: str | None = None, num: int = 400, ax: Any = None):
+        """Plot f (when it can be evaluated), the upper and the lower bound over the region
+        (scalar input and output only).  Writes `path` if given; returns the figure."""
+        import matplotlib
+
+        if path is not None:
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        if np.ndim(self.x0) != 0 or np.size(self.coefficients[0]) != 1 and not is_interval(
+            self.coefficients[0]
+        ):
+            raise InvalidArgument("plot needs a scalar input and a scalar output")
+        lo_, hi_ = (float(v) for v in self.x_trust_region)
+        xs = np.linspace(lo_, hi_, num)
+        b = self(xs)
+        fig = None
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(6, 4))
+        if self.f is not None:
+            try:
+                ys = np.asarray(self.f(xs), np.float64)
+                ax.plot(xs, ys, color="black", label="f(x)")
+            except Exception:  # noqa: BLE001 - plotting f is a courtesy
+                pass
+        ax.plot(xs, b.hi, color="tab:red", label="upper bound")
+        ax.plot(xs, b.lo, color="tab:blue", label="lower bound")
+        ax.axvline(float(self.x0), color="gray", lw=0.5, ls=":")
+        ax.set_xlabel("x")
+        ax.set_title(f"degree-{self.degree} Taylor enclosure at x0={float(self.x0):g}")
+        ax.legend()
+        if path is not None:
+            (fig or ax.figure).savefig(path, dpi=120, bbox_inches="tight")
+        return fig or ax.figure
+
+    def as_dict(self) -> dict:
+        """A JSON-ready description: coefficients as nested lists, intervals as [lo, hi]."""
+
+        def tolist(c):
+            if is_interval(c):
+                return {"lo": np.asarray(c.lo).tolist(), "hi": np.asarray(c.hi).tolist()}
+            return np.asarray(c).tolist()
+
+        return {
+            "x0": np.asarray(self.x0).tolist(),
+            "region": [np.asarray(v).tolist() for v in self.x_trust_region],
+            "degree": self.degree,
+            "rounding": self.rounding,
+            "coefficients": [tolist(c) for c in self.coefficients],
+        }
+
+
+class Bounder:
+    """A function prepared for bounding: graph built once, jitted once per input shape.
+
+    Call it as ``bounder(x0, (lo, hi))`` for a :class:`TaylorBounds`, or
+    ``bounder.batch(x0s, los, his)`` for many boxes in one vmapped call.
+    """
+
+    def __init__(self, f: Any, degree: int = 2, variables: Sequence[Any] | None = None,
+                 rounding: str = "nearest", trust_regions: bool = False,
+                 dtype: str | None = None):
+        if not isinstance(degree, (int, np.integer)) or isinstance(degree, bool) or degree < 0:
+            raise InvalidArgument(f"degree must be an integer >= 0, got {degree!r}")
+        if rounding not in ("nearest", "outward"):
+            raise InvalidArgument(f"rounding must be 'nearest' or 'outward', got {rounding!r}")
+        self.f = f
+        self.degree = int(degree)
+        self.rounding = rounding
+        self.trust_regions = bool(trust_regions)
+        self.dtype = _check_dtype(dtype or _default_dtype())
+        self._graphs: dict[tuple, ExprGraph] = {}
+        self._evaluator: Callable | None = None
+        self.variables: tuple[str, ...] = ()
+        if isinstance(f, ExprGraph):
+            self._fixed = optimize(f)
+        elif callable(f) and not _is_sympy(f):
+            self._fixed = None
+            self._evaluator = f
+        else:
+            from autobound.frontends.sympy_frontend import graph_from_string, graph_from_sympy
+
+            g = (graph_from_string(f, variables=variables, dtype=self.dtype) if isinstance(f, str)
+                 else graph_from_sympy(f, variables=variables, dtype=self.dtype))
+            self.variables = tuple(g.input_names)
+            self._fixed = optimize(g)
+        if self._fixed is not None:
+            self.variables = tuple(self._fixed.input_names) or self.variables
+
+    def graph(self, x_shape: tuple[int, ...] = ()) -> ExprGraph:
+        """The (optimized) expression graph for inputs of shape `x_shape`."""
+        if self._fixed is not None:
+            return self._fixed
+        key = tuple(x_shape)
+        if key not in self._graphs:
+            from autobound.frontends.jax_frontend import graph_from_callable
+
+            self._graphs[key] = optimize(graph_from_callable(self.f, key, dtype=self.dtype))
+        return self._graphs[key]
+
+    def _x_shape(self, x0: np.ndarray) -> tuple[int, ...]:
+        if self._fixed is None:
+            return x0.shape
+        want = self._fixed.shape(self._fixed.input)
+        if x0.shape != want:
+            names = ", ".join(self.variables) or "x"
+            raise ShapeMismatch(
+                f"x0 has shape {x0.shape} but the function's variables ({names}) need shape "
+                f"{want}"
+            )
+        return want
+
+    def _inputs(self, x0: Any, region: Any, batch: bool = False):
+        x0 = np.asarray(x0, np.float64)
+        try:
+            lo_, hi_ = region
+        except (TypeError, ValueError):
+            raise InvalidRegion(f"region must be a pair (lo, hi), got {region!r}") from None
+        lo_, hi_ = np.asarray(lo_, np.float64), np.asarray(hi_, np.float64)
+        lo_ = np.broadcast_to(lo_, x0.shape) if lo_.ndim == 0 else lo_
+        hi_ = np.broadcast_to(hi_, x0.shape) if hi_.ndim == 0 else hi_
+        if lo_.shape != x0.shape or hi_.shape != x0.shape:
+            raise ShapeMismatch(
+                f"x0 has shape {x0.shape} but the region ends have shapes {lo_.shape} and "
+                f"{hi_.shape}"
+            )
+        for name, v in (("x0", x0), ("region lower end", lo_), ("region upper end", hi_)):
+            if not np.all(np.isfinite(v)):
+                raise InvalidRegion(f"{name} must be finite, got {v}")
+        if np.any(lo_ > hi_):
+            raise InvalidRegion(f"empty or reversed region: lo={lo_} > hi={hi_}")
+        if np.any(x0 < lo_) or np.any(x0 > hi_):
+            raise InvalidRegion(f"x0={x0} lies outside the region [{lo_}, {hi_}]")
+        tiny = np.finfo(self.dtype).tiny
+        if np.any((x0 != 0) & (np.abs(x0) < tiny)):
+            raise InvalidRegion(
+                f"x0 has subnormal entries, which XLA on CPU flushes to zero: {x0}; use 0 or a "
+                "normal number"
+            )
+        dt = np.dtype(self.dtype)
+        x0c = x0.astype(dt)
+        # Round the region outward to the dtype so that it still contains the user's box.
+        loc = lo_.astype(dt)
+        loc = np.where(loc.astype(np.float64) > lo_, np.nextafter(loc, dt.type(-np.inf)), loc)
+        hic = hi_.astype(dt)
+        hic = np.where(hic.astype(np.float64) < hi_, np.nextafter(hic, dt.type(np.inf)), hic)
+        x0c = np.clip(x0c, loc, hic)
+        return x0c, loc.astype(dt), hic.astype(dt)
+
+    def _fn(self, x_shape):
+        return lower(self.graph(x_shape), self.degree, x_shape, self.dtype, self.rounding,
+                     self.trust_regions)
+
+    def __call__(self, x0: Any, region: Any) -> TaylorBounds:
+        """The degree-k Taylor enclosure of f at x0, valid for x in ``region = (lo, hi)``.
+
+        Raises :class:`~autobound.errors.InvalidRegion`, :class:`ShapeMismatch`, or
+        :class:`DomainError` (the region reaches outside the domain of an op).
+        """
+        x0, lo_, hi_ = self._inputs(x0, region)
+        x_shape = self._x_shape(x0)
+        coeffs, flags = self._fn(x_shape)(jnp.asarray(x0), jnp.asarray(lo_), jnp.asarray(hi_))
+        bad = sorted(k for k, v in flags.items() if bool(v))
+        if bad:
+            raise DomainError(
+                f"over the region [{lo_}, {hi_}] the argument of {', '.join(bad)} leaves the "
+                "function's domain (e.g. log of values <= 0, sqrt of negatives, asin outside "
+                "[-1, 1], division by a range containing 0): no finite bound exists; shrink the "
+                "region"
+            )
+        return TaylorBounds(self._evaluator or _graph_evaluator(self, x_shape), jnp.asarray(x0),
+                            (jnp.asarray(lo_), jnp.asarray(hi_)), coeffs, self.degree,
+                            self.rounding, self.variables)
+
+    def batch(self, x0s: Any, los: Any, his: Any, return_flags: bool = False):
+        """Coefficients for many boxes in one jitted, vmapped call.
+
+        `x0s`, `los`, `his` have shape ``(B,) + x_shape``; the result is the coefficient tuple
+        with a leading batch axis.  Boxes whose range leaves an op's domain get non-finite
+        coefficients; ``return_flags=True`` also returns ``{op: bool[B]}`` naming them.
+        """
+        x0s = np.asarray(x0s, np.float64)
+        los, his = np.asarray(los, np.float64), np.asarray(his, np.float64)
+        if x0s.ndim == 0:
+            raise ShapeMismatch("batch needs a leading batch axis")
+        if los.shape != x0s.shape or his.shape != x0s.shape:
+            raise ShapeMismatch(
+                f"x0s {x0s.shape}, los {los.shape} and his {his.shape} must have one shape"
+            )
+        x0c, loc, hic = self._inputs(x0s, (los, his))
+        x_shape = self._x_shape(x0c[0])
+        fn = _batched(self._fn(x_shape))
+        coeffs, flags = fn(jnp.asarray(x0c), jnp.asarray(loc), jnp.asarray(hic))
+        return (coeffs, flags) if return_flags else coeffs
+
+
+_BATCHED: dict[int, Callable] = {}
+
+
+def _batched(fn: Callable) -> Callable:
+    key = id(fn)
+    if key not in _BATCHED:
+        _BATCHED[key] = jax.jit(jax.vmap(fn))
+    return _BATCHED[key]
+
+
+def _is_sympy(f: Any) -> bool:
+    import sympy
+
+    return isinstance(f, sympy.Basic)
+
+
+def _graph_evaluator(bounder: Bounder, x_shape: tuple[int, ...]):
+    """f at many points through the graph itself (degree 0, zero-width boxes), for plots."""
+    fn = _batched(lower(bounder.graph(x_shape), 0, x_shape, bounder.dtype, "nearest"))
+
+    def f(xs):
+        xs = jnp.asarray(np.asarray(xs, bounder.dtype).reshape((-1,) + x_shape))
+        (c0,), _ = fn(xs, xs, xs)
+        return np.asarray(c0.lo if is_interval(c0) else c0)
+
+    return f
+
+
+def taylor_bounds(f: Any, degree: int = 2, variables: Sequence[Any] | None = None,
+                  rounding: str = "nearest", trust_regions: bool = False,
+                  dtype: str | None = None) -> Bounder:
+    """Prepare `f` for Taylor bounds of the given degree.
+
+    **Arguments:**
+
+    - `f`: a sympy expression, a string such as ``"exp(x)*sin(y)"``, a Python function of one
+      ``jax.numpy`` array, or an :class:`~autobound.graph.ExprGraph`.
+    - `degree`: k >= 0, the degree of the enclosure (coefficient k is an interval).
+    - `variables`: order of the variables for sympy/string input (default: by name); the input
+      x0 then has shape ``(len(variables),)``, or ``()`` for a single variable.
+    - `rounding`: ``"nearest"`` (plain floating point, as the reference implementation) or
+      ``"outward"`` (every coefficient that may carry rounding error is an interval rounded
+      outward; the bound holds for the exact real function).
+    - `trust_regions`: also propagate interval ranges through the graph and intersect them with
+      the ranges implied by the enclosures (tighter, a little slower).
+    - `dtype`: ``"float32"`` or ``"float64"`` (default: float64 when JAX x64 is enabled).
+
+    **Returns:** a :class:`Bounder`; ``bounder(x0, (lo, hi))`` gives a :class:`TaylorBounds`.
+    """
+    return Bounder(f, degree, variables, rounding, trust_regions, dtype)
+
+
+compile = taylor_bounds  # noqa: A001 - the public name `ab.compile` of the design
