@@ -7,8 +7,6 @@ b.coefficients, b.upper(1.0), b.lower(0.0)
 ```
 """
 
-from autobound.api import Bounder, TaylorBounds, compile, taylor_bounds
-from autobound.enclosure import TaylorEnclosure
 from autobound.errors import (
     AutoBoundError,
     CertificateError,
@@ -19,8 +17,27 @@ from autobound.errors import (
     ShapeMismatch,
     UnsupportedOperation,
 )
-from autobound.graph import ExprGraph
-from autobound.interval import Interval
+
+# The JAX engine loads on first use, so that `autobound.verify` (the independent checker)
+# can be imported without it.
+_LAZY = {
+    "Bounder": "autobound.api",
+    "TaylorBounds": "autobound.api",
+    "compile": "autobound.api",
+    "taylor_bounds": "autobound.api",
+    "TaylorEnclosure": "autobound.enclosure",
+    "ExprGraph": "autobound.graph",
+    "Interval": "autobound.interval",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'autobound' has no attribute {name!r}")
+
 
 __all__ = [
     "AutoBoundError",

@@ -54,11 +54,14 @@ class Elementwise:
       point y, or enclosures of their ranges over an interval y.
     - `outside(A, Y)`: boolean mask where Y reaches outside the domain (None: defined
       everywhere).
+    - `remainder(A, y0, H, k)`: optional direct enclosure of R_k(y0 + h) for h in H (used for
+      polynomials, where it is free of cancellation).
     """
 
     name: str
     series: Callable[[Arith, Value, int], list]
     outside: Callable[[Arith, Interval], object] | None = None
+    remainder: Callable | None = None
 
 
 def _ident(A, y, K):
@@ -242,6 +245,19 @@ def _ipow_series(n: int):
     return series
 
 
+def _ipow_remainder(n: int):
+    """For n >= 0: R_k(y0 + h) = Σ_{j=k}^{n} C(n, j) y0^{n−j} h^{j−k}, a polynomial in h."""
+
+    def remainder(A, y0, H, k):
+        terms = S.ipow_identity(A, y0, n, n)
+        acc = A.mul(0.0, lo(H))
+        for j in range(k, n + 1):
+            acc = A.add(acc, A.mul(terms[j], A.ipow(H, j - k)))
+        return acc
+
+    return remainder
+
+
 def _below(bound, strict):
     def outside(A, Y):
         return (lo(Y) <= bound) if strict else (lo(Y) < bound)
@@ -277,7 +293,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         Elementwise("swish", _swish_series),
         Elementwise("gelu", _gelu_series),
         Elementwise("erf", _erf_series),
-        Elementwise("square", _ipow_series(2)),
+        Elementwise("square", _ipow_series(2), None, _ipow_remainder(2)),
     ]
 }
 
@@ -290,7 +306,9 @@ def integer_power(n: int) -> Elementwise:
         def outside(A, Y):
             return (lo(Y) <= 0) & (hi(Y) >= 0)
 
-    return Elementwise(f"integer_pow[{n}]", _ipow_series(n), outside)
+    return Elementwise(
+        f"integer_pow[{n}]", _ipow_series(n), outside, _ipow_remainder(n) if n >= 0 else None
+    )
 
 
 def real_power(p: Fraction) -> Elementwise:
@@ -300,25 +318,32 @@ def real_power(p: Fraction) -> Elementwise:
 
 def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     """Coefficients ``phi_0..phi_{k-1}`` at the point y0 and an interval R containing the
-    range of the remainder ratio R_k over Y (y0 must lie in Y).  See the module docstring."""
+    range of the remainder ratio R_k over Y (y0 must lie in Y).  See the module docstring.
+
+    R is always computed with outward rounding, relative to the coefficients actually
+    returned (points in nearest mode): so even in nearest mode the remainder does not suffer
+    from the catastrophic cancellation of the endpoint formula on narrow regions.
+    """
+    B = A if A.outward else Arith("outward", A.dtype)
     at_y0 = fn.series(A, y0, k)
     a = jnp.minimum(lo(Y), y0)
     b = jnp.maximum(hi(Y), y0)
     sides = Interval(jnp.stack([a, y0]), jnp.stack([y0, b]))
-    over = fn.series(A, sides, k + 1)
+    over = fn.series(B, sides, k + 1)
     d_k, d_k1 = over[k], over[k + 1]
     ends = jnp.stack([a, b])
-    f_ends = fn.series(A, ends, 0)[0]
-    h = A.sub(ends, y0)
+    f_ends = fn.series(B, ends, 0)[0]
+    h = B.sub(ends, y0)
     poly = None
     for j in reversed(range(k)):
-        poly = at_y0[j] if poly is None else A.add(A.mul(poly, h), at_y0[j])
-    num = f_ends if poly is None else A.sub(f_ends, poly)
-    r_end = A.div(num, A.ipow(h, k)) if k else num
-    phi_k = at_y0[k]
-    sharp = A.hull(phi_k, r_end)
+        poly = at_y0[j] if poly is None else B.add(B.mul(poly, h), at_y0[j])
+    num = f_ends if poly is None else B.sub(f_ends, poly)
+    r_end = B.div(num, B.ipow(h, k)) if k else num
+    sharp = B.hull(at_y0[k], r_end)
     monotone = ((lo(d_k1) >= 0) | (hi(d_k1) <= 0)) & (ends != y0)
-    side = A.where(monotone, A.intersect(sharp, d_k), d_k)
+    side = B.where(monotone, B.intersect(sharp, d_k), d_k)
+    if fn.remainder is not None:
+        side = B.intersect(side, fn.remainder(B, y0, B.sub(sides, y0), k))
     side = Interval(lo(side), hi(side))
-    rem = A.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
+    rem = B.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
     return at_y0[:k], rem

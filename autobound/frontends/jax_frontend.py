@@ -1,0 +1,581 @@
+"""JAX front end: a Python function on jnp arrays -> :class:`~autobound.graph.ExprGraph`.
+
+:func:`graph_from_callable` traces `f` with :func:`jax.make_jaxpr` on an abstract input and
+walks the jaxpr, one equation at a time, emitting graph nodes.  Only public JAX API is used
+(``jax.make_jaxpr``, ``jax.extend.core.Literal``, ``Primitive.bind``).
+
+How values flow through the walk: every jaxpr variable holds either
+
+* a graph node id (an ``int``): a floating value that depends on x;
+* a numpy array: a value that does not depend on x.  An equation whose inputs are all
+  constant is evaluated eagerly by binding its primitive, so constant subprograms (index
+  arithmetic, ``iota``, masks, closed-over arrays) never reach the graph;
+* a :class:`_Compare`: a comparison of an x-dependent value, kept symbolic so that the few
+  exact piecewise patterns listed below can be recognised; any other use raises.
+
+Call-like primitives (``jit``/``pjit``, ``closed_call``, ``core_call``, ``remat2``/
+``checkpoint``, ``custom_jvp_call``, ``custom_vjp_call``/``custom_vjp_call_jaxpr``, and
+``cond`` with a constant branch index) are inlined.
+
+Recognised patterns (each is an exact identity, not an approximation):
+
+* ``custom_jvp_call`` named ``relu`` -> ``relu``; named ``logaddexp`` (how ``jax.nn.softplus``,
+  ``log_sigmoid`` and ``mish`` are written) -> ``logaddexp(a, b) = b + softplus(a - b)``.
+  The name is only a hint: the body is evaluated at a few probe points and must agree with
+  the claimed function, otherwise it is inlined like any other call.
+* ``u * sigmoid(u)`` -> ``swish(u)`` (``jax.nn.silu``/``swish``).
+* ``(u * 1/2) * erfc(-u * sqrt(1/2))`` -> ``gelu(u)`` (``jax.nn.gelu(approximate=False)``;
+  the constant must be the dtype's own rounding of ``sqrt(1/2)``).
+* ``where(u > c, u, c)`` -> ``max(u, c)``, ``where(u > c, c, u)`` -> ``min(u, c)``,
+  ``where(u >= 0, u, alpha*u)`` -> ``leaky_relu(u; alpha)`` (``>``/``>=``/``<``/``<=`` and
+  either branch order), so ``jnp.where(x > 0, x, 0)`` and ``jax.nn.leaky_relu`` work.
+* Finiteness guards: ``is_finite(v)`` is taken as true and ``v != v`` / ``v == v`` as
+  false / true.  The graph then differs from `f` only where an intermediate of `f` is
+  infinite or NaN, and there the graph's own value is not finite either, so a bound computed
+  from the graph is non-finite rather than wrong.  This is what makes ``jax.nn.logsumexp``
+  and ``jax.nn.softmax`` traceable.
+
+Any other comparison of an x-dependent value raises
+:class:`~autobound.errors.UnsupportedOperation`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+from jax.extend.core import ClosedJaxpr, Literal
+
+from autobound.errors import AutoBoundError, UnsupportedOperation
+from autobound.graph import ExprGraph
+
+__all__ = ["graph_from_callable"]
+
+
+class _Compare(NamedTuple):
+    """``lhs <op> rhs`` where at least one side depends on x (op: gt, ge, lt, le, eq, ne)."""
+
+    op: str
+    lhs: Any
+    rhs: Any
+
+
+_COMPARE_ERROR = (
+    "comparisons of the input are not supported: the bound of a branch on x is not smooth; "
+    "write it with jnp.maximum/jnp.minimum, jax.nn.relu or jax.nn.leaky_relu"
+)
+
+_UNARY = {name: name for name in (
+    "exp log log1p expm1 sqrt rsqrt cbrt abs sin cos tan atan asin acos sinh cosh tanh erf "
+    "square neg"
+).split()} | {"logistic": "sigmoid"}  # fmt: skip
+_BINARY = {name: name for name in ("add", "sub", "mul", "div", "max", "min")}
+_IDENTITY = {"copy", "copy_p", "stop_gradient", "optimization_barrier"}
+# Pure data movement: emitted as `take` through the index map of the primitive itself.
+_DATA_MOVEMENT = {
+    "gather",
+    "dynamic_slice",
+    "dynamic_update_slice",
+    "rev",
+    "pad",
+    "scatter",
+    "split",
+}
+_CALLS = set(
+    "jit pjit closed_call core_call remat remat2 checkpoint custom_jvp_call custom_vjp_call "
+    "custom_vjp_call_jaxpr".split()
+)
+_COMPARISONS = {"gt", "ge", "lt", "le", "eq", "ne"}
+_FLIP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge", "eq": "eq", "ne": "ne"}
+
+
+def _logaddexp_node(b: _Builder, x: Any, y: Any) -> int:
+    # log(e^x + e^y) = y + softplus(x - y); a constant side goes to the outside.
+    if not isinstance(y, np.ndarray) and isinstance(x, np.ndarray):
+        x, y = y, x
+    shape = np.broadcast_shapes(b.shape(x), b.shape(y))
+    if isinstance(y, np.ndarray) and not np.any(y):
+        return b.emit("softplus", [x], shape)
+    return b.emit("add", [y, b.emit("softplus", [b.emit("sub", [x, y], shape)], shape)], shape)
+
+
+# custom_jvp name -> (numpy reference used to confirm the body, graph builder).
+_NAMED_JVP: dict[str, tuple[Callable, Callable]] = {
+    "relu": (lambda a: np.maximum(a, 0), lambda b, a: b.emit("relu", [a], b.shape(a))),
+    "logaddexp": (np.logaddexp, _logaddexp_node),
+}
+
+
+def graph_from_callable(
+    f: Callable[[jax.Array], jax.Array], x0_shape: tuple[int, ...], dtype: str = "float64"
+) -> ExprGraph:
+    """Trace `f` and return the :class:`~autobound.graph.ExprGraph` of the function it computes.
+
+    **Arguments:**
+
+    - `f`: a function of one array `x` of shape `x0_shape`, written with ``jax.numpy``,
+      ``jax.nn`` and ``jax.lax``, returning one floating array (any shape).
+    - `x0_shape`: the shape of `x` (``()`` for a scalar).
+    - `dtype`: ``"float64"`` (traced with 64-bit JAX enabled for the call) or ``"float32"``.
+
+    **Returns:** a graph with one ``input`` node of shape `x0_shape` whose output equals
+    ``f(x)`` for every finite `x` at which every intermediate value of `f` is finite, up to
+    the rounding of `f`'s own floating point evaluation (the graph states the exact math).
+
+    **Raises:** :class:`~autobound.errors.UnsupportedOperation` naming the primitive (and
+    listing the supported ones) for anything else, including branches on the value of x.
+
+    ```python
+    g = graph_from_callable(lambda x: jnp.exp(x[0]) * jnp.sin(x[1]), (2,))
+    ```
+    """
+    if str(dtype) not in ("float32", "float64"):
+        raise AutoBoundError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    dtype = str(dtype)
+    x0_shape = tuple(int(d) for d in x0_shape)
+    with jax.enable_x64(dtype == "float64" or jax.config.jax_enable_x64):
+        closed = jax.make_jaxpr(f)(jax.ShapeDtypeStruct(x0_shape, dtype))
+        if len(closed.jaxpr.outvars) != 1:
+            raise AutoBoundError(
+                f"f must return a single array, it returns {len(closed.jaxpr.outvars)} values"
+            )
+        builder = _Builder(ExprGraph(dtype))
+        x = builder.graph.add_input(x0_shape)
+        (out,) = builder.run(closed.jaxpr, closed.consts, [x])
+        builder.graph.set_output(builder.node(out))
+    return builder.graph
+
+
+def _supported() -> list[str]:
+    return sorted(
+        set(_UNARY)
+        | set(_BINARY)
+        | _IDENTITY
+        | _DATA_MOVEMENT
+        | _CALLS
+        | _COMPARISONS
+        | set(_RULES)
+        | {"cond", "select_n"}
+    )
+
+
+class _Builder:
+    """Walks jaxprs and emits nodes into one graph."""
+
+    def __init__(self, graph: ExprGraph):
+        self.graph = graph
+
+    # -- values ---------------------------------------------------------------------------
+    def shape(self, v: Any) -> tuple[int, ...]:
+        return self.graph.shape(v) if isinstance(v, int) else tuple(np.shape(v))
+
+    def node(self, v: Any) -> int:
+        """The graph node of a value; constants become constant nodes."""
+        if isinstance(v, int):
+            return v
+        if isinstance(v, _Compare):
+            raise UnsupportedOperation(v.op, _supported(), _COMPARE_ERROR)
+        arr = np.asarray(v)
+        if arr.dtype.kind in "fiub" and not np.all(np.isfinite(arr)):
+            raise UnsupportedOperation("constant", (), f"non-finite constant {arr!r}")
+        return self.graph.add_constant(arr.astype(self.graph.dtype))
+
+    def emit(self, op: str, args: Sequence[Any], out_shape: Sequence[int], /, **params: Any) -> int:
+        nodes = [self.node(a) for a in args]
+        # Constants are weakly typed: the result takes the dtype of its non-constant arguments.
+        dtypes = [self.graph.nx.nodes[n]["dtype"] for n in nodes if self.graph.op(n) != "constant"]
+        dtype = str(np.result_type(*dtypes)) if dtypes else self.graph.dtype
+        return self.graph.add(op, nodes, params, tuple(out_shape), dtype)
+
+    def take(self, src: int, index: np.ndarray) -> int:
+        """``src.reshape(-1)[index]`` as a node (none when it is the identity)."""
+        index = np.asarray(index)
+        if index.shape == self.shape(src) and np.array_equal(index.ravel(), np.arange(index.size)):
+            return src
+        flat = tuple(int(i) for i in index.ravel())
+        return self.emit("take", [src], index.shape, indices=flat, shape=tuple(index.shape))
+
+    def const_fraction(self, n: Any) -> Fraction | None:
+        """The value of a scalar constant node (or uniform numpy constant), else None."""
+        if isinstance(n, np.ndarray):
+            flat = n.ravel()
+            return Fraction(float(flat[0])) if flat.size and np.all(flat == flat[0]) else None
+        if isinstance(n, int) and self.graph.op(n) == "constant":
+            value = self.graph.params(n)["value"]
+            return value if isinstance(value, Fraction) else None
+        return None
+
+    def split_mul_const(self, n: Any) -> tuple[Fraction, int] | None:
+        """``(c, u)`` if node `n` is ``c * u`` or ``u * c`` with c a scalar constant."""
+        if not isinstance(n, int) or self.graph.op(n) != "mul":
+            return None
+        a, b = self.graph.args(n)
+        for c, u in ((a, b), (b, a)):
+            value = self.const_fraction(c)
+            if value is not None and self.graph.op(u) != "constant":
+                return value, u
+        return None
+
+    # -- walking --------------------------------------------------------------------------
+    def run(self, jaxpr: Any, consts: Sequence[Any], args: Sequence[Any]) -> list[Any]:
+        env: dict[Any, Any] = {}
+
+        def read(v: Any) -> Any:
+            if isinstance(v, Literal):
+                return np.asarray(v.val, dtype=v.aval.dtype)
+            return env[v]
+
+        for var, c in zip(jaxpr.constvars, consts, strict=True):
+            env[var] = np.asarray(c)
+        for var, a in zip(jaxpr.invars, args, strict=True):
+            env[var] = a
+        for eqn in _live_equations(jaxpr):
+            outs = self.equation(eqn, [read(v) for v in eqn.invars])
+            for var, o in zip(eqn.outvars, outs, strict=True):
+                env[var] = o
+        return [read(v) for v in jaxpr.outvars]
+
+    def run_closed(self, sub: Any, args: Sequence[Any]) -> list[Any]:
+        if isinstance(sub, ClosedJaxpr):
+            return self.run(sub.jaxpr, sub.consts, args)
+        return self.run(sub, (), args)
+
+    def equation(self, eqn: Any, ins: list[Any]) -> list[Any]:
+        name = eqn.primitive.name
+        if name in _CALLS:
+            return self.call(eqn, ins)
+        if name == "cond":
+            if not isinstance(ins[0], np.ndarray):
+                raise UnsupportedOperation("cond", _supported(), _COMPARE_ERROR)
+            branches = eqn.params["branches"]
+            index = int(np.clip(ins[0], 0, len(branches) - 1))
+            return self.run_closed(branches[index], ins[1:])
+        if all(isinstance(v, np.ndarray) for v in ins):
+            outs = eqn.primitive.bind(*ins, **eqn.params)
+            outs = outs if eqn.primitive.multiple_results else [outs]
+            return [np.asarray(o) for o in outs]
+        out_avals = [v.aval for v in eqn.outvars]
+        if name in _UNARY:
+            return [self.emit(_UNARY[name], ins, out_avals[0].shape)]
+        if name in _BINARY:
+            return [self.binary(_BINARY[name], ins, out_avals[0].shape)]
+        if name in _IDENTITY:
+            return list(ins)
+        if name in _DATA_MOVEMENT:
+            return self.data_movement(eqn, ins)
+        if name in _COMPARISONS:
+            return [self.compare(name, *ins, shape=out_avals[0].shape)]
+        if name == "select_n":
+            return [self.select_n(ins[0], ins[1:], out_avals[0].shape)]
+        rule = _RULES.get(name)
+        if rule is None:
+            raise UnsupportedOperation(name, _supported())
+        return [rule(self, eqn.params, ins, out_avals[0])]
+
+    def call(self, eqn: Any, ins: list[Any]) -> list[Any]:
+        params = eqn.params
+        sub = next(params[k] for k in ("jaxpr", "call_jaxpr", "fun_jaxpr") if k in params)
+        if eqn.primitive.name == "custom_jvp_call" and not all(
+            isinstance(v, np.ndarray) for v in ins
+        ):
+            named = _NAMED_JVP.get(_function_name(sub))
+            if named is not None and self.body_matches(sub, named[0]):
+                return [named[1](self, *ins)]
+        return self.run_closed(sub, ins)
+
+    def body_matches(self, sub: Any, reference: Callable) -> bool:
+        """Whether the jaxpr `sub` computes `reference` at a few probe points."""
+        jaxpr = sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub
+        rng = np.random.default_rng(0)
+        for _ in range(3):
+            probes = [
+                np.asarray(3 * rng.standard_normal(v.aval.shape), v.aval.dtype)
+                for v in jaxpr.invars
+            ]
+            try:
+                (got,) = self.run_closed(sub, probes)
+            except Exception:  # a body that cannot run on probes is simply not recognised
+                return False
+            if not np.allclose(got, reference(*probes), rtol=1e-5, atol=1e-6):
+                return False
+        return True
+
+    # -- arithmetic with patterns ---------------------------------------------------------
+    def binary(self, op: str, ins: list[Any], shape: tuple[int, ...]) -> int:
+        a, b = ins
+        if op == "mul":
+            fused = self.fused_product(a, b)
+            if fused is not None:
+                return fused
+        if op in ("max", "min"):
+            # max(v, -inf) = v and min(v, +inf) = v (jax.nn.softmax and logsumexp write these).
+            neutral = -np.inf if op == "max" else np.inf
+            for c, v in ((a, b), (b, a)):
+                if isinstance(c, np.ndarray) and np.all(c == neutral) and self.shape(v) == shape:
+                    return self.node(v)
+        return self.emit(op, [a, b], shape)
+
+    def fused_product(self, a: Any, b: Any) -> int | None:
+        g = self.graph
+        for u, v in ((a, b), (b, a)):
+            if not (isinstance(u, int) and isinstance(v, int)):
+                continue
+            if g.op(v) == "sigmoid" and g.args(v) == (u,):
+                return self.emit("swish", [u], g.shape(u))
+            half = self.split_mul_const(u)
+            if half is None or half[0] != Fraction(1, 2) or g.op(v) != "sub":
+                continue
+            one, erf = g.args(v)
+            if self.const_fraction(one) != 1 or g.op(erf) != "erf":
+                continue
+            scaled = self.split_mul_const(g.args(erf)[0])
+            root_half = Fraction(float(np.sqrt(np.asarray(0.5, g.dtype))))
+            if scaled is None or scaled[0] != root_half or g.op(scaled[1]) != "neg":
+                continue
+            if g.args(scaled[1]) == (half[1],):
+                return self.emit("gelu", [half[1]], g.shape(half[1]))
+        return None
+
+    def compare(self, op: str, a: Any, b: Any, shape: tuple[int, ...]) -> Any:
+        if op in ("eq", "ne") and _same(a, b):
+            # NaN guards (v != v): false wherever v is not NaN; see the module docstring.
+            return np.full(shape, op == "eq")
+        return _Compare(op, a, b)
+
+    def select_n(self, which: Any, cases: list[Any], shape: tuple[int, ...]) -> Any:
+        if isinstance(which, _Compare):
+            if len(cases) == 2:
+                matched = self.piecewise(which, cases[1], cases[0], shape)
+                if matched is not None:
+                    return matched
+            raise UnsupportedOperation("select_n", _supported(), _COMPARE_ERROR)
+        if not isinstance(which, np.ndarray):
+            raise UnsupportedOperation("select_n", _supported(), _COMPARE_ERROR)
+        which = which.astype(np.int64)
+        if which.ndim == 0 or np.all(which == which.ravel()[0]):
+            chosen = cases[int(which.ravel()[0])]
+            return chosen if self.shape(chosen) == shape else self.broadcast(chosen, shape)
+        result = cases[0]
+        for k in range(1, len(cases)):
+            mask = which == k
+            if np.any(mask):
+                pred = self.graph.add("constant", (), {"value": mask}, mask.shape, "bool")
+                result = self.emit("select", [pred, cases[k], result], shape)
+        return result
+
+    def flatten(self, v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return np.ravel(v)
+        size = (math.prod(self.shape(v)),)
+        return v if self.shape(v) == size else self.emit("reshape", [v], size, shape=size)
+
+    def broadcast(self, v: Any, shape: tuple[int, ...]) -> Any:
+        if isinstance(v, np.ndarray):
+            return np.broadcast_to(v, shape).copy()
+        dims = tuple(range(len(shape) - len(self.shape(v)), len(shape)))
+        return self.emit("broadcast_in_dim", [v], shape, shape=shape, broadcast_dimensions=dims)
+
+    def piecewise(self, pred: _Compare, if_true: Any, if_false: Any, shape: tuple) -> Any:
+        """Exact piecewise patterns ``where(u <op> c, ., .)``; None when there is none."""
+        op, u, c = pred
+        if isinstance(u, np.ndarray):
+            op, u, c = _FLIP[op], c, u
+        level = self.const_fraction(c)
+        if not isinstance(u, int) or level is None or op in ("eq", "ne"):
+            return None
+        if self.shape(u) != shape:
+            return None
+        above, below = (if_true, if_false) if op in ("gt", "ge") else (if_false, if_true)
+        threshold = np.asarray(float(level))
+        if _same(above, u) and self.const_fraction(below) == level:
+            return self.emit("max", [u, threshold], shape)
+        if _same(below, u) and self.const_fraction(above) == level:
+            return self.emit("min", [u, threshold], shape)
+        scaled = self.split_mul_const(below)
+        if level == 0 and _same(above, u) and scaled is not None and scaled[1] == u:
+            return self.emit("leaky_relu", [u], shape, alpha=scaled[0])
+        return None
+
+    # -- structure ------------------------------------------------------------------------
+    def data_movement(self, eqn: Any, ins: list[Any]) -> list[Any]:
+        """Any static data movement as ``take``: run the primitive on an array of indices."""
+        parts, index_args, offset = [], list(ins), 0
+        for i, var in enumerate(eqn.invars):
+            if np.issubdtype(var.aval.dtype, np.inexact):
+                size = math.prod(var.aval.shape)
+                index_args[i] = np.arange(offset, offset + size, dtype=np.int32).reshape(
+                    var.aval.shape
+                )
+                parts.append(ins[i])
+                offset += size
+            elif not isinstance(ins[i], np.ndarray):
+                raise UnsupportedOperation(
+                    eqn.primitive.name, _supported(), "indices that depend on the input"
+                )
+        outs = eqn.primitive.bind(*index_args, **eqn.params)
+        outs = outs if eqn.primitive.multiple_results else [outs]
+        if len(parts) == 1:
+            src = self.node(parts[0])
+        else:
+            src = self.emit("concatenate", [self.flatten(p) for p in parts], (offset,), dimension=0)
+        results = []
+        for out in outs:
+            index = np.asarray(out)
+            if index.size and (index.min() < 0 or index.max() >= offset):
+                raise UnsupportedOperation(
+                    eqn.primitive.name, _supported(), "out-of-bounds indices (fill values)"
+                )
+            results.append(self.take(src, index))
+        return results
+
+
+def _function_name(sub: Any) -> str:
+    """The name of the Python function a (closed) jaxpr was traced from, or ``""``."""
+    jaxpr = sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub
+    return getattr(getattr(jaxpr, "debug_info", None), "func_name", "") or ""
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values are the same graph node (nodes are hash-consed)."""
+    return isinstance(a, int) and isinstance(b, int) and a == b
+
+
+def _live_equations(jaxpr: Any) -> list[Any]:
+    """The equations whose results reach the outputs, in order (dead code is skipped)."""
+    needed = {v for v in jaxpr.outvars if not isinstance(v, Literal)}
+    live = []
+    for eqn in reversed(jaxpr.eqns):
+        if any(v in needed for v in eqn.outvars):
+            live.append(eqn)
+            needed.update(v for v in eqn.invars if not isinstance(v, Literal))
+    return live[::-1]
+
+
+# -- one rule per remaining primitive: (builder, params, inputs, output aval) -> value ----------
+def _convert(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    (a,) = ins
+    new = np.dtype(params["new_dtype"])
+    if not np.issubdtype(new, np.floating):
+        if isinstance(a, _Compare):
+            raise UnsupportedOperation("convert_element_type", _supported(), _COMPARE_ERROR)
+        raise UnsupportedOperation(
+            "convert_element_type", _supported(), f"conversion of the input to {new}"
+        )
+    old = b.graph.nx.nodes[b.node(a)]["dtype"]
+    if str(new) == old:
+        return a
+    return b.graph.add("convert", [b.node(a)], {"dtype": str(new)}, aval.shape, str(new))
+
+
+def _pow(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    base, exponent = ins
+    if isinstance(exponent, np.ndarray):
+        return b.emit("pow", [base, exponent], aval.shape)
+    # base**y = exp(y * log(base)); log of a constant base stays a node, so it stays exact.
+    log_base = b.emit("log", [base], b.shape(base))
+    return b.emit("exp", [b.emit("mul", [exponent, log_base], aval.shape)], aval.shape)
+
+
+def _exp2(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    log2 = b.emit("log", [np.asarray(2.0)], ())
+    return b.emit("exp", [b.emit("mul", [ins[0], log2], aval.shape)], aval.shape)
+
+
+def _erfc(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    return b.emit("sub", [np.asarray(1.0), b.emit("erf", ins, aval.shape)], aval.shape)
+
+
+def _clamp(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    lo, x, hi = ins
+    return b.emit("min", [b.emit("max", [x, lo], aval.shape), hi], aval.shape)
+
+
+def _is_finite(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    return np.ones(aval.shape, dtype=bool)  # a finiteness guard: see the module docstring
+
+
+def _reduce_extremum(op: str) -> Callable:
+    def rule(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+        (a,) = ins
+        shape = b.shape(a)
+        axes = _plain(params["axes"])
+        kept = [d for d in range(len(shape)) if d not in axes]
+        index = np.arange(math.prod(shape)).reshape(shape).transpose(kept + list(axes))
+        index = index.reshape(tuple(aval.shape) + (-1,))
+        terms = [b.take(b.node(a), index[..., j]) for j in range(index.shape[-1])]
+        while len(terms) > 1:  # a balanced tree keeps the graph shallow
+            pairs = [b.emit(op, terms[i : i + 2], aval.shape) for i in range(0, len(terms) - 1, 2)]
+            terms = pairs + terms[len(pairs) * 2 :]
+        return terms[0]
+
+    return rule
+
+
+_CONV_PARAMS = (
+    "window_strides",
+    "padding",
+    "lhs_dilation",
+    "rhs_dilation",
+    "dimension_numbers",
+    "feature_group_count",
+    "batch_group_count",
+)
+# Primitives that are one op: primitive -> (op, {op parameter: primitive parameter}).
+# Parameters not named here (precision, preferred_element_type, sharding) are dropped.
+_RENAMED = {
+    "integer_pow": ("integer_pow", {"n": "y"}),
+    "reduce_sum": ("reduce_sum", {"axes": "axes"}),
+    "broadcast_in_dim": (
+        "broadcast_in_dim",
+        {"shape": "shape", "broadcast_dimensions": "broadcast_dimensions"},
+    ),
+    "reshape": ("reshape", {"shape": "new_sizes"}),
+    "transpose": ("transpose", {"perm": "permutation"}),
+    "squeeze": ("squeeze", {"dimensions": "dimensions"}),
+    "slice": ("slice", {"start": "start_indices", "limit": "limit_indices", "strides": "strides"}),
+    "concatenate": ("concatenate", {"dimension": "dimension"}),
+    "dot_general": ("dot_general", {"dimension_numbers": "dimension_numbers"}),
+    "conv_general_dilated": ("conv_general_dilated", {k: k for k in _CONV_PARAMS}),
+}
+
+
+def _plain(value: Any) -> Any:
+    """Plain Python ints and tuples (named tuples such as ConvDimensionNumbers are kept)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if type(value) in (list, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _renamed(name: str) -> Callable:
+    op, names = _RENAMED[name]
+
+    def rule(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+        kept = {k: _plain(params[v]) for k, v in names.items()}
+        if op == "slice" and kept["strides"] is None:
+            kept["strides"] = (1,) * len(kept["start"])
+        if op == "reshape" and params.get("dimensions") is not None:
+            raise UnsupportedOperation("reshape", _supported(), "reshape with dimensions")
+        # broadcast_in_dim and reshape may carry dynamic-shape operands after the first.
+        args = ins[:1] if op in ("broadcast_in_dim", "reshape") else ins
+        return b.emit(op, args, aval.shape, **kept)
+
+    return rule
+
+
+_RULES: dict[str, Callable] = {
+    "convert_element_type": _convert,
+    "pow": _pow,
+    "exp2": _exp2,
+    "erfc": _erfc,
+    "clamp": _clamp,
+    "is_finite": _is_finite,
+    "reduce_max": _reduce_extremum("max"),
+    "reduce_min": _reduce_extremum("min"),
+    **{name: _renamed(name) for name in _RENAMED},
+}

@@ -1,0 +1,413 @@
+"""Tests of the JAX front end: the op set each construct becomes, and the graph's values.
+
+Correctness is checked by evaluating the graph with a small numpy evaluator written here
+(independent of the JAX lowering) and comparing with ``f(x)`` at random points.
+"""
+
+import math
+from fractions import Fraction
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+from autobound.errors import AutoBoundError, UnsupportedOperation
+from autobound.frontends.jax_frontend import graph_from_callable
+
+_erf = np.vectorize(math.erf)
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+_ELEMENTWISE = {
+    "exp": np.exp,
+    "log": np.log,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
+    "sqrt": np.sqrt,
+    "rsqrt": lambda x: 1 / np.sqrt(x),
+    "cbrt": np.cbrt,
+    "abs": np.abs,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "atan": np.arctan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "softplus": lambda x: np.logaddexp(x, 0),
+    "swish": lambda x: x * _sigmoid(x),
+    "gelu": lambda x: x * (1 + _erf(x / np.sqrt(2))) / 2,
+    "erf": _erf,
+    "relu": lambda x: np.maximum(x, 0),
+    "square": np.square,
+    "neg": np.negative,
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "pow": np.power,
+    "max": np.maximum,
+    "min": np.minimum,
+}
+
+_STRUCTURAL = {
+    "leaky_relu": lambda p, x: np.where(x >= 0, x, float(p["alpha"]) * x),
+    "integer_pow": lambda p, x: x ** p["n"],
+    "reshape": lambda p, x: np.reshape(x, p["shape"]),
+    "transpose": lambda p, x: np.transpose(x, p["perm"]),
+    "broadcast_in_dim": lambda p, x: np.asarray(
+        lax.broadcast_in_dim(x, p["shape"], p["broadcast_dimensions"])
+    ),
+    "slice": lambda p, x: np.asarray(lax.slice(x, p["start"], p["limit"], p["strides"])),
+    "squeeze": lambda p, x: np.squeeze(x, axis=p["dimensions"]),
+    "take": lambda p, x: np.reshape(np.ravel(x)[list(p["indices"])], p["shape"]),
+    "concatenate": lambda p, *xs: np.concatenate(xs, axis=p["dimension"]),
+    "reduce_sum": lambda p, x: np.sum(x, axis=p["axes"]),
+    "select": lambda p, pred, a, b: np.where(pred, a, b),
+    "convert": lambda p, x: np.asarray(x, dtype=p["dtype"]),
+    "dot_general": lambda p, a, b: np.asarray(lax.dot_general(a, b, p["dimension_numbers"])),
+    "conv_general_dilated": lambda p, a, b: np.asarray(lax.conv_general_dilated(a, b, **p)),
+}
+
+
+def evaluate(graph, x):
+    """The graph's value at x, op by op in numpy (a test oracle, not library code)."""
+    values = {}
+    for n in graph.order():
+        op, params = graph.op(n), graph.params(n)
+        args = [values[a] for a in graph.args(n)]
+        if op == "input":
+            values[n] = np.asarray(x)
+        elif op == "constant":
+            v = params["value"]
+            values[n] = float(v) if isinstance(v, Fraction) else v
+        elif op in _ELEMENTWISE:
+            values[n] = _ELEMENTWISE[op](*args)
+        else:
+            values[n] = _STRUCTURAL[op](params, *args)
+        assert np.shape(values[n]) == graph.shape(n), (op, np.shape(values[n]), graph.shape(n))
+    return values[graph.output]
+
+
+def ops_of(graph):
+    return {graph.op(n) for n in graph.order()}
+
+
+@jax.custom_jvp
+def _my_exp(x):
+    return jnp.exp(x)
+
+
+_my_exp.defjvp(lambda p, t: (_my_exp(p[0]), t[0] * _my_exp(p[0])))
+
+
+@jax.custom_vjp
+def _my_sin(x):
+    return jnp.sin(x)
+
+
+_my_sin.defvjp(lambda x: (jnp.sin(x), x), lambda r, g: (g * jnp.cos(r),))
+
+
+@jax.custom_jvp
+def relu(x):  # named like jax.nn.relu, but it is not: must be inlined, not mapped
+    return jnp.exp(x)
+
+
+relu.defjvp(lambda p, t: (relu(p[0]), t[0] * relu(p[0])))
+
+_W = np.arange(6.0).reshape(2, 3) / 7
+_B = np.array([0.5, -1.25])
+_MASK = np.array([True, False, True])
+_KERNEL = np.array([[[1.0, -2.0, 0.5]], [[0.25, 1.0, 3.0]]])
+_IN, _C = "input", "constant"
+
+# (id, f, shape of x, sampling range, expected op set)
+CASES = [
+    (
+        "scalar",
+        lambda x: 1.5 * jnp.exp(3 * x) - 25 * x**2,
+        (),
+        (-1, 1),
+        {_IN, _C, "exp", "mul", "integer_pow", "sub"},
+    ),
+    (
+        "index",
+        lambda x: jnp.exp(x[0]) * jnp.sin(x[1]),
+        (2,),
+        (-2, 2),
+        {_IN, "slice", "squeeze", "exp", "sin", "mul"},
+    ),
+    ("affine", lambda x: jnp.dot(_W, x) + _B, (3,), (-2, 2), {_IN, _C, "dot_general", "add"}),
+    ("x_at_x", lambda x: x @ x, (3,), (-2, 2), {_IN, "dot_general"}),
+    (
+        "matrix",
+        lambda x: jnp.sum(jnp.tanh(x.T @ _W.T), axis=0),
+        (3, 2),
+        (-2, 2),
+        {_IN, _C, "transpose", "dot_general", "tanh", "reduce_sum"},
+    ),
+    ("sum_squares", lambda x: jnp.sum(x**2), (4,), (-2, 2), {_IN, "integer_pow", "reduce_sum"}),
+    ("norm", jnp.linalg.norm, (3,), (0.5, 2), {_IN, "mul", "reduce_sum", "sqrt"}),
+    ("mean", jnp.mean, (3,), (-2, 2), {_IN, _C, "reduce_sum", "div"}),
+    ("relu", jax.nn.relu, (3,), (-2, 2), {_IN, "relu"}),
+    ("gelu_exact", lambda x: jax.nn.gelu(x, approximate=False), (3,), (-3, 3), {_IN, "gelu"}),
+    ("gelu_tanh", jax.nn.gelu, (3,), (-3, 3), {_IN, _C, "integer_pow", "mul", "add", "tanh"}),
+    ("softplus", jax.nn.softplus, (3,), (-5, 5), {_IN, "softplus"}),
+    ("log_sigmoid", jax.nn.log_sigmoid, (3,), (-5, 5), {_IN, "neg", "softplus"}),
+    ("mish", jax.nn.mish, (3,), (-3, 3), {_IN, "softplus", "tanh", "mul"}),
+    (
+        "logaddexp",
+        lambda x: jnp.logaddexp(x[0], x[1]),
+        (2,),
+        (-3, 3),
+        {_IN, "slice", "squeeze", "sub", "softplus", "add"},
+    ),
+    ("silu", jax.nn.silu, (3,), (-3, 3), {_IN, "swish"}),
+    ("x_sigmoid_x", lambda x: x * jax.nn.sigmoid(x), (3,), (-3, 3), {_IN, "swish"}),
+    ("sigmoid", jax.nn.sigmoid, (3,), (-3, 3), {_IN, "sigmoid"}),
+    ("leaky_relu", jax.nn.leaky_relu, (3,), (-2, 2), {_IN, "leaky_relu"}),
+    ("where_relu", lambda x: jnp.where(x > 0, x, 0.0), (3,), (-2, 2), {_IN, _C, "max"}),
+    ("where_min", lambda x: jnp.where(1.5 <= x, 1.5, x), (3,), (-2, 2), {_IN, _C, "min"}),
+    (
+        "maximum",
+        lambda x: jnp.maximum(x, 0.25) + jnp.minimum(x, -x),
+        (3,),
+        (-2, 2),
+        {_IN, _C, "max", "min", "neg", "add"},
+    ),
+    ("clip", lambda x: jnp.clip(x, -1, 1), (3,), (-2, 2), {_IN, _C, "max", "min"}),
+    ("where_mask", lambda x: jnp.where(_MASK, x, 2 * x), (3,), (-2, 2), {_IN, _C, "mul", "select"}),
+    (
+        "concatenate",
+        lambda x: jnp.concatenate([x, jnp.sin(x), _B]),
+        (2,),
+        (-2, 2),
+        {_IN, _C, "sin", "concatenate"},
+    ),
+    (
+        "reverse_slices",
+        lambda x: x[1:3] * x[::-1][:2],
+        (3,),
+        (-2, 2),
+        {_IN, "slice", "take", "mul"},
+    ),
+    (
+        "fancy_index",
+        lambda x: x[jnp.array([2, 0, -1])] ** 3,
+        (3,),
+        (-2, 2),
+        {_IN, "take", "integer_pow"},
+    ),
+    (
+        "matrix_index",
+        lambda x: x[1, :] - x[:, 0].sum(),
+        (2, 2),
+        (-2, 2),
+        {_IN, "slice", "squeeze", "reduce_sum", "sub"},
+    ),
+    (
+        "pad",
+        lambda x: jnp.pad(x, (1, 2)) + 1.0,
+        (3,),
+        (-2, 2),
+        {_IN, _C, "concatenate", "take", "add"},
+    ),
+    (
+        "set_item",
+        lambda x: jnp.exp(x.at[1].set(5.0)),
+        (3,),
+        (-2, 2),
+        {_IN, _C, "concatenate", "take", "exp"},
+    ),
+    ("dynamic_slice", lambda x: lax.dynamic_slice(x, (1,), (2,)), (4,), (-2, 2), {_IN, "take"}),
+    (
+        "split_roll",
+        lambda x: jnp.split(x, 2)[1] * jnp.roll(x, 1)[:2],
+        (4,),
+        (-2, 2),
+        {_IN, "take", "slice", "concatenate", "mul"},
+    ),
+    ("outer", lambda x: x[:, None] * x[None, :], (3,), (-2, 2), {_IN, "broadcast_in_dim", "mul"}),
+    (
+        "powers",
+        lambda x: x**2.5 + x**-1 + 2.0**x + x**x,
+        (2,),
+        (0.5, 2),
+        {_IN, _C, "pow", "integer_pow", "log", "mul", "exp", "add"},
+    ),
+    (
+        "exp2_erfc",
+        lambda x: jnp.exp2(x) + jax.scipy.special.erfc(x),
+        (2,),
+        (-2, 2),
+        {_IN, _C, "log", "mul", "exp", "erf", "sub", "add"},
+    ),
+    (
+        "elementwise",
+        lambda x: (
+            jnp.sqrt(x)
+            + lax.rsqrt(x)
+            + jnp.cbrt(x)
+            + jnp.log1p(x)
+            + jnp.expm1(x)
+            + jnp.tan(x)
+            + jnp.arctan(x)
+        ),
+        (2,),
+        (0.1, 0.9),
+        {_IN, "sqrt", "rsqrt", "cbrt", "log1p", "expm1", "tan", "atan", "add"},
+    ),
+    (
+        "inverse_trig",
+        lambda x: (
+            jnp.arcsin(x) * jnp.arccos(x)
+            + jnp.sinh(x) / jnp.cosh(x)
+            + jnp.abs(x)
+            + jnp.square(x)
+            + jnp.log(x + 2)
+        ),
+        (2,),
+        (-0.9, 0.9),
+        {_IN, _C, "asin", "acos", "mul", "sinh", "cosh", "div", "abs", "square", "log", "add"},
+    ),
+    (
+        "logsumexp",
+        jax.nn.logsumexp,
+        (3,),
+        (-3, 3),
+        {_IN, "take", "max", "broadcast_in_dim", "sub", "exp", "reduce_sum", "abs", "log", "add"},
+    ),
+    (
+        "softmax",
+        jax.nn.softmax,
+        (3,),
+        (-3, 3),
+        {_IN, "take", "max", "broadcast_in_dim", "sub", "exp", "reduce_sum", "div"},
+    ),
+    (
+        "max_reduction",
+        lambda x: jnp.max(x, axis=1) - jnp.min(x),
+        (2, 3),
+        (-3, 3),
+        {_IN, "take", "max", "min", "sub"},
+    ),
+    (
+        "calls",
+        lambda x: jax.jit(jnp.sin)(x) + _my_exp(x) + _my_sin(x) + jax.checkpoint(jnp.cos)(x),
+        (2,),
+        (-2, 2),
+        {_IN, "sin", "exp", "cos", "add"},
+    ),
+    ("named_impostor", relu, (2,), (-2, 2), {_IN, "exp"}),
+    ("cond_constant", lambda x: lax.cond(True, jnp.sin, jnp.cos, x), (2,), (-2, 2), {_IN, "sin"}),
+    (
+        "stop_gradient_copy",
+        lambda x: lax.stop_gradient(x) * jnp.copy(x),
+        (2,),
+        (-2, 2),
+        {_IN, "mul"},
+    ),
+    (
+        "float32_cast",
+        lambda x: jnp.sin(x.astype(jnp.float32)),
+        (2,),
+        (-2, 2),
+        {_IN, "convert", "sin"},
+    ),
+    ("constant_output", lambda x: jnp.ones(2) * 3.0, (2,), (-2, 2), {_C}),
+    (
+        "conv",
+        lambda x: lax.conv_general_dilated(x, _KERNEL, (1,), "SAME"),
+        (1, 1, 5),
+        (-2, 2),
+        {_IN, _C, "conv_general_dilated"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("f", "shape", "box", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_graph_has_expected_ops_and_matches_f_at_random_points(f, shape, box, expected):
+    graph = graph_from_callable(f, shape)
+    assert ops_of(graph) == expected
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        x = rng.uniform(*box, size=shape)
+        np.testing.assert_allclose(
+            evaluate(graph, x), np.asarray(f(jnp.asarray(x))), rtol=1e-12, atol=1e-14
+        )
+
+
+def test_float32_graph_has_float32_nodes():
+    graph = graph_from_callable(lambda x: 2 * jnp.sin(x), (3,), dtype="float32")
+    assert {graph.nx.nodes[n]["dtype"] for n in graph.order()} == {"float32"}
+    x = np.linspace(-1, 1, 3, dtype=np.float32)
+    np.testing.assert_allclose(evaluate(graph, x), 2 * np.sin(x), rtol=1e-6)
+
+
+def test_gelu_pattern_needs_the_exact_constant():
+    graph = graph_from_callable(lambda x: 0.5 * x * jax.scipy.special.erfc(-x * 0.7071), (2,))
+    assert "gelu" not in ops_of(graph) and "erf" in ops_of(graph)
+
+
+def test_leaky_relu_keeps_its_slope_exactly():
+    graph = graph_from_callable(lambda x: jax.nn.leaky_relu(x, 0.2), (2,))
+    (node,) = [n for n in graph.order() if graph.op(n) == "leaky_relu"]
+    assert graph.params(node)["alpha"] == Fraction(0.2)
+
+
+@pytest.mark.parametrize(
+    ("f", "name"),
+    [
+        (jnp.floor, "floor"),
+        (lambda x: lax.cumsum(x), "cumsum"),
+        (jnp.arcsinh, "asinh"),
+        (jnp.sort, "sort"),
+    ],
+    ids=["floor", "cumsum", "asinh", "sort"],
+)
+def test_unsupported_primitive_is_named_with_the_supported_list(f, name):
+    with pytest.raises(UnsupportedOperation) as info:
+        graph_from_callable(f, (3,))
+    assert info.value.op == name
+    assert "exp" in info.value.supported and "dot_general" in info.value.supported
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: jnp.where(x > 0, jnp.sin(x), jnp.cos(x)),
+        lambda x: (x > 0).astype(jnp.float64) * x,
+        lambda x: jnp.where(x[0] > x[1], x, -x),
+        lambda x: lax.cond(x[0] > 0, jnp.sin, jnp.cos, x),
+    ],
+    ids=["where", "heaviside", "compare_two_inputs", "cond"],
+)
+def test_branch_on_the_input_raises(f):
+    with pytest.raises(UnsupportedOperation, match="comparisons of the input"):
+        graph_from_callable(f, (3,))
+
+
+def test_integer_conversion_of_the_input_raises():
+    with pytest.raises(UnsupportedOperation, match="convert_element_type"):
+        graph_from_callable(lambda x: x.astype(jnp.int32) * 1.0, (3,))
+
+
+def test_several_outputs_raise():
+    with pytest.raises(AutoBoundError, match="single array"):
+        graph_from_callable(lambda x: (x, 2 * x), (3,))
+
+
+def test_bad_dtype_raises():
+    with pytest.raises(AutoBoundError, match="dtype"):
+        graph_from_callable(jnp.sin, (3,), dtype="int32")
