@@ -112,12 +112,15 @@ class Arith:
     interval).
     """
 
-    def __init__(self, rounding: str, dtype: Any):
+    def __init__(self, rounding: str, dtype: Any, kernel_margins: bool = True):
         if rounding not in ("nearest", "outward"):
             raise ValueError(f"rounding must be 'nearest' or 'outward', got {rounding!r}")
         self.rounding = rounding
         self.outward = rounding == "outward"
         self.dtype = jnp.dtype(dtype)
+        # False: outward rounding of + - * / only, library kernels taken as correctly rounded
+        # (used by nearest mode to get accurate, not rigorous, remainders).
+        self.kernel_margins = kernel_margins
 
     # -- conversion ------------------------------------------------------------------
     def const(self, c: Any, shape: tuple[int, ...] = ()) -> Value:

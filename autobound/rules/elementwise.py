@@ -307,13 +307,13 @@ def integer_power(n: int) -> Elementwise:
             return (lo(Y) <= 0) & (hi(Y) >= 0)
 
     return Elementwise(
-        f"integer_pow[{n}]", _ipow_series(n), outside, _ipow_remainder(n) if n >= 0 else None
+        "div" if n == -1 else f"x**{n}", _ipow_series(n), outside, _ipow_remainder(n) if n >= 0 else None
     )
 
 
 def real_power(p: Fraction) -> Elementwise:
     """x**p for a non-integer constant p, defined for x >= 0 (x > 0 when p < 0)."""
-    return Elementwise(f"pow[{p}]", _pow_series(None, p), _below(0, p < 0))
+    return Elementwise(f"x**{p}", _pow_series(None, p), _below(0, p < 0))
 
 
 def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
@@ -322,9 +322,11 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
 
     R is always computed with outward rounding, relative to the coefficients actually
     returned (points in nearest mode): so even in nearest mode the remainder does not suffer
-    from the catastrophic cancellation of the endpoint formula on narrow regions.
+    from the catastrophic cancellation of the endpoint formula on narrow regions (nearest
+    mode trusts the library kernels to be correctly rounded; outward mode adds their measured
+    error margins).
     """
-    B = A if A.outward else Arith("outward", A.dtype)
+    B = A if A.outward else Arith("outward", A.dtype, kernel_margins=False)
     at_y0 = fn.series(A, y0, k)
     a = jnp.minimum(lo(Y), y0)
     b = jnp.maximum(hi(Y), y0)

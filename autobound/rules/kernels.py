@@ -21,13 +21,7 @@ import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
 
-try:
-    from autobound.ulp_table import TRUSTED_DOMAIN, margin
-except ImportError:  # pragma: no cover - table not generated yet
-    TRUSTED_DOMAIN: dict = {}
-
-    def margin(fn: str, dtype: str) -> tuple[float, float]:
-        return (2.0**-40, 4 * 2.2250738585072014e-308) if dtype == "float64" else (2.0**-14, 1e-37)
+from autobound.ulp_table import margin, trusted_domain
 
 
 def real_const(A: Arith, x: mpmath.mpf) -> Value:
@@ -64,14 +58,31 @@ CONSTANTS = {
 
 
 def _kernel(name: str, jfn, A: Arith, y: Array) -> Value:
-    v = jfn(y)
-    rel, ab = margin(name, str(A.dtype))
+    """The kernel's value at the point y, widened by its measured error margin.
+
+    Kernels are not used where their error was not measured to be bounded: outside the
+    trusted domain and at subnormal inputs (which XLA reads as zero) the result is the hull of
+    the values at 0 and at the nearest normal number (every kernel is monotone there), or the
+    whole line; a non-finite kernel result carries no information either (whole line, to be
+    clamped to the function's range by the caller).
+    """
+    dt = str(A.dtype)
+    tiny = jnp.finfo(A.dtype).tiny
+    sub = (y != 0) & (jnp.abs(y) < tiny)
+    ys = jnp.where(sub, jnp.sign(y) * tiny, y)
+    v = jfn(ys)
+    if not A.outward:
+        return v
+    rel, ab = margin(name, dt) if A.kernel_margins else (0.0, 0.0)
     r = A.widen(v, rel, ab)
-    dom = TRUSTED_DOMAIN.get(name)
-    if dom is not None and A.outward:
-        bad = (y < dom[0]) | (y > dom[1])
-        r = Interval(jnp.where(bad, -jnp.inf, lo(r)), jnp.where(bad, jnp.inf, hi(r)))
-    return r
+    v0 = A.widen(jfn(jnp.zeros_like(y)), rel, ab)
+    r = Interval(
+        jnp.where(sub, jnp.minimum(lo(r), lo(v0)), lo(r)),
+        jnp.where(sub, jnp.maximum(hi(r), hi(v0)), hi(r)),
+    )
+    dlo, dhi = trusted_domain(name, dt)
+    bad = ~jnp.isfinite(v) | jnp.isnan(lo(r)) | jnp.isnan(hi(r)) | (y < dlo) | (y > dhi)
+    return Interval(jnp.where(bad, -jnp.inf, lo(r)), jnp.where(bad, jnp.inf, hi(r)))
 
 
 Array = Any

@@ -17,7 +17,7 @@ import numpy as np
 
 from autobound import enclosure as E
 from autobound.errors import UnsupportedOperation
-from autobound.interval import Interval, is_interval, lo, shape_of, tree_map
+from autobound.interval import Interval, hi, is_interval, lo, shape_of, tree_map
 from autobound.ops import register_rule
 from autobound.rules.context import RuleContext
 from autobound.rules.smooth import power
@@ -48,6 +48,7 @@ def _div(ctx: RuleContext, a, b):
     A = ctx.A
     if len(b.coeffs) == 1:
         d = b.coeffs[0]
+        ctx.flag("div", (lo(d) <= 0) & (hi(d) >= 0))
         cs = []
         for i, c in enumerate(a.coeffs):
             di = tree_map(lambda t, i=i: t.reshape(t.shape + (1,) * i), d)

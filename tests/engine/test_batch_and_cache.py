@@ -1,0 +1,66 @@
+"""jit/vmap agree with single calls; graphs compile once per (graph, degree, shape, mode)."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import autobound as ab
+from autobound import lower as lower_mod
+
+
+def _as_arrays(c):
+    return (np.asarray(c.lo), np.asarray(c.hi)) if isinstance(c, ab.Interval) else (np.asarray(c),)
+
+
+@pytest.mark.parametrize("rounding", ["nearest", "outward"])
+def test_batch_agrees_with_single_calls_scalar(rounding):
+    tb = ab.compile("sin(3*x)*exp(-x**2) + softplus(x)", degree=3, rounding=rounding)
+    rng = np.random.default_rng(1)
+    lo = rng.uniform(-2, 1, 16)
+    hi = lo + rng.uniform(0.01, 1, 16)
+    x0 = lo + (hi - lo) * rng.uniform(0, 1, 16)
+    batch = tb.batch(x0, lo, hi)
+    for b in range(16):
+        single = tb(x0[b], (lo[b], hi[b])).coefficients
+        for cb, cs in zip(batch, single, strict=True):
+            for ab_, as_ in zip(_as_arrays(cb), _as_arrays(cs), strict=True):
+                np.testing.assert_allclose(ab_[b], as_, rtol=1e-13, atol=1e-300)
+
+
+def test_batch_agrees_with_single_calls_vector():
+    f = lambda x: jnp.exp(x[0]) * jnp.cos(x[1]) + x[2] ** 2  # noqa: E731
+    tb = ab.compile(f, degree=2)
+    rng = np.random.default_rng(2)
+    lo = rng.uniform(-1, 0, (8, 3))
+    hi = lo + 0.5
+    x0 = (lo + hi) / 2
+    batch = tb.batch(x0, lo, hi)
+    assert batch[2].lo.shape == (8, 3, 3)
+    for b in range(8):
+        single = tb(x0[b], (lo[b], hi[b])).coefficients
+        np.testing.assert_allclose(batch[1][b], single[1], rtol=1e-13)
+        np.testing.assert_allclose(batch[2].hi[b], single[2].hi, rtol=1e-13)
+
+
+def test_repeated_calls_compile_once():
+    tb = ab.compile("exp(x)*cos(x) + x**3", degree=2)
+    tb(0.1, (0.0, 1.0))
+    fn = tb._fn(())
+    before = fn._cache_size()
+    for x0 in np.linspace(0.0, 1.0, 5):
+        tb(x0, (0.0, 1.0))
+    assert fn._cache_size() == before == 1
+    # the same function text prepared again reuses the cached lowering
+    tb2 = ab.compile("exp(x)*cos(x) + x**3", degree=2)
+    assert tb2._fn(()) is fn
+    assert lower_mod._compiled.cache_info().hits >= 1
+
+
+def test_trust_regions_are_sound_and_no_looser():
+    f = "exp(sin(4*x)) * tanh(x - 1) + sqrt(1 + x**2)"
+    plain = ab.taylor_bounds(f, degree=2, rounding="outward")(0.3, (-1.0, 1.5))
+    tight = ab.taylor_bounds(f, degree=2, rounding="outward", trust_regions=True)(0.3, (-1.0, 1.5))
+    assert float(tight.width()) <= float(plain.width()) * (1 + 1e-12)
+    xs = np.linspace(-1, 1.5, 501)
+    fx = np.exp(np.sin(4 * xs)) * np.tanh(xs - 1) + np.sqrt(1 + xs**2)
+    assert np.all(tight.lower(xs) <= fx + 1e-12) and np.all(fx <= tight.upper(xs) + 1e-12)
