@@ -11,10 +11,11 @@ same shape.  An :class:`Arith` carries the rounding mode and does arithmetic on 
 Outward rounding is built on IEEE correct rounding of ``+ - * /`` and ``sqrt``: a result
 rounded to nearest is within half an ulp, so the next float in each direction bounds the exact
 value.  XLA on CPU flushes subnormals to zero (FTZ/DAZ), so every outward step also moves by
-the smallest normal number ``tiny``: ``down(v) = min(nextafter(v, -inf), v - tiny)``.  Sums of
+the smallest normal number ``tiny``: ``down(v) = v − 4u|v| − tiny`` (u the unit roundoff).  Sums of
 many terms use the a-priori bound ``|fl(sum) - sum| <= gamma_m * sum |x_i|`` (Higham,
 *Accuracy and Stability of Numerical Algorithms*, Thm 4.4) plus ``m * tiny`` for flushed
-underflows.  A NaN endpoint means "unknown": :func:`sanitize` turns it into the whole line.
+underflows.  A NaN endpoint means "unknown" (it arises from overflow, ``inf − inf`` and ``0·inf``):
+NaN propagates through min/max, and :func:`sanitize` turns it into the whole line at the end.
 """
 
 from __future__ import annotations
@@ -78,14 +79,27 @@ def _tiny(x: Array) -> Array:
     return jnp.asarray(jnp.finfo(jnp.result_type(x)).tiny, jnp.result_type(x))
 
 
+def _step(x: Array) -> Array:
+    # 4 units of roundoff of |x| (exact scaling by a power of two), plus the smallest normal
+    # number for results that underflowed and were flushed to zero.
+    fi = jnp.finfo(jnp.result_type(x))
+    return jnp.abs(x) * jnp.asarray(2.0 * float(fi.eps), x.dtype) + _tiny(x)
+
+
 def down(x: Array) -> Array:
-    """A float <= the exact value whose round-to-nearest is `x` (FTZ-safe)."""
-    return jnp.minimum(jnp.nextafter(x, jnp.asarray(-jnp.inf, x.dtype)), x - _tiny(x))
+    """A float <= the exact value whose round-to-nearest is `x` (FTZ-safe).
+
+    The exact value t satisfies ``|t − x| <= u|x|`` (u = eps/2), or ``|t| <= tiny`` after an
+    underflow flushed to zero; so ``fl(x − 4u|x| − tiny) <= x − 3u|x| <= t``.  An overflow to
+    +inf gives NaN here (the exact value may be finite), which :func:`sanitize` turns into the
+    whole line.
+    """
+    return x - _step(x)
 
 
 def up(x: Array) -> Array:
-    """A float >= the exact value whose round-to-nearest is `x` (FTZ-safe)."""
-    return jnp.maximum(jnp.nextafter(x, jnp.asarray(jnp.inf, x.dtype)), x + _tiny(x))
+    """A float >= the exact value whose round-to-nearest is `x` (FTZ-safe); see :func:`down`."""
+    return x + _step(x)
 
 
 def sanitize(v: Value) -> Value:
@@ -97,11 +111,6 @@ def sanitize(v: Value) -> Value:
         jnp.where(bad, -jnp.inf, v.lo).astype(v.lo.dtype),
         jnp.where(bad, jnp.inf, v.hi).astype(v.hi.dtype),
     )
-
-
-def _nan0(x: Array) -> Array:
-    # 0 * inf inside a product of intervals stands for 0 (set semantics, IEEE 1788).
-    return jnp.where(jnp.isnan(x), jnp.zeros_like(x), x)
 
 
 class Arith:
@@ -140,6 +149,12 @@ class Arith:
             return self.const(v)
         return v
 
+    @staticmethod
+    def _exact(v: Any, c: int) -> bool:
+        """Whether `v` is the exact Python integer `c` (a structural constant that the
+        arithmetic short-circuits: series of the identity are mostly zeros and ones)."""
+        return type(v) is int and v == c
+
     def _round(self, lo_: Array, hi_: Array) -> Interval:
         """Interval from nearest-rounded ends of exact results."""
         return Interval(down(lo_), up(hi_))
@@ -149,12 +164,18 @@ class Arith:
 
     # -- basic operations -------------------------------------------------------------
     def neg(self, a: Value) -> Value:
+        if self._exact(a, 0):
+            return 0
         a = self._v(a)
         if isinstance(a, Interval):
             return Interval(-a.hi, -a.lo)
         return -a
 
     def add(self, a: Value, b: Value) -> Value:
+        if self._exact(a, 0):
+            return b
+        if self._exact(b, 0):
+            return a
         a, b = self._v(a), self._v(b)
         if not isinstance(a, Interval) and not isinstance(b, Interval):
             return self._point_result(a + b)
@@ -166,6 +187,12 @@ class Arith:
 
     def mul(self, a: Value, b: Value) -> Value:
         """Product; an interval product is the hull of the four end products."""
+        if self._exact(a, 0) or self._exact(b, 0):
+            return 0
+        if self._exact(a, 1):
+            return b
+        if self._exact(b, 1):
+            return a
         a, b = self._v(a), self._v(b)
         ia, ib = isinstance(a, Interval), isinstance(b, Interval)
         if not ia and not ib:
@@ -176,7 +203,6 @@ class Arith:
             ps = [a.lo * b, a.hi * b]
         else:
             ps = [a * b.lo, a * b.hi]
-        ps = [_nan0(p) for p in ps]
         lo_, hi_ = ps[0], ps[0]
         for p in ps[1:]:
             lo_, hi_ = jnp.minimum(lo_, p), jnp.maximum(hi_, p)
@@ -184,9 +210,17 @@ class Arith:
 
     def div(self, a: Value, b: Value) -> Value:
         """Quotient; a divisor interval containing 0 gives the whole line."""
+        if self._exact(a, 0):
+            return 0
+        if self._exact(b, 1):
+            return a
         a, b = self._v(a), self._v(b)
         if not isinstance(a, Interval) and not isinstance(b, Interval):
             return self._point_result(a / b)
+        if not isinstance(b, Interval):
+            q1, q2 = a.lo / b, a.hi / b
+            lo_, hi_ = jnp.minimum(q1, q2), jnp.maximum(q1, q2)
+            return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
         blo, bhi = lo(b), hi(b)
         qs = [lo(a) / blo, lo(a) / bhi, hi(a) / blo, hi(a) / bhi]
         lo_, hi_ = qs[0], qs[0]

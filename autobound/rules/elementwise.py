@@ -69,17 +69,8 @@ def _ident(A, y, K):
 
 
 def _sq(A: Arith, v: list) -> list:
-    """Series of v**2 using symmetry (the constant term is an exact square)."""
-    out = [A.square(v[0])]
-    for n in range(1, len(v)):
-        acc = None
-        for j in range((n + 1) // 2):
-            t = A.mul(2, A.mul(v[j], v[n - j]))
-            acc = t if acc is None else A.add(acc, t)
-        if n % 2 == 0:
-            acc = A.add(acc, A.square(v[n // 2]))
-        out.append(acc)
-    return out
+    """Series of v**2 (the constant term is an exact square)."""
+    return [S.sq_term(A, v, n) for n in range(len(v))]
 
 
 def _one_plus(A, v, sign=1):
@@ -134,15 +125,14 @@ def _ode_series(v0_of, g_sign):
     """phi' = G(phi) with G(v) = 1 + g_sign v^2 (tan, tanh) or v − v^2 (sigmoid)."""
 
     def series(A, y, K):
-        u = _ident(A, y, K)
-
-        def g_of(v):
-            sq = _sq(A, v)
+        def g_term(v, m):
+            sq = S.sq_term(A, v, m)
             if g_sign == "logistic":
-                return [A.sub(a, b) for a, b in zip(v, sq, strict=True)]
-            return _one_plus(A, sq, g_sign)
+                return A.sub(v[m], sq)
+            t = A.mul(g_sign, sq)
+            return A.add(1, t) if m == 0 else t
 
-        return S.s_ode(A, u, v0_of(A, y), g_of)
+        return S.s_ode(A, _ident(A, y, K), v0_of(A, y), g_term)
 
     return series
 
@@ -316,6 +306,11 @@ def real_power(p: Fraction) -> Elementwise:
     return Elementwise(f"x**{p}", _pow_series(None, p), _below(0, p < 0))
 
 
+def _materialize(c, like):
+    """A series term as an array (exact Python-int zeros/ones become arrays)."""
+    return jnp.full_like(like, c) if isinstance(c, int) else c
+
+
 def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     """Coefficients ``phi_0..phi_{k-1}`` at the point y0 and an interval R containing the
     range of the remainder ratio R_k over Y (y0 must lie in Y).  See the module docstring.
@@ -327,14 +322,22 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     error margins).
     """
     B = A if A.outward else Arith("outward", A.dtype, kernel_margins=False)
-    at_y0 = fn.series(A, y0, k)
     a = jnp.minimum(lo(Y), y0)
     b = jnp.maximum(hi(Y), y0)
-    sides = Interval(jnp.stack([a, y0]), jnp.stack([y0, b]))
-    over = fn.series(B, sides, k + 1)
-    d_k, d_k1 = over[k], over[k + 1]
+    # One series evaluation for every place (few, large ops compile much faster than many
+    # small ones): the two sides [a, y0], [y0, b], the two ends, and (outward mode) y0.
+    places = Interval(jnp.stack([a, y0, a, b, y0]), jnp.stack([y0, b, a, b, y0]))
+    if not A.outward:
+        places = Interval(places.lo[:4], places.hi[:4])
+    over = [_materialize(c, places.lo) for c in fn.series(B, places, k + 1)]
+    at_y0 = (
+        [Interval(c.lo[4], c.hi[4]) if is_interval(c) else c[4] for c in over[: k + 1]]
+        if A.outward
+        else [_materialize(c, y0) for c in fn.series(A, y0, k)]
+    )
+    d_k, d_k1 = (Interval(lo(c)[:2], hi(c)[:2]) for c in over[k : k + 2])
+    f_ends = Interval(lo(over[0])[2:4], hi(over[0])[2:4])
     ends = jnp.stack([a, b])
-    f_ends = fn.series(B, ends, 0)[0]
     h = B.sub(ends, y0)
     poly = None
     for j in reversed(range(k)):
@@ -345,6 +348,7 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     monotone = ((lo(d_k1) >= 0) | (hi(d_k1) <= 0)) & (ends != y0)
     side = B.where(monotone, B.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
+        sides = Interval(places.lo[:2], places.hi[:2])
         side = B.intersect(side, fn.remainder(B, y0, B.sub(sides, y0), k))
     side = Interval(lo(side), hi(side))
     rem = B.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))

@@ -25,10 +25,9 @@ Series = list
 
 
 def identity(y: Value, K: int, A: Arith) -> Series:
-    """The series of t -> y + t, to order K."""
-    one = A.const(1)
-    zero = A.const(0)
-    return [y] + [one if n == 1 else zero for n in range(1, K + 1)]
+    """The series of t -> y + t, to order K (ones and zeros as exact Python ints, which the
+    arithmetic short-circuits)."""
+    return [y] + [1 if n == 1 else 0 for n in range(1, K + 1)]
 
 
 def s_add(A: Arith, u: Series, v: Series) -> Series:
@@ -83,13 +82,27 @@ def s_exp(A: Arith, u: Series, e0: Value) -> Series:
     return e
 
 
-def s_ode(A: Arith, u: Series, v0: Value, g_of: Callable[[Series], Series]) -> Series:
-    """v = F(u) where F' = G(F): v' = G(v) u'.  `g_of(v[:m])` gives the first m terms of G(v)."""
+def s_ode(A: Arith, u: Series, v0: Value, g_term: Callable[[Series, int], Value]) -> Series:
+    """v = F(u) where F' = G(F): v' = G(v) u'.  `g_term(v, m)` gives term m of the series
+    G(v) from the terms ``v[0..m]`` (computed once each: O(K^2) work)."""
     v = [v0]
+    g: Series = []
     for n in range(1, len(u)):
-        g = g_of(v)
+        g.append(g_term(v, n - 1))
         v.append(_weighted(A, u, g, n))
     return v
+
+
+def sq_term(A: Arith, v: Series, n: int) -> Value:
+    """Term n of the series v**2, using symmetry (term 0 is an exact square)."""
+    if n == 0:
+        return A.square(v[0])
+    acc = 0
+    for j in range((n + 1) // 2):
+        acc = A.add(acc, A.mul(2, A.mul(v[j], v[n - j])))
+    if n % 2 == 0:
+        acc = A.add(acc, A.square(v[n // 2]))
+    return acc
 
 
 def s_log(A: Arith, u: Series, l0: Value) -> Series:

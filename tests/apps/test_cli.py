@@ -1,0 +1,168 @@
+"""The `autobound` command line: output, JSON, plots, several variables, exit codes."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import autobound as ab
+from autobound.cli import ExitCode, app
+
+runner = CliRunner()
+
+REFERENCE = "1.5*exp(3*x) - 25*x**2"
+REFERENCE_ARGS = ["bound", REFERENCE, "--at", "0.5", "--over", "0", "1", "--degree", "2"]
+
+# Hand-derived: f(x) = 1.5 e^{3x} - 25 x^2 at x0 = 1/2, region [0, 1].
+#   c0 = f(1/2)  = 1.5 e^{1.5} - 6.25
+#   c1 = f'(1/2) = 4.5 e^{1.5} - 25
+# f''' = 40.5 e^{3x} > 0, so the remainder ratio R(x) = (f(x) - c0 - c1 (x - 1/2)) / (x - 1/2)^2
+# is increasing and the sharp degree-2 interval is [R(0), R(1)]  (both ends at |x - x0| = 1/2).
+C0 = 1.5 * math.exp(1.5) - 6.25
+C1 = 4.5 * math.exp(1.5) - 25
+R_LO = (1.5 - C0 + 0.5 * C1) / 0.25
+R_HI = (1.5 * math.exp(3) - 25 - C0 - 0.5 * C1) / 0.25
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def bound_json(*args: str) -> dict:
+    result = invoke("bound", *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_reference_example_prints_its_coefficients_and_polynomial():
+    result = invoke(*REFERENCE_ARGS)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    # The published reference values, (0.47253323, -4.8324013, [-5.5549355, 28.287888]),
+    # agree with these to float32 precision.
+    for shown in ("0.47253", "-4.83239", "-5.55493", "28.28788"):
+        assert shown in out
+    assert "AccumBounds" in out  # the polynomial in sympy form
+    assert "x in [0.0, 1.0]" in out
+    assert "rounding: nearest" in out
+    assert result.stderr == ""
+
+
+def test_reference_example_json_holds_the_hand_derived_values():
+    doc = bound_json(*REFERENCE_ARGS[1:])
+    c0, c1, c2 = doc["coefficients"]
+    assert c0 == pytest.approx(C0, rel=1e-13)
+    assert c1 == pytest.approx(C1, rel=1e-13)
+    assert c2["lo"] == pytest.approx(R_LO, rel=1e-12)
+    assert c2["hi"] == pytest.approx(R_HI, rel=1e-12)
+
+
+def test_json_matches_the_python_api():
+    doc = bound_json(*REFERENCE_ARGS[1:], "--rounding", "outward")
+    api = ab.taylor_bounds(REFERENCE, degree=2, rounding="outward")(0.5, (0.0, 1.0))
+    assert doc.pop("expression") == REFERENCE
+    assert doc.pop("variables") == ["x"]
+    assert doc.pop("width") == float(api.width())
+    assert doc == json.loads(json.dumps(api.as_dict()))
+
+
+def test_outward_rounding_contains_nearest_coefficients():
+    nearest = bound_json(*REFERENCE_ARGS[1:])["coefficients"][2]
+    outward = bound_json(*REFERENCE_ARGS[1:], "--rounding", "outward")["coefficients"][2]
+    assert outward["lo"] <= nearest["lo"] and nearest["hi"] <= outward["hi"]
+
+
+def test_plot_writes_a_png(tmp_path):
+    path = tmp_path / "bounds.png"
+    result = invoke(*REFERENCE_ARGS, "--plot", str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "plot written to" in result.stdout
+
+
+def test_several_variables_take_one_at_and_one_over_each():
+    args = ["exp(x)*sin(y)", "--at", "0.1", "--at", "0.2", "--over", "-1", "1", "--over", "-1", "1"]
+    doc = bound_json(*args)
+    assert doc["variables"] == ["x", "y"]
+    assert doc["x0"] == [0.1, 0.2]
+    assert doc["region"] == [[-1.0, -1.0], [1.0, 1.0]]
+    c0, c1, _ = doc["coefficients"]
+    assert c0 == pytest.approx(math.exp(0.1) * math.sin(0.2), rel=1e-13)
+    assert c1 == pytest.approx([c0, math.exp(0.1) * math.cos(0.2)], rel=1e-13)
+    table = invoke("bound", *args)
+    assert table.exit_code == 0, table.output
+    assert "(x - 0.1)*(y - 0.2)" in table.stdout
+
+
+def test_one_over_serves_every_variable_and_x0_defaults_to_the_centre():
+    doc = bound_json("x*y + z", "--over", "-1,3", "--variables", "z,y,x")
+    assert doc["variables"] == ["z", "y", "x"]
+    assert doc["x0"] == [1.0, 1.0, 1.0]
+    assert doc["region"] == [[-1.0] * 3, [3.0] * 3]
+    assert doc["coefficients"][1] == [1.0, 1.0, 1.0]  # d/dz, d/dy, d/dx at (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x**2", "--over", "1", "0"], "reversed region"),
+        (["x**2", "--at", "2", "--over", "0", "1"], "outside the region"),
+        (["foo(x)", "--over", "0", "1"], "unsupported operation 'foo'"),
+        (["log(x)", "--over", "0", "1"], "argument of log leaves the function's domain"),
+        (["x+", "--over", "0", "1"], "cannot parse"),
+        (["x", "--over", "0", "a"], "--over needs two numbers"),
+        (["x*y", "--over", "0", "1", "--over", "0", "1", "--over", "0", "1"], "one --over"),
+        (["x*y", "--at", "0.5", "--over", "0", "1"], "one --at per variable"),
+        (["x*y", "--over", "0", "1", "--plot", "p.png"], "one variable"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_and_no_traceback(args, message):
+    result = invoke("bound", *args)
+    assert result.exit_code == ExitCode.BAD_INPUT == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+def test_unknown_function_lists_the_supported_ones():
+    result = invoke("bound", "foo(x)", "--over", "0", "1")
+    assert "supported:" in result.stderr and "exp" in result.stderr
+
+
+def test_bad_option_values_exit_2():
+    assert invoke("bound", "x", "--over", "0", "1", "--degree", "-1").exit_code == 2
+    assert invoke("bound", "x", "--over", "0", "1", "--rounding", "up").exit_code == 2
+    assert invoke("bound", "x").exit_code == 2  # --over is required
+
+
+def test_internal_errors_get_their_own_exit_code(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ab, "taylor_bounds", broken)
+    result = invoke(*REFERENCE_ARGS)
+    assert result.exit_code == ExitCode.INTERNAL_ERROR
+    assert "internal error" in result.stderr and "boom" in result.stderr
+
+
+def test_ops_lists_supported_functions():
+    result = invoke("ops")
+    assert result.exit_code == 0, result.output
+    for name in ("exp", "sin", "relu", "dot_general"):
+        assert name in result.stdout
+    listed = json.loads(invoke("ops", "--kind", "elementwise", "--json").stdout)
+    names = {row["name"] for row in listed}
+    assert {"exp", "sin", "relu"} <= names and "add" not in names
+
+
+def test_console_script_module_runs():
+    from autobound.apps import cli
+
+    assert cli.app is app  # the console script `autobound = autobound.cli:app`
+    done = subprocess.run(
+        [sys.executable, "-m", "autobound", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.startswith("autobound ")

@@ -1,0 +1,375 @@
+"""Hypothesis strategies shared by the test rooms, and the zero-tolerance soundness check.
+
+* :func:`regions`: a box ``[lo, hi]`` and an expansion point ``x0`` in it, for scalar or
+  vector inputs, each coordinate inside a :class:`Domain`.  Widths are log-uniform from
+  ``1e-8`` to ``10`` (plus exact zero); ``x0`` sits at an end, the middle, or anywhere inside.
+  A domain lists *spots* (its edges, large arguments, points near poles) that regions are
+  drawn towards, because that is where enclosures break.
+* :func:`expressions`: a random expression tree (:class:`Expr`) of supported ops, defined on
+  the whole real line (``log`` and ``sqrt`` appear as ``log(1 + u**2)``, ``sqrt(2 + sin(u))``,
+  ...), rendered from the same tree as a string for the sympy front end (:meth:`Expr.text`),
+  as a Python function on ``jax.numpy`` arrays (:meth:`Expr.jax`), and as an mpmath function
+  (:meth:`Expr.mp`), the oracle.  Every constant is dyadic, hence exact in both front ends.
+* :func:`soundness_violations`: the points where ``f(x)``, evaluated in mpmath at >= 170 bits,
+  lies outside the enclosure computed exactly by :func:`autobound.verify.enclosure_at`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from autobound.verify import enclosure_at, sample_points
+from hypothesis import strategies as st
+from mpmath import mp
+
+DEGREES = st.integers(0, 4)
+X_SHAPES = st.sampled_from([(), (2,), (3,)])
+TINY64 = float(np.finfo(np.float64).tiny)
+
+# -- regions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where one coordinate of a region may lie.
+
+    **Fields:**
+
+    - `pieces`: closed float intervals; a region lies inside one of them (several pieces for
+      functions with poles, e.g. ``x**-2`` or ``tan``).
+    - `spots`: points that regions are drawn towards (clipped into the chosen piece).
+    - `typical`: region centres are otherwise uniform in ``[-typical, typical]`` (clipped).
+    """
+
+    pieces: tuple[tuple[float, float], ...] = ((-1e300, 1e300),)
+    spots: tuple[float, ...] = (0.0,)
+    typical: float = 10.0
+
+
+EVERYWHERE = Domain()
+
+
+class Region(tuple):
+    """``(x0, lo, hi)`` as float64 numpy arrays of one shape."""
+
+    __slots__ = ()
+
+    def __new__(cls, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+        return super().__new__(cls, (x0, lo, hi))
+
+    x0 = property(lambda self: self[0])
+    lo = property(lambda self: self[1])
+    hi = property(lambda self: self[2])
+
+
+_WIDTHS = st.one_of(
+    st.just(0.0),
+    st.floats(-8.0, 1.0).map(lambda e: 10.0**e),
+    st.sampled_from([1e-8, 10.0]),
+)
+_PLACES = st.one_of(st.sampled_from([0.0, 1.0, 0.5]), st.floats(0.0, 1.0))
+
+
+@st.composite
+def _coordinate(draw, domain: Domain) -> tuple[float, float, float]:
+    a, b = draw(st.sampled_from(domain.pieces))
+    spots = [min(max(s, a), b) for s in domain.spots]
+    lo_c, hi_c = max(a, -domain.typical), min(b, domain.typical)
+    centres = [st.floats(lo_c, hi_c)] if lo_c <= hi_c else []
+    if spots:
+        centres.append(st.sampled_from(spots))
+    centre = draw(st.one_of(*centres)) if centres else a
+    width = draw(_WIDTHS)
+    t = draw(_PLACES)
+    lo = min(max(centre - t * width, a), b)
+    hi = min(max(lo + width, lo), b)
+    s = draw(_PLACES)
+    x0 = min(max(lo + s * (hi - lo), lo), hi)
+    if 0 < abs(x0) < TINY64:  # XLA on CPU flushes subnormals: the API rejects such an x0
+        x0 = lo if lo == 0 or abs(lo) >= TINY64 else hi
+        x0 = x0 if abs(x0) >= TINY64 or x0 == 0 else 0.0
+    return x0, lo, hi
+
+
+@st.composite
+def regions(draw, domains: Domain | Sequence[Domain] = EVERYWHERE, shape: tuple = ()) -> Region:
+    """A :class:`Region` of the given shape; `domains` is one :class:`Domain` for every
+    coordinate or a sequence of one per coordinate (then ``shape`` is ``(len(domains),)``
+    unless there is exactly one)."""
+    if isinstance(domains, Domain):
+        per = [domains] * max(1, math.prod(shape))
+    else:
+        per = list(domains)
+        shape = () if len(per) == 1 else (len(per),)
+    coords = [draw(_coordinate(d)) for d in per]
+    x0, lo, hi = (np.array([c[i] for c in coords], np.float64).reshape(shape) for i in range(3))
+    return Region(x0, lo, hi)
+
+
+# -- random expressions -------------------------------------------------------------------------
+
+
+class Overflow(ArithmeticError):
+    """An intermediate too large for mpmath to exponentiate cheaply (the point is skipped)."""
+
+
+def _exp_guard(u):
+    if u > 1e8:
+        raise Overflow(f"exp of {u}")
+    return u
+
+
+def _sigmoid(u):
+    return 1 / (1 + mp.exp(_exp_guard(-u)))
+
+
+def _softplus(u):
+    return u + mp.log1p(mp.exp(-u)) if u > 0 else mp.log1p(mp.exp(_exp_guard(u)))
+
+
+@dataclass(frozen=True)
+class Template:
+    """One node kind: how it reads as text, as jax.numpy code, and in mpmath."""
+
+    arity: int
+    text: Callable[..., str]
+    jax: Callable[..., Any]
+    mp: Callable[..., Any]
+
+
+def _t1(text: str, jfn: Callable, mfn: Callable) -> Template:
+    return Template(1, lambda a: text.format(a=a), jfn, mfn)
+
+
+def _t2(text: str, jfn: Callable, mfn: Callable) -> Template:
+    return Template(2, lambda a, b: text.format(a=a, b=b), jfn, mfn)
+
+
+# Every template is defined on the whole real line, so any tree is; arguments of log, sqrt,
+# asin, ... are kept well inside their domains (e.g. 1 + u**2 >= 1, |tanh(u)/2| < 1/2).
+TEMPLATES: dict[str, Template] = {
+    "add": _t2("({a}) + ({b})", lambda a, b: a + b, lambda a, b: a + b),
+    "sub": _t2("({a}) - ({b})", lambda a, b: a - b, lambda a, b: a - b),
+    "mul": _t2("({a})*({b})", lambda a, b: a * b, lambda a, b: a * b),
+    "div": _t2("({a})/(1 + ({b})**2)", lambda a, b: a / (1 + b**2), lambda a, b: a / (1 + b**2)),
+    "max": _t2("max({a}, {b})", jnp.maximum, max),
+    "min": _t2("min({a}, {b})", jnp.minimum, min),
+    "scale": _t1("-1.5*({a})", lambda a: -1.5 * a, lambda a: -1.5 * a),
+    "shift": _t1("({a}) + 0.25", lambda a: a + 0.25, lambda a: a + mp.mpf(0.25)),
+    "exp": _t1("exp({a})", jnp.exp, lambda a: mp.exp(_exp_guard(a))),
+    "expm1": _t1("expm1({a})", jnp.expm1, lambda a: mp.expm1(_exp_guard(a))),
+    "sinh": _t1("sinh({a})", jnp.sinh, lambda a: mp.sinh(_exp_guard(abs(a)) * mp.sign(a))),
+    "cosh": _t1("cosh({a})", jnp.cosh, lambda a: mp.cosh(_exp_guard(abs(a)))),
+    "sin": _t1("sin({a})", jnp.sin, mp.sin),
+    "cos": _t1("cos({a})", jnp.cos, mp.cos),
+    "atan": _t1("atan({a})", jnp.arctan, mp.atan),
+    "tanh": _t1("tanh({a})", jnp.tanh, mp.tanh),
+    "sigmoid": _t1("sigmoid({a})", jax.nn.sigmoid, _sigmoid),
+    "softplus": _t1("softplus({a})", jax.nn.softplus, _softplus),
+    "swish": _t1("swish({a})", jax.nn.swish, lambda a: a * _sigmoid(a)),
+    "gelu": _t1(
+        "gelu({a})",
+        lambda a: jax.nn.gelu(a, approximate=False),
+        lambda a: a * mp.erfc(-a / mp.sqrt(2)) / 2,
+    ),
+    "erf": _t1("erf({a})", jax.lax.erf, mp.erf),
+    "relu": _t1("relu({a})", jax.nn.relu, lambda a: max(a, mp.zero)),
+    "leaky_relu": _t1(
+        "leaky_relu({a}, 0.125)",
+        lambda a: jax.nn.leaky_relu(a, 0.125),
+        lambda a: a if a >= 0 else a / 8,
+    ),
+    "abs": _t1("abs({a})", jnp.abs, abs),
+    "square": _t1("square({a})", jnp.square, lambda a: a * a),
+    "cube": _t1("({a})**3", lambda a: a**3, lambda a: a**3),
+    "cbrt": _t1("cbrt({a})", jnp.cbrt, lambda a: mp.cbrt(a) if a >= 0 else -mp.cbrt(-a)),
+    "log": _t1("log(1 + ({a})**2)", lambda a: jnp.log(1 + a**2), lambda a: mp.log(1 + a * a)),
+    "log1p": _t1("log1p(({a})**2)", lambda a: jnp.log1p(a**2), lambda a: mp.log1p(a * a)),
+    "sqrt": _t1("sqrt(2 + sin({a}))", lambda a: jnp.sqrt(2 + jnp.sin(a)),
+                lambda a: mp.sqrt(2 + mp.sin(a))),
+    "rsqrt": _t1("rsqrt(1 + ({a})**2)", lambda a: jax.lax.rsqrt(1 + a**2),
+                 lambda a: 1 / mp.sqrt(1 + a * a)),
+    "asin": _t1("asin(tanh({a})/2)", lambda a: jnp.arcsin(jnp.tanh(a) / 2),
+                lambda a: mp.asin(mp.tanh(a) / 2)),
+    "acos": _t1("acos(sigmoid({a}) - 0.5)", lambda a: jnp.arccos(jax.nn.sigmoid(a) - 0.5),
+                lambda a: mp.acos(_sigmoid(a) - mp.mpf(0.5))),
+    "tan": _t1("tan(atan({a})/2)", lambda a: jnp.tan(jnp.arctan(a) / 2),
+               lambda a: mp.tan(mp.atan(a) / 2)),
+    "inv_square": _t1("(1 + ({a})**2)**(-2)", lambda a: (1 + a**2) ** -2,
+                      lambda a: (1 + a * a) ** -2),
+    "real_pow": _t1("(1 + ({a})**2)**0.75", lambda a: (1 + a**2) ** 0.75,
+                    lambda a: mp.power(1 + a * a, mp.mpf(0.75))),
+}  # fmt: skip
+
+_CONSTANTS = (Fraction(1, 2), Fraction(-3, 2), Fraction(2), Fraction(3), Fraction(-1, 4))
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A node of a random expression: ``kind`` is ``"var"`` (``value`` = the variable's index),
+    ``"const"`` (``value`` = a dyadic Fraction), or a key of :data:`TEMPLATES`."""
+
+    kind: str
+    args: tuple[Expr, ...] = ()
+    value: Any = None
+
+    def __str__(self) -> str:
+        return self.text(tuple(f"x{i}" for i in range(8)))
+
+    @property
+    def depth(self) -> int:
+        return 1 + max((a.depth for a in self.args), default=0)
+
+    def variables(self) -> set[int]:
+        if self.kind == "var":
+            return {self.value}
+        return set().union(*(a.variables() for a in self.args)) if self.args else set()
+
+    def text(self, names: Sequence[str]) -> str:
+        """The expression as a string for the sympy front end."""
+        if self.kind == "var":
+            return names[self.value]
+        if self.kind == "const":
+            return f"({float(self.value)!r})"
+        return TEMPLATES[self.kind].text(*(a.text(names) for a in self.args))
+
+    def jax(self, xs: Sequence[Any]) -> Any:
+        """The expression on jax arrays, ``xs[i]`` standing for variable i."""
+        if self.kind == "var":
+            return xs[self.value]
+        if self.kind == "const":
+            return float(self.value)
+        return TEMPLATES[self.kind].jax(*(a.jax(xs) for a in self.args))
+
+    def mp(self, xs: Sequence[Any]) -> Any:
+        """The expression in mpmath at the working precision (raises :class:`Overflow`)."""
+        if self.kind == "var":
+            return xs[self.value]
+        if self.kind == "const":
+            return mp.mpf(self.value.numerator) / self.value.denominator
+        return TEMPLATES[self.kind].mp(*(a.mp(xs) for a in self.args))
+
+
+@st.composite
+def expressions(draw, n_vars: int = 1, max_depth: int = 4, kinds: Sequence[str] | None = None):
+    """A random :class:`Expr` of depth <= `max_depth` in variables ``0..n_vars-1``, using at
+    least one of them."""
+    names = sorted(kinds or TEMPLATES)
+
+    def node(depth: int) -> Expr:
+        if depth <= 1 or draw(st.integers(0, 3)) == 0:
+            if draw(st.integers(0, 3)) == 0:
+                return Expr("const", value=draw(st.sampled_from(_CONSTANTS)))
+            return Expr("var", value=draw(st.integers(0, n_vars - 1)))
+        kind = draw(st.sampled_from(names))
+        return Expr(kind, tuple(node(depth - 1) for _ in range(TEMPLATES[kind].arity)))
+
+    e = node(max_depth)
+    if not e.variables():
+        e = Expr("add", (e, Expr("var", value=draw(st.integers(0, n_vars - 1)))))
+    return e
+
+
+def variable_names(n_vars: int) -> tuple[str, ...]:
+    return ("x",) if n_vars == 1 else tuple(f"x{i}" for i in range(n_vars))
+
+
+def as_string(e: Expr, n_vars: int) -> tuple[str, list[str]]:
+    """``(text, variables)`` for ``ab.taylor_bounds(text, variables=variables)``."""
+    names = variable_names(n_vars)
+    return e.text(names), list(names)
+
+
+def as_callable(e: Expr, x_shape: tuple, elementwise: bool = False) -> Callable:
+    """A function of one jnp array of shape `x_shape`: the scalar expression in its entries,
+    or (`elementwise`, single-variable trees) the expression applied to every entry."""
+    if elementwise or x_shape == ():
+        return lambda x: e.jax([x])
+    n = x_shape[0]
+    return lambda x: e.jax([x[i] for i in range(n)])
+
+
+def mp_function(e: Expr, x_shape: tuple, elementwise: bool = False) -> Callable:
+    """``x (float64 array) -> f(x)`` in mpmath: an mpf, or a list of mpf for `elementwise`."""
+    if elementwise:
+        return lambda x: [e.mp([mp.mpf(float(v))]) for v in np.ravel(x)]
+    if x_shape == ():
+        return lambda x: e.mp([mp.mpf(float(x))])
+    return lambda x: e.mp([mp.mpf(float(v)) for v in np.ravel(x)])
+
+
+# -- the soundness check ------------------------------------------------------------------------
+
+
+def as_numpy(coefficients: Sequence[Any]) -> list[Any]:
+    """Engine coefficients (arrays, :class:`~autobound.interval.Interval`) in the plain form
+    :mod:`autobound.verify` reads: float64 arrays and ``(lo, hi)`` pairs of them."""
+    out = []
+    for c in coefficients:
+        if isinstance(c, tuple):
+            out.append((np.asarray(c[0], np.float64), np.asarray(c[1], np.float64)))
+        else:
+            out.append(np.asarray(c, np.float64))
+    return out
+
+
+@dataclass
+class Violation:
+    x: np.ndarray
+    fx: Any
+    lo: Any
+    hi: Any
+
+    def __str__(self) -> str:
+        return f"x={self.x!r}: f(x)={self.fx} not in [{self.lo}, {self.hi}]"
+
+
+def soundness_violations(
+    f_mp: Callable[[np.ndarray], Any],
+    coefficients: Sequence[Any],
+    x0: Any,
+    region: tuple[Any, Any],
+    n_points: int = 24,
+    prec: int = 200,
+    seed: int = 0,
+) -> tuple[list[Violation], int]:
+    """Points of the region where ``f(x)`` lies outside the enclosure: zero tolerance.
+
+    The points are those of :func:`autobound.verify.sample_points` (corners, ``x0``, its
+    one-ulp neighbours, random points).  ``f(x)`` is computed at `prec` bits (>= 170) and a
+    point that seems to violate is recomputed at ``4 * prec`` bits before it counts; points
+    where an intermediate overflows mpmath's cheap range (:class:`Overflow`) are skipped.
+
+    **Returns:** ``(violations, n_checked)``.
+    """
+    assert prec >= 170
+    coefficients = as_numpy(coefficients)
+    x0 = np.asarray(x0, np.float64)
+    rng = np.random.default_rng(seed)
+    points = sample_points(x0, (np.asarray(region[0]), np.asarray(region[1])), n_points, rng)
+    bad, checked = [], 0
+    for x in points:
+        lo, hi = enclosure_at(coefficients, x0, x, 4 * prec)
+        try:
+            for p in (prec, 4 * prec):
+                with mp.workprec(p):
+                    fx = np.asarray(f_mp(x), dtype=object).reshape(np.shape(lo))
+                outside = [
+                    not (a <= v <= b) for v, a, b in zip(fx.ravel(), lo.ravel(), hi.ravel(),
+                                                         strict=True)
+                ]
+                if not any(outside):
+                    break
+        except Overflow:
+            continue
+        checked += 1
+        if any(outside):
+            bad.append(Violation(x, fx, lo, hi))
+    return bad, checked
