@@ -156,11 +156,17 @@ class Arith:
         return type(v) is int and v == c
 
     def _round(self, lo_: Array, hi_: Array) -> Interval:
-        """Interval from nearest-rounded ends of exact results."""
-        return Interval(down(lo_), up(hi_))
+        """Interval from the ends of results of single correctly rounded operations.
 
-    def _point_result(self, x: Array) -> Value:
-        return self._round(x, x) if self.outward else x
+        Rounding to nearest (and flushing to zero) keeps the sign of the exact result, so a
+        lower end that is +0.0 or positive proves the exact value >= 0 and is not rounded
+        below 0 (likewise for upper ends <= -0.0): exact zeros stay sign-definite, which the
+        rules' monotonicity tests rely on."""
+        d, u = down(lo_), up(hi_)
+        return Interval(
+            jnp.where(jnp.signbit(lo_), d, jnp.maximum(d, 0.0)),
+            jnp.where(jnp.signbit(hi_), jnp.minimum(u, 0.0), u),
+        )
 
     # -- basic operations -------------------------------------------------------------
     def neg(self, a: Value) -> Value:
@@ -178,7 +184,7 @@ class Arith:
             return a
         a, b = self._v(a), self._v(b)
         if not isinstance(a, Interval) and not isinstance(b, Interval):
-            return self._point_result(a + b)
+            return self._round(a + b, a + b) if self.outward else a + b
         lo_, hi_ = lo(a) + lo(b), hi(a) + hi(b)
         return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
 
@@ -196,7 +202,8 @@ class Arith:
         a, b = self._v(a), self._v(b)
         ia, ib = isinstance(a, Interval), isinstance(b, Interval)
         if not ia and not ib:
-            return self._point_result(a * b)
+            p = a * b
+            return self._round(p, p) if self.outward else p
         if ia and ib:
             ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
         elif ia:
@@ -216,7 +223,8 @@ class Arith:
             return a
         a, b = self._v(a), self._v(b)
         if not isinstance(a, Interval) and not isinstance(b, Interval):
-            return self._point_result(a / b)
+            q = a / b
+            return self._round(q, q) if self.outward else q
         if not isinstance(b, Interval):
             q1, q2 = a.lo / b, a.hi / b
             lo_, hi_ = jnp.minimum(q1, q2), jnp.maximum(q1, q2)
@@ -227,9 +235,8 @@ class Arith:
         for q in qs[1:]:
             lo_, hi_ = jnp.minimum(lo_, q), jnp.maximum(hi_, q)
         zero_in = (blo <= 0) & (bhi >= 0)
-        lo_ = jnp.where(zero_in, -jnp.inf, lo_)
-        hi_ = jnp.where(zero_in, jnp.inf, hi_)
-        return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
+        r = self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
+        return Interval(jnp.where(zero_in, -jnp.inf, r.lo), jnp.where(zero_in, jnp.inf, r.hi))
 
     def square(self, a: Value) -> Value:
         """Exact range of x**2 (never negative)."""

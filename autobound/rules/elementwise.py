@@ -306,6 +306,9 @@ def real_power(p: Fraction) -> Elementwise:
     return Elementwise(f"x**{p}", _pow_series(None, p), _below(0, p < 0))
 
 
+PIECES = 8  # sub-intervals per side for derivative ranges and the monotonicity test
+
+
 def _materialize(c, like):
     """A series term as an array (exact Python-int zeros/ones become arrays)."""
     return jnp.full_like(like, c) if isinstance(c, int) else c
@@ -325,18 +328,28 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     a = jnp.minimum(lo(Y), y0)
     b = jnp.maximum(hi(Y), y0)
     # One series evaluation for every place (few, large ops compile much faster than many
-    # small ones): the two sides [a, y0], [y0, b], the two ends, and (outward mode) y0.
-    places = Interval(jnp.stack([a, y0, a, b, y0]), jnp.stack([y0, b, a, b, y0]))
-    if not A.outward:
-        places = Interval(places.lo[:4], places.hi[:4])
+    # small ones): each side [a, y0], [y0, b] cut into PIECES sub-intervals (interval series
+    # overestimate less on narrow pieces), the two ends, and (outward mode) y0 itself.
+    m = PIECES
+    t = [a + (y0 - a) * (i / m) for i in range(m)] + [y0]
+    u = [y0 + (b - y0) * (i / m) for i in range(m)] + [b]
+    plo = jnp.stack(t[:m] + u[:m] + [a, b, y0])
+    phi_ = jnp.stack(t[1:] + u[1:] + [a, b, y0])
+    places = Interval(plo, phi_) if A.outward else Interval(plo[:-1], phi_[:-1])
     over = [_materialize(c, places.lo) for c in fn.series(B, places, k + 1)]
     at_y0 = (
-        [Interval(c.lo[4], c.hi[4]) if is_interval(c) else c[4] for c in over[: k + 1]]
+        [Interval(c.lo[-1], c.hi[-1]) if is_interval(c) else c[-1] for c in over[: k + 1]]
         if A.outward
         else [_materialize(c, y0) for c in fn.series(A, y0, k)]
     )
-    d_k, d_k1 = (Interval(lo(c)[:2], hi(c)[:2]) for c in over[k : k + 2])
-    f_ends = Interval(lo(over[0])[2:4], hi(over[0])[2:4])
+
+    def per_side(c):
+        r = lambda v: v[: 2 * m].reshape((2, m) + v.shape[1:])  # noqa: E731
+        return Interval(r(lo(c)), r(hi(c)))
+
+    pk, pk1 = per_side(over[k]), per_side(over[k + 1])
+    d_k = Interval(jnp.min(pk.lo, axis=1), jnp.max(pk.hi, axis=1))
+    f_ends = Interval(lo(over[0])[2 * m : 2 * m + 2], hi(over[0])[2 * m : 2 * m + 2])
     ends = jnp.stack([a, b])
     h = B.sub(ends, y0)
     poly = None
@@ -345,10 +358,10 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     num = f_ends if poly is None else B.sub(f_ends, poly)
     r_end = B.div(num, B.ipow(h, k)) if k else num
     sharp = B.hull(at_y0[k], r_end)
-    monotone = ((lo(d_k1) >= 0) | (hi(d_k1) <= 0)) & (ends != y0)
+    monotone = (jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)) & (ends != y0)
     side = B.where(monotone, B.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
-        sides = Interval(places.lo[:2], places.hi[:2])
+        sides = Interval(jnp.stack([a, y0]), jnp.stack([y0, b]))
         side = B.intersect(side, fn.remainder(B, y0, B.sub(sides, y0), k))
     side = Interval(lo(side), hi(side))
     rem = B.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))

@@ -101,6 +101,7 @@ class Kernel:
     clamp: tuple[float, float] = (-np.inf, np.inf)
     argmin: Any = None
     minimum: Any = None
+    odd_sign: bool = False  # f(0) = 0 and sign(f(y)) = sign(y)
 
 
 def _softplus(y):
@@ -110,20 +111,20 @@ def _softplus(y):
 KERNELS: dict[str, Kernel] = {
     "exp": Kernel(jnp.exp, 1, (0.0, np.inf)),
     "log": Kernel(jnp.log, 1),
-    "log1p": Kernel(jnp.log1p, 1),
-    "expm1": Kernel(jnp.expm1, 1, (-1.0, np.inf)),
+    "log1p": Kernel(jnp.log1p, 1, odd_sign=True),
+    "expm1": Kernel(jnp.expm1, 1, (-1.0, np.inf), odd_sign=True),
     "sqrt": Kernel(jnp.sqrt, 1, (0.0, np.inf)),
     "rsqrt": Kernel(jax.lax.rsqrt, -1, (0.0, np.inf)),
-    "cbrt": Kernel(jnp.cbrt, 1),
-    "atan": Kernel(jnp.arctan, 1, (-2.0, 2.0)),
-    "asin": Kernel(jnp.arcsin, 1, (-2.0, 2.0)),
+    "cbrt": Kernel(jnp.cbrt, 1, odd_sign=True),
+    "atan": Kernel(jnp.arctan, 1, (-2.0, 2.0), odd_sign=True),
+    "asin": Kernel(jnp.arcsin, 1, (-2.0, 2.0), odd_sign=True),
     "acos": Kernel(jnp.arccos, -1, (0.0, 4.0)),
-    "sinh": Kernel(jnp.sinh, 1),
+    "sinh": Kernel(jnp.sinh, 1, odd_sign=True),
     "cosh": Kernel(jnp.cosh, 0, (1.0, np.inf), mpmath.mpf(0), mpmath.mpf(1)),
-    "tanh": Kernel(jnp.tanh, 1, (-1.0, 1.0)),
+    "tanh": Kernel(jnp.tanh, 1, (-1.0, 1.0), odd_sign=True),
     "sigmoid": Kernel(jax.nn.sigmoid, 1, (0.0, 1.0)),
     "softplus": Kernel(_softplus, 1, (0.0, np.inf)),
-    "erf": Kernel(jax.lax.erf, 1, (-1.0, 1.0)),
+    "erf": Kernel(jax.lax.erf, 1, (-1.0, 1.0), odd_sign=True),
 }
 
 
@@ -144,6 +145,11 @@ def ext(A: Arith, name: str, y: Value) -> Value:
             left, right = y.hi <= lo(c), y.lo >= hi(c)
             rlo = jnp.where(left, lo(b), jnp.where(right, lo(a), jnp.minimum(mlo, jnp.minimum(lo(a), lo(b)))))
             r = Interval(rlo, jnp.maximum(hi(a), hi(b)))
+    if k.odd_sign and A.outward:
+        r = Interval(
+            jnp.where(lo(y) >= 0, jnp.maximum(lo(r), 0.0), lo(r)),
+            jnp.where(hi(y) <= 0, jnp.minimum(hi(r), 0.0), hi(r)),
+        )
     return _clamp(r, k.clamp)
 
 
