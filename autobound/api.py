@@ -92,8 +92,11 @@ class TaylorBounds:
         for i, c in enumerate(self.coefficients):
             if i:
                 mono = (mono[..., :, None] * z[..., None, :]).reshape(batch + (n**i,))
-            clo, chi = (np.asarray(c.lo), np.asarray(c.hi)) if is_interval(c) else (
-                np.asarray(c), np.asarray(c))
+            clo, chi = (
+                (np.asarray(c.lo), np.asarray(c.hi))
+                if is_interval(c)
+                else (np.asarray(c), np.asarray(c))
+            )
             out = clo.shape[: clo.ndim - len(xs) * i]
             clo = clo.reshape(out + (n**i,)).astype(np.float64)
             chi = chi.reshape(out + (n**i,)).astype(np.float64)
@@ -124,7 +127,7 @@ class TaylorBounds:
         for i, c in enumerate(self.coefficients):
             if not is_interval(c):
                 continue
-            w = (np.asarray(c.hi, np.float64) - np.asarray(c.lo, np.float64))
+            w = np.asarray(c.hi, np.float64) - np.asarray(c.lo, np.float64)
             for _ in range(i):
                 w = w.reshape(w.shape[: w.ndim - x0.ndim] + (-1,)) @ r if x0.ndim else w * r[0]
             total = total + w
@@ -151,8 +154,11 @@ class TaylorBounds:
             for idx in np.ndindex(*((n,) * i)):
                 flat = np.ravel_multi_index(idx, (n,) * i) if i else 0
                 a, b = float(clo.reshape(-1)[flat]), float(chi.reshape(-1)[flat])
-                coef = sympy.Float(a, 17) if a == b else sympy.AccumBounds(
-                    sympy.Float(a, 17), sympy.Float(b, 17))
+                coef = (
+                    sympy.Float(a, 17)
+                    if a == b
+                    else sympy.AccumBounds(sympy.Float(a, 17), sympy.Float(b, 17))
+                )
                 term = coef
                 for v in idx:
                     term = term * z[v]
@@ -168,8 +174,10 @@ class TaylorBounds:
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        if np.ndim(self.x0) != 0 or np.size(self.coefficients[0]) != 1 and not is_interval(
-            self.coefficients[0]
+        if (
+            np.ndim(self.x0) != 0
+            or np.size(self.coefficients[0]) != 1
+            and not is_interval(self.coefficients[0])
         ):
             raise InvalidArgument("plot needs a scalar input and a scalar output")
         lo_, hi_ = (float(v) for v in self.x_trust_region)
@@ -218,9 +226,15 @@ class Bounder:
     ``bounder.batch(x0s, los, his)`` for many boxes in one vmapped call.
     """
 
-    def __init__(self, f: Any, degree: int = 2, variables: Sequence[Any] | None = None,
-                 rounding: str = "nearest", trust_regions: bool = False,
-                 dtype: str | None = None):
+    def __init__(
+        self,
+        f: Any,
+        degree: int = 2,
+        variables: Sequence[Any] | None = None,
+        rounding: str = "nearest",
+        trust_regions: bool = False,
+        dtype: str | None = None,
+    ):
         if not isinstance(degree, (int, np.integer)) or isinstance(degree, bool) or degree < 0:
             raise InvalidArgument(f"degree must be an integer >= 0, got {degree!r}")
         if rounding not in ("nearest", "outward"):
@@ -241,8 +255,11 @@ class Bounder:
         else:
             from autobound.frontends.sympy_frontend import graph_from_string, graph_from_sympy
 
-            g = (graph_from_string(f, variables=variables, dtype=self.dtype) if isinstance(f, str)
-                 else graph_from_sympy(f, variables=variables, dtype=self.dtype))
+            g = (
+                graph_from_string(f, variables=variables, dtype=self.dtype)
+                if isinstance(f, str)
+                else graph_from_sympy(f, variables=variables, dtype=self.dtype)
+            )
             self.variables = tuple(g.input_names)
             self._fixed = optimize(g)
         if self._fixed is not None:
@@ -266,8 +283,7 @@ class Bounder:
         if x0.shape != want:
             names = ", ".join(self.variables) or "x"
             raise ShapeMismatch(
-                f"x0 has shape {x0.shape} but the function's variables ({names}) need shape "
-                f"{want}"
+                f"x0 has shape {x0.shape} but the function's variables ({names}) need shape {want}"
             )
         return want
 
@@ -309,8 +325,9 @@ class Bounder:
         return x0c, loc.astype(dt), hic.astype(dt)
 
     def _fn(self, x_shape):
-        return lower(self.graph(x_shape), self.degree, x_shape, self.dtype, self.rounding,
-                     self.trust_regions)
+        return lower(
+            self.graph(x_shape), self.degree, x_shape, self.dtype, self.rounding, self.trust_regions
+        )
 
     def __call__(self, x0: Any, region: Any) -> TaylorBounds:
         """The degree-k Taylor enclosure of f at x0, valid for x in ``region = (lo, hi)``.
@@ -329,9 +346,15 @@ class Bounder:
                 "[-1, 1], division by a range containing 0): no finite bound exists; shrink the "
                 "region"
             )
-        return TaylorBounds(self._evaluator or _graph_evaluator(self, x_shape), jnp.asarray(x0),
-                            (jnp.asarray(lo_), jnp.asarray(hi_)), coeffs, self.degree,
-                            self.rounding, self.variables)
+        return TaylorBounds(
+            self._evaluator or _graph_evaluator(self, x_shape),
+            jnp.asarray(x0),
+            (jnp.asarray(lo_), jnp.asarray(hi_)),
+            coeffs,
+            self.degree,
+            self.rounding,
+            self.variables,
+        )
 
     def batch(self, x0s: Any, los: Any, his: Any, return_flags: bool = False):
         """Coefficients for many boxes in one jitted, vmapped call.
@@ -383,9 +406,14 @@ def _graph_evaluator(bounder: Bounder, x_shape: tuple[int, ...]):
     return f
 
 
-def taylor_bounds(f: Any, degree: int = 2, variables: Sequence[Any] | None = None,
-                  rounding: str = "nearest", trust_regions: bool = False,
-                  dtype: str | None = None) -> Bounder:
+def taylor_bounds(
+    f: Any,
+    degree: int = 2,
+    variables: Sequence[Any] | None = None,
+    rounding: str = "nearest",
+    trust_regions: bool = False,
+    dtype: str | None = None,
+) -> Bounder:
     """Prepare `f` for Taylor bounds of the given degree.
 
     **Arguments:**

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from functools import reduce
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -76,8 +76,10 @@ class Region:
             pw = [A.ipow(self.z, p) for p in range(e + 1)]
             plo = jnp.stack([jnp.broadcast_to(lo(p), (n,)) for p in pw])
             phi = jnp.stack([jnp.broadcast_to(p.hi if is_interval(p) else p, (n,)) for p in pw])
-            factors = [Interval(plo[powers[:, j], idx[:, j]], phi[powers[:, j], idx[:, j]])
-                       for j in range(e)]
+            factors = [
+                Interval(plo[powers[:, j], idx[:, j]], phi[powers[:, j], idx[:, j]])
+                for j in range(e)
+            ]
             r = reduce(A.mul, factors)
             r = tree_map(lambda a: a.reshape((n,) * e), r)
         if not is_interval(r):
@@ -89,6 +91,7 @@ class Region:
 def _expand(c: Value, ndim: int, before: int, after: int) -> Value:
     """Insert `after` unit axes at the end of `c` and `before` unit axes before its last
     `ndim - out` var axes (used to lay out outer products over var axes)."""
+
     def f(a):
         shp = a.shape
         out, var = shp[: len(shp) - ndim], shp[len(shp) - ndim :]
@@ -192,8 +195,7 @@ def _products(A, region, k, a, b, pair):
             out[m] = t if out[m] is None else A.add(out[m], t)
     shape = np.broadcast_shapes(_out_shape(a), _out_shape(b))
     dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
-    out = [jnp.zeros(shape + (region.n,) * m, dtype) if c is None else c
-           for m, c in enumerate(out)]
+    out = [jnp.zeros(shape + (region.n,) * m, dtype) if c is None else c for m, c in enumerate(out)]
     return TaylorEnclosure(tuple(out))
 
 
@@ -241,8 +243,9 @@ def sum_axes(A: Arith, enc: TaylorEnclosure, axes: tuple[int, ...]) -> TaylorEnc
     return TaylorEnclosure(tuple(A.sum(c, axes) for c in enc.coeffs))
 
 
-def bilinear(A: Arith, region: Region, k: int, f, m: int, a: TaylorEnclosure,
-             b: TaylorEnclosure) -> TaylorEnclosure:
+def bilinear(
+    A: Arith, region: Region, k: int, f, m: int, a: TaylorEnclosure, b: TaylorEnclosure
+) -> TaylorEnclosure:
     """``f(a, b)`` for a bilinear map `f` of output-shaped arrays summing `m` products
     (dot_general, convolution); either side may be constant (one coefficient)."""
 
@@ -258,12 +261,12 @@ def bilinear(A: Arith, region: Region, k: int, f, m: int, a: TaylorEnclosure,
     return _products(A, region, k, a, b, pair)
 
 
-def horner(A: Arith, region: Region, k: int, phis: list[Value], rem: Value,
-           w: TaylorEnclosure) -> TaylorEnclosure:
+def horner(
+    A: Arith, region: Region, k: int, phis: list[Value], rem: Value, w: TaylorEnclosure
+) -> TaylorEnclosure:
     """``Σ_{j<k} phis[j] w^j + rem · w^k`` evaluated as a Horner scheme in enclosure
     arithmetic (truncated at degree k)."""
     acc = constant(rem)
     for phi in reversed(phis):
         acc = add(A, mul(A, region, k, acc, w), constant(phi))
     return acc
-

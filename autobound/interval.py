@@ -263,12 +263,8 @@ class Arith:
             mlo = jnp.where((alo <= 0) & (ahi >= 0), 0.0, jnp.minimum(jnp.abs(alo), jnp.abs(ahi)))
             mhi = jnp.maximum(jnp.abs(alo), jnp.abs(ahi))
             return Interval(self._pow_mag(mlo, n, True), self._pow_mag(mhi, n, False))
-        rlo = jnp.where(
-            alo >= 0, self._pow_mag(alo, n, True), -self._pow_mag(-alo, n, False)
-        )
-        rhi = jnp.where(
-            ahi >= 0, self._pow_mag(ahi, n, False), -self._pow_mag(-ahi, n, True)
-        )
+        rlo = jnp.where(alo >= 0, self._pow_mag(alo, n, True), -self._pow_mag(-alo, n, False))
+        rhi = jnp.where(ahi >= 0, self._pow_mag(ahi, n, False), -self._pow_mag(-ahi, n, True))
         return Interval(rlo, rhi)
 
     def _pow_mag(self, m: Array, n: int, lower: bool) -> Array:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autobound.api import TaylorBounds, taylor_bounds as _taylor_bounds
+from autobound.api import TaylorBounds
+from autobound.api import taylor_bounds as _taylor_bounds
 
 __all__ = ["TaylorBounds", "taylor_bounds"]
 

@@ -44,8 +44,9 @@ def _constant_value(A: Arith, value):
     return Interval(jnp.asarray(lo_), jnp.asarray(hi_))
 
 
-def evaluate_graph(graph: ExprGraph, x0, lo, hi, degree: int, rounding: str,
-                   trust_regions: bool = False):
+def evaluate_graph(
+    graph: ExprGraph, x0, lo, hi, degree: int, rounding: str, trust_regions: bool = False
+):
     """Trace-time body: the enclosure of the graph's output (and domain flags)."""
     dtype = x0.dtype
     A = Arith(rounding, dtype)
@@ -101,6 +102,7 @@ def _as_interval(v):
 def _finalize(enc: E.TaylorEnclosure, x_shape: tuple[int, ...]):
     out = []
     for i, c in enumerate(enc.coeffs):
+
         def shape_var(a, i=i):
             o = a.shape[: a.ndim - i]
             return a.reshape(o + tuple(x_shape) * i)
@@ -111,8 +113,9 @@ def _finalize(enc: E.TaylorEnclosure, x_shape: tuple[int, ...]):
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(key: str, degree: int, x_shape: tuple, dtype: str, rounding: str,
-              trust_regions: bool) -> Callable:
+def _compiled(
+    key: str, degree: int, x_shape: tuple, dtype: str, rounding: str, trust_regions: bool
+) -> Callable:
     graph = _GRAPHS[key]
 
     def fn(x0, lo, hi):
@@ -122,10 +125,17 @@ def _compiled(key: str, degree: int, x_shape: tuple, dtype: str, rounding: str,
     return jax.jit(fn)
 
 
-def lower(graph: ExprGraph, degree: int, x_shape: tuple[int, ...], dtype: str = "float64",
-          rounding: str = "nearest", trust_regions: bool = False) -> Callable:
+def lower(
+    graph: ExprGraph,
+    degree: int,
+    x_shape: tuple[int, ...],
+    dtype: str = "float64",
+    rounding: str = "nearest",
+    trust_regions: bool = False,
+) -> Callable:
     """The jitted ``(x0, lo, hi) -> (coefficients, flags)`` of `graph` (cached)."""
     key = graph.key()
     _GRAPHS.setdefault(key, graph)
-    return _compiled(key, int(degree), tuple(x_shape), str(jnp.dtype(dtype)), rounding,
-                     bool(trust_regions))
+    return _compiled(
+        key, int(degree), tuple(x_shape), str(jnp.dtype(dtype)), rounding, bool(trust_regions)
+    )

@@ -297,7 +297,10 @@ def integer_power(n: int) -> Elementwise:
             return (lo(Y) <= 0) & (hi(Y) >= 0)
 
     return Elementwise(
-        "div" if n == -1 else f"x**{n}", _ipow_series(n), outside, _ipow_remainder(n) if n >= 0 else None
+        "div" if n == -1 else f"x**{n}",
+        _ipow_series(n),
+        outside,
+        _ipow_remainder(n) if n >= 0 else None,
     )
 
 

@@ -20,7 +20,6 @@ import mpmath
 import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
-
 from autobound.ulp_table import margin, trusted_domain
 
 
@@ -43,9 +42,7 @@ with mpmath.workprec(200):
     _SWISH_ARGMIN = mpmath.findroot(
         lambda x: 1 / (1 + mpmath.exp(-x)) * (1 + x * (1 - 1 / (1 + mpmath.exp(-x)))), -1.28
     )
-    _GELU_ARGMIN = mpmath.findroot(
-        lambda x: mpmath.ncdf(x) + x * mpmath.npdf(x), -0.75
-    )
+    _GELU_ARGMIN = mpmath.findroot(lambda x: mpmath.ncdf(x) + x * mpmath.npdf(x), -0.75)
     _SWISH_MIN = _SWISH_ARGMIN / (1 + mpmath.exp(-_SWISH_ARGMIN))
     _GELU_MIN = _GELU_ARGMIN * mpmath.ncdf(_GELU_ARGMIN)
 
@@ -143,7 +140,9 @@ def ext(A: Arith, name: str, y: Value) -> Value:
             c = real_const(A, k.argmin)
             mlo = lo(real_const(A, k.minimum))
             left, right = y.hi <= lo(c), y.lo >= hi(c)
-            rlo = jnp.where(left, lo(b), jnp.where(right, lo(a), jnp.minimum(mlo, jnp.minimum(lo(a), lo(b)))))
+            rlo = jnp.where(
+                left, lo(b), jnp.where(right, lo(a), jnp.minimum(mlo, jnp.minimum(lo(a), lo(b))))
+            )
             r = Interval(rlo, jnp.maximum(hi(a), hi(b)))
     if k.odd_sign and A.outward:
         r = Interval(

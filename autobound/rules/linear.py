@@ -67,8 +67,8 @@ _def_structural("reshape", lambda shape: lambda t: jnp.reshape(t, shape))
 _def_structural("transpose", lambda perm: lambda t: jnp.transpose(t, perm))
 _def_structural(
     "broadcast_in_dim",
-    lambda shape, broadcast_dimensions: lambda t: jax.lax.broadcast_in_dim(
-        t, shape, broadcast_dimensions
+    lambda shape, broadcast_dimensions: (
+        lambda t: jax.lax.broadcast_in_dim(t, shape, broadcast_dimensions)
     ),
 )
 _def_structural(
@@ -78,9 +78,7 @@ _def_structural(
 _def_structural("squeeze", lambda dimensions: lambda t: jax.lax.squeeze(t, dimensions))
 _def_structural(
     "take",
-    lambda indices, shape: lambda t: jnp.reshape(t, (-1,))[np.asarray(indices, int)].reshape(
-        shape
-    ),
+    lambda indices, shape: lambda t: jnp.reshape(t, (-1,))[np.asarray(indices, int)].reshape(shape),
 )
 
 
@@ -121,8 +119,12 @@ def _concatenate(ctx: RuleContext, *args, dimension):
     cs = []
     for row in _aligned(args, ctx.region.n):
         if is_interval(row[0]):
-            cs.append(Interval(jnp.concatenate([c.lo for c in row], dimension),
-                               jnp.concatenate([c.hi for c in row], dimension)))
+            cs.append(
+                Interval(
+                    jnp.concatenate([c.lo for c in row], dimension),
+                    jnp.concatenate([c.hi for c in row], dimension),
+                )
+            )
         else:
             cs.append(jnp.concatenate(row, dimension))
     return E.TaylorEnclosure(tuple(cs))

@@ -29,10 +29,14 @@ def _phi(A, sl, sr, y):
     fa, fb = _phi(A, sl, sr, y.lo), _phi(A, sl, sr, y.hi)
     r = A.hull(fa, fb)
     kink = (y.lo < 0) & (y.hi > 0)
-    return Interval(jnp.where(kink, jnp.minimum(r.lo, 0.0), r.lo), jnp.where(kink, jnp.maximum(r.hi, 0.0), r.hi))
+    return Interval(
+        jnp.where(kink, jnp.minimum(r.lo, 0.0), r.lo), jnp.where(kink, jnp.maximum(r.hi, 0.0), r.hi)
+    )
 
 
-def kink(ctx: RuleContext, u: E.TaylorEnclosure, sl, sr, use_ranges: bool = True) -> E.TaylorEnclosure:
+def kink(
+    ctx: RuleContext, u: E.TaylorEnclosure, sl, sr, use_ranges: bool = True
+) -> E.TaylorEnclosure:
     """The enclosure of phi(u) (module docstring); `use_ranges`: u is the node's argument, so
     its trust-region range applies."""
     A = ctx.A
@@ -81,4 +85,3 @@ def _max(ctx, u, v):
 def _min(ctx, u, v):
     A = ctx.A
     return E.sub(A, u, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
-

@@ -106,7 +106,8 @@ def sq_term(A: Arith, v: Series, n: int) -> Value:
 
 
 def s_log(A: Arith, u: Series, l0: Value) -> Series:
-    """log(u) given l0 = log(u_0):  u l' = u'  =>  l_n = (u_n − (1/n) Σ_{j=1}^{n−1} j l_j u_{n−j}) / u_0."""
+    """log(u) given l0 = log(u_0):  u l' = u'  =>
+    l_n = (u_n − (1/n) Σ_{j=1}^{n−1} j l_j u_{n−j}) / u_0."""
     out = [l0]
     for n in range(1, len(u)):
         acc = u[n]
