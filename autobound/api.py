@@ -145,7 +145,7 @@ class TaylorBounds:
             symbols = sympy.symbols(names, real=True)
             symbols = symbols if isinstance(symbols, tuple) else (symbols,)
         z = [s - sympy.Float(float(v), 17) for s, v in zip(symbols, x0.reshape(-1), strict=True)]
-        expr = sympy.Integer(0)
+        terms = []
         for i, c in enumerate(self.coefficients):
             clo = np.asarray(c.lo if is_interval(c) else c, np.float64)
             chi = np.asarray(c.hi if is_interval(c) else c, np.float64)
@@ -159,11 +159,12 @@ class TaylorBounds:
                     if a == b
                     else sympy.AccumBounds(sympy.Float(a, 17), sympy.Float(b, 17))
                 )
-                term = coef
-                for v in idx:
-                    term = term * z[v]
-                expr = expr + term
-        return expr
+                if a == b == 0.0:
+                    continue
+                counts = {v: idx.count(v) for v in sorted(set(idx))}
+                factors = [z[v] ** c if c > 1 else z[v] for v, c in counts.items()]
+                terms.append(sympy.Mul(coef, *factors, evaluate=False) if factors else coef)
+        return sympy.Add(*terms, evaluate=False) if terms else sympy.Integer(0)
 
     def plot(self, path: str | None = None, num: int = 400, ax: Any = None):
         """Plot f (when it can be evaluated), the upper and the lower bound over the region

@@ -18,7 +18,7 @@ with mpmath at 128 bits, and prints per (function, dtype):
   ``cbrt``).  What the relative margin does not cover is charged to the absolute margin, and
   kernels that go badly wrong there get a trusted domain starting at the smallest normal;
 - ``rel marg`` / ``abs marg``: the margin :func:`choose_margin` derives (16x / 4x headroom,
-  floors ``2**-40`` / ``2**-16``, powers of two), and the trusted domain;
+  floors ``2**-46`` / ``2**-16``, powers of two), and the trusted domain;
 - the worst input.
 
 Point sets: log-spaced grids over the whole domain (both signs, smallest normal to overflow),
@@ -836,7 +836,7 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3g}"
 
 
-REL_FLOOR = {"float32": 2.0**-16, "float64": 2.0**-40}
+REL_FLOOR = {"float32": 2.0**-16, "float64": 2.0**-46}
 REL_HEADROOM = 16.0
 ABS_HEADROOM = 4.0
 
@@ -847,7 +847,7 @@ def _pow2_ceil(x: float) -> float:
 
 
 def choose_margin(s: Summary) -> tuple[float, float]:
-    """``(rel, abs)`` with headroom: ``rel >= 16 * max_rel`` and ``>= 2**-40`` (float64) /
+    """``(rel, abs)`` with headroom: ``rel >= 16 * max_rel`` and ``>= 2**-46`` (float64) /
     ``2**-16`` (float32); ``abs >= 4 * max_abs`` and ``>= 4 * tiny``; both rounded up to
     powers of two."""
     tiny = float(_info(s.dtype).tiny)
