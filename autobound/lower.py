@@ -52,21 +52,20 @@ def evaluate_graph(
     A = Arith(rounding, dtype)
     n = max(1, math.prod(x0.shape))
     x0f, lof, hif = x0.reshape(n), lo.reshape(n), hi.reshape(n)
-    if A.outward:
-        z = Interval(down(lof - x0f), up(hif - x0f))
-    else:
-        z = Interval(lof - x0f, hif - x0f)
+    z = Interval(_sub_down(A, lof, x0f), _sub_up(A, hif, x0f))
     z = Interval(jnp.minimum(z.lo, 0.0), jnp.maximum(z.hi, 0.0))
     region = E.Region(A, z, degree)
+    box = Interval(lo, hi)
     ranges = None
     if trust_regions and degree > 0:
-        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None)
+        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None, box)
         ranges = {k: E.enclosure_range(A, region, v) for k, v in ranges.items()}
-    values, flags = _walk(graph, A, region, degree, x0, ranges)
+    values, flags = _walk(graph, A, region, degree, x0, ranges, box)
     return values[graph.output], flags
 
 
-def _walk(graph, A, region, k, x0, ranges):
+def _walk(graph, A, region, k, x0, ranges, box):
+    """Apply every node's rule in topological order; `box` is the exact input range."""
     values: dict[int, E.TaylorEnclosure] = {}
     ctx = RuleContext(A, region, k)
     for node in graph.order():
@@ -82,10 +81,9 @@ def _walk(graph, A, region, k, x0, ranges):
                 graph.params(a)["value"] if graph.op(a) == "constant" else None
                 for a in graph.args(node)
             )
-            ctx.arg_ranges = (
-                tuple(_as_interval(ranges[a]) for a in graph.args(node))
-                if ranges is not None
-                else None
+            ctx.arg_ranges = tuple(
+                box if a == graph.input else (_as_interval(ranges[a]) if ranges else None)
+                for a in graph.args(node)
             )
             enc = rule_for(op)(ctx, *args, **params)
             if op_info(op).kind in (ELEMENTWISE, ARITH):
@@ -93,6 +91,32 @@ def _walk(graph, A, region, k, x0, ranges):
             enc = E.truncate(A, region, enc, k)
         values[node] = enc
     return values, ctx.flags
+
+
+def _two_diff(a, b):
+    """``s = fl(a − b)`` and the exact error e = (a − b) − s (Knuth's TwoSum)."""
+    s = a - b
+    bb = s - a
+    e = (a - (s - bb)) - (b + bb)
+    return s, e
+
+
+def _sub_down(A: Arith, a, b):
+    """A float <= a − b, equal to it when the difference is exact (so z = X − x0 is exact
+    for the usual boxes and expansion points)."""
+    if not A.outward:
+        return a - b
+    s, e = _two_diff(a, b)
+    exact = (e == 0) & ((jnp.abs(s) >= jnp.finfo(s.dtype).tiny) | (a == b))
+    return jnp.where(exact, s, down(s))
+
+
+def _sub_up(A: Arith, a, b):
+    if not A.outward:
+        return a - b
+    s, e = _two_diff(a, b)
+    exact = (e == 0) & ((jnp.abs(s) >= jnp.finfo(s.dtype).tiny) | (a == b))
+    return jnp.where(exact, s, up(s))
 
 
 def _as_interval(v):

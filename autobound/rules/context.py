@@ -29,6 +29,12 @@ class RuleContext:
     arg_ranges: tuple | None = None
     flags: dict[str, Any] = field(default_factory=dict)
 
+    def arg_range(self, i: int = 0):
+        """The known range of argument i over the region, or None."""
+        if self.arg_ranges is None or i >= len(self.arg_ranges):
+            return None
+        return self.arg_ranges[i]
+
     def flag(self, name: str, mask: Any) -> None:
         if mask is None:
             return

@@ -309,7 +309,7 @@ def real_power(p: Fraction) -> Elementwise:
     return Elementwise(f"x**{p}", _pow_series(None, p), _below(0, p < 0))
 
 
-PIECES = 8  # sub-intervals per side for derivative ranges and the monotonicity test
+PIECES = 24  # sub-intervals per side for derivative ranges and the monotonicity test
 
 
 def _materialize(c, like):

@@ -44,8 +44,8 @@ def kink(
     if len(u.coeffs) == 1:
         return E.constant(_phi(A, sl, sr, u.coeffs[0]))
     Y = E.enclosure_range(A, ctx.region, u)
-    if use_ranges and ctx.arg_ranges is not None:
-        Y = A.intersect(Y, ctx.arg_ranges[0])
+    if use_ranges and ctx.arg_range(0) is not None:
+        Y = A.intersect(Y, ctx.arg_range(0))
     y0 = A.midpoint(u.coeffs[0])
     a, b = jnp.minimum(lo(Y), y0), jnp.maximum(hi(Y), y0)
     f0 = _phi(A, sl, sr, y0)

@@ -35,14 +35,14 @@ def compose(ctx: RuleContext, fn: Elementwise, u: E.TaylorEnclosure) -> E.Taylor
     A = ctx.A
     if len(u.coeffs) == 1:
         Y = u.coeffs[0]
-        if ctx.arg_ranges is not None:
-            Y = A.intersect(_as_interval(Y), ctx.arg_ranges[0]) if is_interval(Y) else Y
+        if ctx.arg_range(0) is not None and is_interval(Y):
+            Y = A.intersect(Y, ctx.arg_range(0))
         if fn.outside is not None:
             ctx.flag(fn.name, fn.outside(A, _as_interval(Y)))
         return E.constant(fn.series(A, Y, 0)[0])
     Y = _as_interval(E.enclosure_range(A, ctx.region, u))
-    if ctx.arg_ranges is not None:
-        Y = A.intersect(Y, ctx.arg_ranges[0])
+    if ctx.arg_range(0) is not None:
+        Y = A.intersect(Y, ctx.arg_range(0))
     if fn.outside is not None:
         ctx.flag(fn.name, fn.outside(A, Y))
     y0 = A.midpoint(u.coeffs[0])
