@@ -30,6 +30,9 @@ from autobound.ops import ARITH, ELEMENTWISE, op_info, rule_for
 from autobound.rules.context import RuleContext
 
 _GRAPHS: dict[str, ExprGraph] = {}
+# Ops that only move or copy entries: the range of their result is known exactly when the
+# range of their argument is (x[0] of the box is the box's first interval).
+_MOVES = frozenset({"take", "reshape", "slice", "squeeze", "transpose", "broadcast_in_dim"})
 
 
 def _constant_value(A: Arith, value):
@@ -67,6 +70,7 @@ def evaluate_graph(
 def _walk(graph, A, region, k, x0, ranges, box):
     """Apply every node's rule in topological order; `box` is the exact input range."""
     values: dict[int, E.TaylorEnclosure] = {}
+    exact = {graph.input: box}  # exact ranges: the box, and entries moved out of it
     ctx = RuleContext(A, region, k)
     for node in graph.order():
         op = graph.op(node)
@@ -82,10 +86,13 @@ def _walk(graph, A, region, k, x0, ranges, box):
                 for a in graph.args(node)
             )
             ctx.arg_ranges = tuple(
-                box if a == graph.input else (_as_interval(ranges[a]) if ranges else None)
+                exact.get(a) or (_as_interval(ranges[a]) if ranges else None)
                 for a in graph.args(node)
             )
             enc = rule_for(op)(ctx, *args, **params)
+            if op in _MOVES and ctx.arg_ranges[0] is not None:
+                moved = rule_for(op)(ctx, E.constant(ctx.arg_ranges[0]), **params)
+                exact[node] = _as_interval(moved.coeffs[0])
             if op_info(op).kind in (ELEMENTWISE, ARITH):
                 enc = E.broadcast_out(enc, graph.shape(node))
             enc = E.truncate(A, region, enc, k)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
+import jax
 import jax.numpy as jnp
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
@@ -312,6 +313,31 @@ def real_power(p: Fraction) -> Elementwise:
 PIECES = 24  # sub-intervals per side for derivative ranges and the monotonicity test
 
 
+def _cumulative_bound(B: Arith, phi_k, pk, pk1, pieces, y0, m):
+    """Per side, an interval containing R_k over the side, from derivative ranges alone.
+
+    Order each side's pieces outward from y0 (p_0 touches y0).  For y in piece p_j, with
+    h = y − y0, both ``R_k(y) = phi^(k)(ξ)/k!`` and ``R_k(y) = phi_k(y0) + h R_{k+1}(y)``
+    with ``R_{k+1}(y) = phi^(k+1)(ξ')/(k+1)!`` hold for some ξ, ξ' between y0 and y, that is
+    in ``p_0 ∪ … ∪ p_j``.  So R_k(p_j) lies in the intersection of the cumulative hull of
+    D_k and ``phi_k + h(p_j) · (cumulative hull of D_{k+1})``; the side's bound is the hull
+    over j.  Near y0 the second form is much tighter than the plain derivative range.
+    """
+
+    def outward(v):  # left side pieces run from a to y0: reverse them
+        return jnp.concatenate([v[:1, ::-1], v[1:]], axis=0)
+
+    def cum(iv):
+        return Interval(
+            jax.lax.cummin(outward(iv.lo), axis=1), jax.lax.cummax(outward(iv.hi), axis=1)
+        )
+
+    ck, ck1 = cum(pk), cum(pk1)
+    h = B.sub(Interval(outward(pieces.lo), outward(pieces.hi)), y0)
+    e = B.intersect(ck, B.add(phi_k, B.mul(h, ck1)))
+    return Interval(jnp.min(lo(e), axis=1), jnp.max(hi(e), axis=1))
+
+
 def _materialize(c, like):
     """A series term as an array (exact Python-int zeros/ones become arrays)."""
     return jnp.full_like(like, c) if isinstance(c, int) else c
@@ -351,7 +377,7 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
         return Interval(r(lo(c)), r(hi(c)))
 
     pk, pk1 = per_side(over[k]), per_side(over[k + 1])
-    d_k = Interval(jnp.min(pk.lo, axis=1), jnp.max(pk.hi, axis=1))
+    d_k = _cumulative_bound(B, at_y0[k], pk, pk1, per_side(places), y0, m)
     f_ends = Interval(lo(over[0])[2 * m : 2 * m + 2], hi(over[0])[2 * m : 2 * m + 2])
     ends = jnp.stack([a, b])
     h = B.sub(ends, y0)

@@ -189,7 +189,7 @@ def tan_pole_inside(A: Arith, y: Value) -> Array:
     """Whether y may contain a pole pi/2 + m pi of tan."""
     if not is_interval(y):
         y = Interval(y, y)
-    return _phase_hits(A, y, PI / 2, PI) | ((y.hi - y.lo) >= 3.0)
+    return _phase_hits(A, y, PI / 2, PI) | ((y.hi - y.lo) >= 3.2)
 
 
 def ext_tan(A: Arith, y: Value) -> Value:
