@@ -12,6 +12,6 @@ settings.register_profile(
     "autobound",
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    max_examples=int(os.environ.get("AUTOBOUND_MAX_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("AUTOBOUND_MAX_EXAMPLES", "10")),
 )
 settings.load_profile("autobound")

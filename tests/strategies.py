@@ -25,13 +25,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from autobound.verify import enclosure_at, sample_points
 from hypothesis import strategies as st
 from mpmath import mp
 
+from autobound.verify import enclosure_at, sample_points
+
 DEGREES = st.integers(0, 4)
 X_SHAPES = st.sampled_from([(), (2,), (3,)])
-TINY64 = float(np.finfo(np.float64).tiny)
 
 # -- regions ------------------------------------------------------------------------------------
 
@@ -46,11 +46,13 @@ class Domain:
       functions with poles, e.g. ``x**-2`` or ``tan``).
     - `spots`: points that regions are drawn towards (clipped into the chosen piece).
     - `typical`: region centres are otherwise uniform in ``[-typical, typical]`` (clipped).
+    - `max_width`: widths above it are cut to it.
     """
 
     pieces: tuple[tuple[float, float], ...] = ((-1e300, 1e300),)
     spots: tuple[float, ...] = (0.0,)
     typical: float = 10.0
+    max_width: float = 10.0
 
 
 EVERYWHERE = Domain()
@@ -78,7 +80,7 @@ _PLACES = st.one_of(st.sampled_from([0.0, 1.0, 0.5]), st.floats(0.0, 1.0))
 
 
 @st.composite
-def _coordinate(draw, domain: Domain) -> tuple[float, float, float]:
+def _coordinate(draw, domain: Domain, tiny: float) -> tuple[float, float, float]:
     a, b = draw(st.sampled_from(domain.pieces))
     spots = [min(max(s, a), b) for s in domain.spots]
     lo_c, hi_c = max(a, -domain.typical), min(b, domain.typical)
@@ -86,29 +88,36 @@ def _coordinate(draw, domain: Domain) -> tuple[float, float, float]:
     if spots:
         centres.append(st.sampled_from(spots))
     centre = draw(st.one_of(*centres)) if centres else a
-    width = draw(_WIDTHS)
+    width = min(draw(_WIDTHS), domain.max_width)
     t = draw(_PLACES)
     lo = min(max(centre - t * width, a), b)
     hi = min(max(lo + width, lo), b)
     s = draw(_PLACES)
     x0 = min(max(lo + s * (hi - lo), lo), hi)
-    if 0 < abs(x0) < TINY64:  # XLA on CPU flushes subnormals: the API rejects such an x0
-        x0 = lo if lo == 0 or abs(lo) >= TINY64 else hi
-        x0 = x0 if abs(x0) >= TINY64 or x0 == 0 else 0.0
+    if 0 < abs(x0) < tiny:
+        # The API rejects a subnormal x0 (XLA on CPU flushes it to zero): use 0, which lies
+        # in the piece whenever a subnormal does (pieces do not end at subnormal numbers).
+        x0, lo, hi = 0.0, min(lo, 0.0), max(hi, 0.0)
     return x0, lo, hi
 
 
 @st.composite
-def regions(draw, domains: Domain | Sequence[Domain] = EVERYWHERE, shape: tuple = ()) -> Region:
+def regions(
+    draw,
+    domains: Domain | Sequence[Domain] = EVERYWHERE,
+    shape: tuple = (),
+    dtype: str = "float64",
+) -> Region:
     """A :class:`Region` of the given shape; `domains` is one :class:`Domain` for every
     coordinate or a sequence of one per coordinate (then ``shape`` is ``(len(domains),)``
-    unless there is exactly one)."""
+    unless there is exactly one).  ``x0`` is never subnormal in `dtype`."""
     if isinstance(domains, Domain):
         per = [domains] * max(1, math.prod(shape))
     else:
         per = list(domains)
         shape = () if len(per) == 1 else (len(per),)
-    coords = [draw(_coordinate(d)) for d in per]
+    tiny = float(np.finfo(dtype).tiny)
+    coords = [draw(_coordinate(d, tiny)) for d in per]
     x0, lo, hi = (np.array([c[i] for c in coords], np.float64).reshape(shape) for i in range(3))
     return Region(x0, lo, hi)
 
@@ -258,22 +267,35 @@ class Expr:
 
 
 @st.composite
-def expressions(draw, n_vars: int = 1, max_depth: int = 4, kinds: Sequence[str] | None = None):
+def expressions(
+    draw,
+    n_vars: int = 1,
+    max_depth: int = 4,
+    kinds: Sequence[str] | None = None,
+    constant_subtrees: bool = True,
+):
     """A random :class:`Expr` of depth <= `max_depth` in variables ``0..n_vars-1``, using at
-    least one of them."""
+    least one of them.  With ``constant_subtrees=False`` every op node depends on a variable
+    (constants appear only as leaves beside one)."""
     names = sorted(kinds or TEMPLATES)
+
+    def var() -> Expr:
+        return Expr("var", value=draw(st.integers(0, n_vars - 1)))
 
     def node(depth: int) -> Expr:
         if depth <= 1 or draw(st.integers(0, 3)) == 0:
             if draw(st.integers(0, 3)) == 0:
                 return Expr("const", value=draw(st.sampled_from(_CONSTANTS)))
-            return Expr("var", value=draw(st.integers(0, n_vars - 1)))
+            return var()
         kind = draw(st.sampled_from(names))
-        return Expr(kind, tuple(node(depth - 1) for _ in range(TEMPLATES[kind].arity)))
+        args = [node(depth - 1) for _ in range(TEMPLATES[kind].arity)]
+        if not constant_subtrees and not any(a.variables() for a in args):
+            args[-1] = var()
+        return Expr(kind, tuple(args))
 
     e = node(max_depth)
     if not e.variables():
-        e = Expr("add", (e, Expr("var", value=draw(st.integers(0, n_vars - 1)))))
+        e = Expr("add", (e, var()))
     return e
 
 
@@ -362,8 +384,8 @@ def soundness_violations(
                 with mp.workprec(p):
                     fx = np.asarray(f_mp(x), dtype=object).reshape(np.shape(lo))
                 outside = [
-                    not (a <= v <= b) for v, a, b in zip(fx.ravel(), lo.ravel(), hi.ravel(),
-                                                         strict=True)
+                    not (a <= v <= b)
+                    for v, a, b in zip(fx.ravel(), lo.ravel(), hi.ravel(), strict=True)
                 ]
                 if not any(outside):
                     break

@@ -82,8 +82,9 @@ def test_domain_error_when_region_leaves_domain(expr, region, degree):
 
 def test_batch_reports_domain_flags_instead_of_raising():
     tb = ab.taylor_bounds("log(x)", degree=2, rounding="outward")
-    coeffs, flags = tb.batch(np.array([0.5, 0.5]), np.array([0.1, -0.1]), np.array([1.0, 1.0]),
-                             return_flags=True)
+    coeffs, flags = tb.batch(
+        np.array([0.5, 0.5]), np.array([0.1, -0.1]), np.array([1.0, 1.0]), return_flags=True
+    )
     assert list(np.asarray(flags["log"])) == [False, True]
     last = coeffs[2]
     assert np.isfinite(last.lo[0]) and not np.isfinite(last.lo[1]) or not np.isfinite(last.hi[1])

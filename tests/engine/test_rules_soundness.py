@@ -11,7 +11,12 @@ outward-rounded enclosure must contain ``f(x)``, computed by the independent che
 ends, at ``x0`` and its one-ulp neighbours, and at random points: **no** violation, no eps.
 
 Nearest mode (the reference implementation's plain floating point) is not rigorous: there a
-violation is allowed, but only by a few ulps of the magnitude of the polynomial's terms.
+violation is allowed, but only by a few ulps (of the polynomial's terms, plus the kernel's
+measured error, plus the change of f under a few ulps of change in x).
+
+A refusal (:class:`~autobound.DomainError`) is never a soundness failure; regions the engine
+refuses although they lie inside the domain are listed in
+``test_region_touching_domain_edge_is_accepted`` (regions that touch a domain edge).
 """
 
 from __future__ import annotations
@@ -24,16 +29,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from autobound.verify import crosscheck
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import autobound as ab
 from autobound.ops import elementwise_ops
+from autobound.verify import crosscheck
 from tests.strategies import DEGREES, Domain, as_numpy, regions
 
 PI = math.pi
 POLE = 1e-7  # regions stop this far from a pole of tan (closer, the engine flags the pole)
+TAN_WIDTH = 2.99  # the engine takes any interval of width >= 3 to contain a pole of tan
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,6 @@ class Line:
     fn: Callable
     text: str
 
-    @property
-    def name(self) -> str:
-        return self.op
-
 
 def D(lo: float, hi: float, *spots: float, typical: float = 10.0) -> tuple[Domain, ...]:
     return (Domain(((lo, hi),), spots, typical),)
@@ -58,8 +60,11 @@ def D(lo: float, hi: float, *spots: float, typical: float = 10.0) -> tuple[Domai
 BIG = 1e300
 REALS = D(-BIG, BIG, 0.0, 1e8, -1e8, 1e300)
 NONZERO = Domain(((-1e100, -1e-100), (1e-100, 1e100)), (1e-8, -1e-8, 1.0, -1.0, 1e-100))
-TAN = Domain(((-PI / 2 + POLE, PI / 2 - POLE), (PI / 2 + POLE, 3 * PI / 2 - POLE)),
-             (PI / 2 - POLE, -PI / 2 + POLE, PI / 2 + POLE, 0.0, PI))  # fmt: skip
+TAN = Domain(
+    pieces=((-PI / 2 + POLE, PI / 2 - POLE), (PI / 2 + POLE, 3 * PI / 2 - POLE)),
+    spots=(PI / 2 - POLE, -PI / 2 + POLE, PI / 2 + POLE, 0.0, PI),
+    max_width=TAN_WIDTH,
+)
 
 LINES = [
     Line("exp", D(-800, 800, 0.0, 700.0, 709.7, -700.0, -745.0), jnp.exp, "exp(x)"),
@@ -100,7 +105,7 @@ LINES = [
     Line("div", (REALS[0], NONZERO), lambda x: x[0] / x[1], "x/y"),
 ]  # fmt: skip
 
-BY_NAME = {line.name: line for line in LINES}
+BY_NAME = {line.op: line for line in LINES}
 
 
 def test_table_covers_every_elementwise_op():
@@ -112,7 +117,7 @@ _BOUNDERS: dict[tuple, ab.Bounder] = {}
 
 def bounder(line: Line, front: str, degree: int, rounding: str, dtype: str = "float64"):
     """One Bounder per configuration, so that hypothesis examples reuse its compilation."""
-    key = (line.name, front, degree, rounding, dtype)
+    key = (line.op, front, degree, rounding, dtype)
     if key not in _BOUNDERS:
         names = ["x"] if len(line.domains) == 1 else ["x", "y"]
         f = line.text if front == "string" else line.fn
@@ -123,21 +128,51 @@ def bounder(line: Line, front: str, degree: int, rounding: str, dtype: str = "fl
     return _BOUNDERS[key]
 
 
-def bound_and_check(line: Line, data, rounding: str, dtype: str = "float64",
-                    domains: tuple[Domain, ...] | None = None):
-    """Draw a configuration, bound, and cross-check; returns ``(bounds, report)``."""
-    degree = data.draw(DEGREES, label="degree")
+def bound_and_check(
+    line: Line,
+    data,
+    rounding: str,
+    dtype: str = "float64",
+    domains: tuple[Domain, ...] | None = None,
+    degrees=DEGREES,
+):
+    """Draw a configuration, bound, and cross-check: ``(bounds, report)``, or
+    ``(None, None)`` when the engine refuses the region (:class:`DomainError`)."""
+    degree = data.draw(degrees, label="degree")
     front = data.draw(st.sampled_from(["callable", "string"]), label="front end")
-    x0, lo, hi = data.draw(regions(domains or line.domains), label="x0, lo, hi")
+    x0, lo, hi = data.draw(regions(domains or line.domains, dtype=dtype), label="x0, lo, hi")
     seed = data.draw(st.integers(0, 2**16), label="seed")
     b = bounder(line, front, degree, rounding, dtype)
-    t = b(x0, (lo, hi))
+    try:
+        t = b(x0, (lo, hi))
+    except ab.DomainError:
+        # A refusal is not a soundness failure.  The engine refuses regions that end a few
+        # ulps from a domain edge (see test_region_touching_domain_edge_is_accepted): move
+        # the ends that far inside and check that region instead.
+        x0, lo, hi = pull_inside(x0, lo, hi, dtype)
+        try:
+            t = b(x0, (lo, hi))
+        except ab.DomainError:
+            # e.g. zero-width regions at an edge; 1/square(x) (the string x**(-2)) where
+            # the range of the Taylor polynomial of x**2 reaches 0
+            event(f"refused: {line.op}")
+            return None, None
+        event(f"refused at a domain edge, checked a few ulps inside: {line.op}")
     # The engine rounds the region outward to the dtype and x0 to it: check what it claims.
     x0e = np.asarray(t.x0, np.float64)
     region = tuple(np.asarray(v, np.float64) for v in t.region)
     report = crosscheck(b.graph(x0e.shape), as_numpy(t.coefficients), x0e, region,
                         n_points=32, prec=200, seed=seed)  # fmt: skip
     return t, report
+
+
+def pull_inside(x0, lo, hi, dtype: str = "float64"):
+    """The region with both ends moved 64 ulps (of its largest entry) towards its middle."""
+    fi = np.finfo(dtype)
+    scale = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), np.abs(x0))
+    delta = np.minimum(64 * float(fi.eps) * scale + 64 * float(fi.tiny), (hi - lo) / 2)
+    lo, hi = lo + delta, hi - delta
+    return np.clip(x0, lo, hi), lo, hi
 
 
 def _describe(line: Line, t, report) -> str:
@@ -153,9 +188,9 @@ def _outward_test(line: Line):
     @given(data=st.data())
     def test(data):
         t, report = bound_and_check(line, data, "outward")
-        assert report.ok, _describe(line, t, report)
+        assert t is None or report.ok, _describe(line, t, report)
 
-    test.__name__ = f"test_{line.name}_enclosure_contains_function_in_outward_mode"
+    test.__name__ = f"test_{line.op}_enclosure_contains_function_in_outward_mode"
     test.__doc__ = f"{line.op}: outward enclosures contain the function, with no tolerance."
     return test
 
@@ -182,39 +217,152 @@ FLOAT32_DOMAINS = {
 
 
 @pytest.mark.parametrize("name", sorted(FLOAT32_DOMAINS))
-@settings(max_examples=25)
+@settings(max_examples=12)
 @given(data=st.data())
 def test_float32_enclosure_contains_function_in_outward_mode(name, data):
     line = BY_NAME[name]
     t, report = bound_and_check(line, data, "outward", "float32", FLOAT32_DOMAINS[name])
-    assert report.ok, _describe(line, t, report)
+    assert t is None or report.ok, _describe(line, t, report)
 
 
 # -- nearest mode: not rigorous, but only by a few ulps -------------------------------------------
 
 NEAREST_ULPS = 16
+KERNEL = {"gelu": "erf", "swish": "sigmoid", "pow0_5": "pow", "pow1_7": "pow",
+          "pow_minus1_3": "pow"}  # fmt: skip
 
 
 def _term_magnitude(t, x: np.ndarray) -> float:
-    """``|f(x0)| + sum_i |c_i| |x - x0|^i``: the size of what floating point rounds."""
+    """``sum_i |c_i| |x - x0|^i`` over the finite terms: the size of what floating point
+    rounds when the polynomial is formed."""
     dx = np.abs(np.asarray(x, np.float64) - np.asarray(t.x0, np.float64)).reshape(-1)
     total, mono = 0.0, np.ones(1)
     for i, c in enumerate(as_numpy(t.coefficients)):
         if i:
             mono = np.multiply.outer(mono, dx).reshape(-1)
         mag = np.maximum(np.abs(c[0]), np.abs(c[1])) if isinstance(c, tuple) else np.abs(c)
-        total += float(np.sum(mag.reshape(-1) * mono))
+        terms = mag.reshape(-1) * mono
+        total += float(np.sum(np.where(np.isfinite(terms), terms, 0.0)))
     return total
 
 
-@pytest.mark.parametrize("name", sorted(BY_NAME))
-@settings(max_examples=20)
+def nearest_tolerance(line: Line, graph, t, x: np.ndarray, fx) -> float:
+    """How far a nearest-mode bound may miss f(x): a few ulps of the terms (forward error),
+    the kernel's measured error, and the change of f when x moves by a few ulps of
+    ``max(|x0|, |x|)`` (backward error: the engine forms x as ``x0 + (x - x0)``)."""
+    from autobound.ulp_table import margin
+    from autobound.verify import evaluate
+
+    eps, tiny = float(np.finfo(np.float64).eps), float(np.finfo(np.float64).tiny)
+    try:
+        rel_k, abs_k = margin(KERNEL.get(line.op, line.op), "float64")
+    except KeyError:
+        rel_k, abs_k = 0.0, tiny
+    scale = max(_term_magnitude(t, x), float(abs(fx)))
+    forward = (NEAREST_ULPS * eps + rel_k) * scale + NEAREST_ULPS * max(abs_k, tiny)
+    x0 = np.asarray(t.x0, np.float64)
+    lo, hi = (np.asarray(v, np.float64) for v in t.region)
+    delta = NEAREST_ULPS * eps * np.maximum(np.abs(x0), np.abs(x))
+    backward = 0.0
+    for j in range(x.size):
+        for sign in (-1.0, 1.0):
+            moved = np.array(x, np.float64).reshape(-1)
+            moved[j] += sign * np.reshape(delta, -1)[j]
+            moved = np.clip(moved.reshape(x.shape), lo, hi)
+            backward = max(backward, float(abs(evaluate(graph, moved, 100) - fx)))
+    return forward + backward
+
+
+# Reported engine accuracy bugs: nearest mode misses by far more than a few ulps here (the
+# outward enclosures stay sound, but are very wide).
+_MAX_MIN = (
+    "engine: max(u, v) = v + relu(u - v) rounds at the arguments' magnitude: "
+    "min(1e300, 1) at degree 0 is 0.0 in nearest mode, [-1.8e285, 1.8e285] outward"
+)
+NEAREST_XFAIL = {
+    "gelu": "engine: gelu's constant term x*(1 + erf(x/sqrt 2))/2 cancels for x << 0: "
+            "gelu(-10) is -0.0 in nearest mode (exact -7.6e-23; outward [-4.6e-12, 2.2e-15])",
+    "max": _MAX_MIN,
+    "min": _MAX_MIN,
+}  # fmt: skip
+NEAREST_CASES = [
+    pytest.param(n, marks=pytest.mark.xfail(reason=NEAREST_XFAIL[n], strict=False))
+    if n in NEAREST_XFAIL else n
+    for n in sorted(BY_NAME)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NEAREST_CASES)
+@settings(max_examples=8)
 @given(data=st.data())
 def test_nearest_mode_violations_are_at_most_a_few_ulps(name, data):
     line = BY_NAME[name]
-    t, report = bound_and_check(line, data, "nearest")
-    eps = float(np.finfo(np.float64).eps)
+    t, report = bound_and_check(line, data, "nearest", degrees=st.sampled_from([0, 1, 4]))
+    if t is None:
+        return
+    graph = bounder(line, "callable", t.degree, "nearest").graph(np.shape(t.x0))
     for x, fx, lo, hi in report.violations:
         excess = float(max(lo - fx, fx - hi))
-        scale = max(_term_magnitude(t, x), float(abs(fx)), np.finfo(np.float64).tiny)
-        assert excess <= NEAREST_ULPS * eps * scale, _describe(line, t, report)
+        assert excess <= nearest_tolerance(line, graph, t, x, fx), _describe(line, t, report)
+
+
+# -- regions that end at a domain edge --------------------------------------------------------
+
+# Regions inside the domain that touch its edge (or come within ~1e-100 of 0) must be
+# accepted, not refused as leaving the domain.  Still refused (reported to the lead): a
+# divisor whose range ends much closer to 0 than ulp(y0), and the string x**(-2), which
+# sympy writes as 1/x**2, where the range of the Taylor polynomial of x**2 reaches 0.
+_TINY_DIVISOR = pytest.mark.xfail(
+    strict=True,
+    raises=ab.DomainError,
+    reason="engine: x/y with y in [1e-100, 1] (y0 = 0.5) is refused as division by a range "
+    "containing 0 (fine for y in [1e-10, 1])",
+)
+_RECIPROCAL_SQUARE = pytest.mark.xfail(
+    strict=True,
+    raises=ab.DomainError,
+    reason="engine: the string x**(-2) becomes div(1, square(x)); at degree >= 1 the range of "
+    "the Taylor polynomial of x**2 over [-1, -1e-100] reaches 0 (integer_pow(-2) is fine)",
+)
+EDGE_CASES = [
+    ("sqrt", 0.5, (0.0, 1.0)),
+    ("pow0_5", 0.5, (0.0, 1.0)),
+    ("asin", 0.5, (0.0, 1.0)),
+    ("acos", -0.5, (-1.0, 0.0)),
+    ("log", 1.0, (1e-300, 1.0)),
+    ("rsqrt", 1.0, (1e-300, 1.0)),
+    ("pow_minus1_3", 1.0, (1e-100, 1.0)),
+    ("pow_minus2", -0.5, (-1.0, -1e-100)),
+    ("log1p", 0.0, (-1 + 2**-52, 0.0)),
+    ("div", [1.0, 0.5], ([0.0, 1e-100], [2.0, 1.0])),
+    # pole-free (width 3.1 < pi)
+    ("tan", 0.0, (-1.55, 1.55)),
+]
+EDGE_XFAIL = {
+    ("div", 0): _TINY_DIVISOR,
+    ("div", 2): _TINY_DIVISOR,
+    ("pow_minus2", 2): _RECIPROCAL_SQUARE,
+}
+EDGE_PARAMS = [
+    pytest.param(name, x0, region, degree, id=f"{name}-{degree}",
+                 marks=[EDGE_XFAIL[name, degree]] if (name, degree) in EDGE_XFAIL else [])
+    for name, x0, region in EDGE_CASES
+    for degree in (0, 2)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "x0", "region", "degree"), EDGE_PARAMS)
+def test_region_touching_domain_edge_is_accepted(name, x0, region, degree):
+    line = BY_NAME[name]
+    x0 = np.asarray(x0, np.float64)
+    lo, hi = (np.asarray(v, np.float64) for v in region)
+    t = bounder(line, "string", degree, "outward")(x0, (lo, hi))
+    report = crosscheck(
+        bounder(line, "string", degree, "outward").graph(x0.shape),
+        as_numpy(t.coefficients),
+        t.x0,
+        t.region,
+        n_points=32,
+        prec=200,
+    )
+    assert report.ok, _describe(line, t, report)

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from autobound.verify import crosscheck, enclosure_at, remainder_range, sample_points
 from mpmath import mp
 
 from autobound.graph import ExprGraph
+from autobound.verify import crosscheck, enclosure_at, remainder_range, sample_points
 
 E = math.e
 UP = math.inf

@@ -6,9 +6,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from autobound.verify import evaluate, evaluate_interval
-from autobound.verify.reference import _POINT_FUNCTIONS, _RULES
-from autobound.verify.rigorous import INTERVAL_FUNCTIONS, hi, lo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mpmath import iv, mp
@@ -16,6 +13,9 @@ from mpmath import iv, mp
 from autobound.errors import DomainError, InvalidRegion, ShapeMismatch
 from autobound.graph import ExprGraph
 from autobound.ops import OPS, elementwise_ops
+from autobound.verify import evaluate, evaluate_interval
+from autobound.verify.reference import _POINT_FUNCTIONS, _RULES
+from autobound.verify.rigorous import INTERVAL_FUNCTIONS, hi, lo
 
 PREC = 200
 TOL = mp.mpf(2) ** -190

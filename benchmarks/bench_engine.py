@@ -1,0 +1,1121 @@
+"""The engine against the reference implementation (google/autobound 0.1.7): tightness,
+soundness, speed and breadth, measured side by side in one run.
+
+Both implementations bound the same functions, written once as expressions in ``x`` and a
+namespace ``m`` of elementwise functions (see :data:`CASES`) and built with ``jax.numpy`` on both
+sides (with mpmath for exact values).  Ours runs in this process; the reference, which needs an
+older JAX, runs in its own virtual environment as one subprocess
+(``benchmarks/_reference_worker.py``) that this script starts and drives, so that timings of the
+two alternate round by round on the same machine.
+
+Tables (printed as Markdown, also written to ``--txt``; raw numbers to ``--json``):
+
+1. **Tightness.**  ``W = sum_i width(c_i) . r^{(x) i}``, ``r = max(|lo - x0|, |hi - x0|)``, over
+   the interval coefficients ``c_i`` (only the last one, except in our outward mode): a bound on
+   ``max_x upper(x) - lower(x)`` over the region.  Ratios ours / reference (< 1: ours tighter),
+   for ``rounding="nearest"`` and ``"outward"``, without and with trust regions (against the
+   reference without and with ``propagate_trust_regions``).  ``sampled`` is the same ratio for
+   the largest ``upper - lower`` over the sample points (nearest, no trust regions).
+2. **Soundness.**  At x0, the box corners and random points of the region (``--points`` in
+   all), f is evaluated exactly (mpmath, 50 digits; the parameters are the float64 numbers) and
+   compared with each enclosure's lower and upper polynomials (float64, re-checked in exact
+   rational arithmetic when close).  A miss is a point where f lies outside; its size is given
+   in ulps of f.
+3. **Latency.**  One bound per call, after warm-up: ours ``Bounder.__call__`` (jitted inside),
+   the reference as documented (``taylor_bounds(f, k)(x0, (lo, hi))``, eager) and jitted
+   (``jax.jit`` around one call).  ``first`` = time of the first call (tracing + compiling).
+4. **Throughput.**  Bounds per second over B boxes: ours ``Bounder.batch``, the reference in
+   ``jax.jit(jax.vmap(...))`` (a Python loop of eager calls where it cannot be traced).
+5. **Breadth.**  Which functions and JAX primitives each implementation bounds at degree 2
+   (finite coefficients that contain f at sampled points; ours with ``rounding="nearest"``, the
+   mode of the ``autobound.jax`` drop-in and of the reference).
+
+The full run bounds every case at degrees 1-4 (tightness, soundness) and times every case at
+degree 2 and two cases at degree 4 (compiling, not timing, dominates the run time).
+
+Timings: each timed quantity is the mean over as many calls as fit in ``--target`` seconds;
+``--rounds`` rounds alternate ours and the reference, quantity by quantity; tables show the
+median over rounds and the median of the per-round ratios.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_engine.py --quick     # < 2 minutes
+    .venv/bin/python benchmarks/bench_engine.py             # full run, ~10 minutes
+
+The reference runs from ``--ref-python`` (default ``$AUTOBOUND_REF_PYTHON`` or
+``/work/refvenv/bin/python``), a virtual environment made with::
+
+    python3.12 -m venv /work/refvenv
+    /work/refvenv/bin/pip install jax==0.7.0 jaxlib==0.7.0 typing_extensions numpy
+    /work/refvenv/bin/pip install --no-deps autobound==0.1.7
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import itertools
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _reference_worker import jnp_namespace, make_function, time_per_call  # noqa: E402
+
+RESULTS = HERE / "results"
+DEFAULT_REF_PYTHON = os.environ.get("AUTOBOUND_REF_PYTHON", "/work/refvenv/bin/python")
+
+# --------------------------------------------------------------------------- the functions
+
+
+@dataclass(frozen=True)
+class Case:
+    """A function (``lambda x: src``), an expansion point x0 and a region [lo, hi]."""
+
+    name: str
+    src: str
+    x0: float | list
+    lo: float | list
+    hi: float | list
+    params: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return int(np.size(self.x0))
+
+    def spec(self) -> dict:
+        return {"src": self.src, "params": self.params, "x0": self.x0, "lo": self.lo, "hi": self.hi}
+
+    def arrays(self):
+        return tuple(np.asarray(v, np.float64) for v in (self.x0, self.lo, self.hi))
+
+
+def _mlp_params(n: int, hidden: int, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    return {
+        "W1": (rng.normal(size=(hidden, n)) / 2).tolist(),
+        "b1": (rng.normal(size=hidden) / 2).tolist(),
+        "w2": (rng.normal(size=hidden) / 3).tolist(),
+    }
+
+
+CASES = [
+    # The reference implementation's README example.
+    Case("ref_example", "1.5 * m.exp(3 * x) - 25 * x**2", 0.5, 0.0, 1.0),
+    Case("softplus_sigmoid", "m.softplus(2 * x - 1) * m.sigmoid(x)", 0.25, -1.0, 1.5),
+    Case("swish_sigmoid", "m.swish(2 * x) - m.sigmoid(x) ** 2", 0.0, -1.0, 1.0),
+    Case("exp_log", "m.exp(x) * m.log(1 + x**2)", 0.25, -0.5, 1.0),
+    Case("sqrt_rational", "m.sqrt(1 + x**2) / (2 + x) + m.exp(-(x**2))", 0.0, -1.0, 1.0),
+    # Two inputs, mixed through dot products (the reference cannot index x[0]).
+    Case(
+        "two_input",
+        "m.exp(m.dot(a, x)) * m.sigmoid(m.dot(a, x) * m.dot(b, x)) - m.log(1 + m.dot(b, x) ** 2)",
+        [0.1, -0.2],
+        [-0.5, -0.5],
+        [0.5, 0.5],
+        {"a": [1.0, 0.5], "b": [-0.5, 1.0]},
+    ),
+    Case(
+        "mlp_softplus",
+        "m.dot(w2, m.softplus(m.matmul(W1, x) + b1))",
+        [0.1, -0.1, 0.2, 0.0],
+        [-0.4] * 4,
+        [0.6] * 4,
+        _mlp_params(4, 12, 0),
+    ),
+    Case(
+        "mlp_swish",
+        "m.dot(w2, m.swish(m.matmul(W1, x) + b1))",
+        [0.0, 0.1, -0.1, 0.2],
+        [-0.5] * 4,
+        [0.5] * 4,
+        _mlp_params(4, 8, 1),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Mode:
+    """What a run covers.  Compiling our bound functions (1-150 s each on a shared 2-core
+    machine, most for outward rounding at degree >= 3) dominates the run time."""
+
+    cases: tuple | None  # None: all
+    degrees: tuple
+    variant_degrees: dict  # our variant -> degrees it runs at (missing: all)
+    speed_cases: tuple | None
+    speed_degrees: tuple
+    degree4_cases: tuple  # cases also timed at degree 4
+    sizes: list
+    target_s: float
+    max_call_s: float  # a timed call slower than this is measured once, not in rounds
+    breadth: tuple | None
+
+
+MODES = {
+    "quick": Mode(
+        ("ref_example", "mlp_softplus"),
+        (2,),
+        dict.fromkeys(("nearest", "outward", "nearest+TR", "outward+TR"), (2,)),
+        None,
+        (2,),
+        (),
+        [1000],
+        0.05,
+        0.5,
+        ("exp", "sin", "softplus", "relu", "x[0] (indexing)", "dot (matrix)", "max (reduce)"),
+    ),
+    "full": Mode(
+        None,
+        (1, 2, 3, 4),
+        {"outward": (1, 2), "outward+TR": (2,)},
+        ("ref_example", "softplus_sigmoid", "exp_log", "two_input", "mlp_softplus"),
+        (2,),
+        (),
+        [1000, 10000],
+        0.1,
+        1.5,
+        None,
+    ),
+    "extended": Mode(
+        None,
+        (1, 2, 3, 4),
+        {},
+        None,
+        (2, 4),
+        ("ref_example", "mlp_softplus"),
+        [1000, 10000],
+        0.1,
+        1.5,
+        None,
+    ),
+}
+
+# Breadth: (name, expression in x with jnp / jax / lax / jss (jax.scipy.special), input size).
+# Scalar inputs range over [0.2, 0.7] (inside every domain), vectors over [0.2, 0.7]^3.
+BREADTH = [
+    ("exp", "jnp.exp(x)", 0),
+    ("log", "jnp.log(x)", 0),
+    ("log1p", "jnp.log1p(x)", 0),
+    ("expm1", "jnp.expm1(x)", 0),
+    ("sqrt", "jnp.sqrt(x)", 0),
+    ("rsqrt", "lax.rsqrt(x)", 0),
+    ("cbrt", "jnp.cbrt(x)", 0),
+    ("sin", "jnp.sin(x)", 0),
+    ("cos", "jnp.cos(x)", 0),
+    ("tan", "jnp.tan(x)", 0),
+    ("tanh", "jnp.tanh(x)", 0),
+    ("atan", "jnp.arctan(x)", 0),
+    ("asin", "jnp.arcsin(x)", 0),
+    ("acos", "jnp.arccos(x)", 0),
+    ("sinh", "jnp.sinh(x)", 0),
+    ("cosh", "jnp.cosh(x)", 0),
+    ("asinh", "jnp.arcsinh(x)", 0),
+    ("atanh", "jnp.arctanh(x)", 0),
+    ("erf", "jss.erf(x)", 0),
+    ("sigmoid", "jax.nn.sigmoid(x)", 0),
+    ("softplus", "jax.nn.softplus(x)", 0),
+    ("swish", "jax.nn.swish(x)", 0),
+    ("gelu (tanh)", "jax.nn.gelu(x)", 0),
+    ("gelu (erf)", "jax.nn.gelu(x, approximate=False)", 0),
+    ("relu", "jax.nn.relu(x - 0.4)", 0),
+    ("leaky_relu", "jax.nn.leaky_relu(x - 0.4)", 0),
+    ("elu", "jax.nn.elu(x - 0.4)", 0),
+    ("log_sigmoid", "jax.nn.log_sigmoid(x)", 0),
+    ("abs", "jnp.abs(x - 0.4)", 0),
+    ("square", "jnp.square(x)", 0),
+    ("x**3 (integer_pow)", "x**3", 0),
+    ("x**-2", "x**-2", 0),
+    ("x**2.5 (pow)", "x**2.5", 0),
+    ("2**x", "2.0**x", 0),
+    ("1/x", "1 / x", 0),
+    ("maximum", "jnp.maximum(x, 0.4)", 0),
+    ("minimum", "jnp.minimum(x, 0.4)", 0),
+    ("where", "jnp.where(x > 0.4, x, x**2)", 0),
+    ("clip", "jnp.clip(x, 0.3, 0.6)", 0),
+    ("x[0] (indexing)", "x[0] * x[1]", 3),
+    ("sum", "jnp.sum(x**2)", 3),
+    ("dot (matrix)", "jnp.sum(jnp.dot(jnp.arange(6.0).reshape(2, 3), x))", 3),
+    ("x @ x", "x @ x", 3),
+    ("mean", "jnp.mean(jnp.exp(x))", 3),
+    ("prod", "jnp.prod(x)", 3),
+    ("max (reduce)", "jnp.max(x)", 3),
+    ("concatenate", "jnp.sum(jnp.concatenate([x, x**2]))", 3),
+    ("reshape+transpose", "jnp.sum(jnp.reshape(x, (3, 1)).T * x)", 3),
+    ("cumsum", "jnp.sum(jnp.cumsum(x))", 3),
+    ("norm", "jnp.linalg.norm(x)", 3),
+    ("logsumexp", "jss.logsumexp(x)", 3),
+    ("softmax", "jax.nn.softmax(x)[0]", 3),
+    ("sort", "jnp.sum(jnp.sort(x) * jnp.arange(3.0))", 3),
+    ("convolve", "jnp.sum(jnp.convolve(x, jnp.array([1.0, -2.0])) ** 2)", 3),
+]
+
+
+def breadth_item(src: str, n: int) -> dict:
+    if n == 0:
+        return {"src": src, "x0": 0.4, "lo": 0.2, "hi": 0.7, "degree": 2}
+    return {"src": src, "x0": [0.4, 0.5, 0.3], "lo": [0.2] * n, "hi": [0.7] * n, "degree": 2}
+
+
+# --------------------------------------------------------------------------- exact values
+
+
+def mp_namespace() -> SimpleNamespace:
+    """The ``m`` namespace of case expressions in mpmath, elementwise on object arrays."""
+    import mpmath as mp
+
+    def v(fn):
+        return np.vectorize(fn, otypes=[object])
+
+    return SimpleNamespace(
+        exp=v(mp.exp),
+        log=v(mp.log),
+        sqrt=v(mp.sqrt),
+        sigmoid=v(lambda t: 1 / (1 + mp.exp(-t))),
+        softplus=v(lambda t: mp.log1p(mp.exp(t))),
+        swish=v(lambda t: t / (1 + mp.exp(-t))),
+        dot=np.dot,
+        matmul=np.matmul,
+        sum=np.sum,
+    )
+
+
+def exact_values(case: Case, points: np.ndarray) -> list:
+    """f at each point in mpmath (50 digits), the parameters read as float64 numbers."""
+    import mpmath as mp
+
+    mp.mp.dps = 50
+    to_mp = np.vectorize(mp.mpf, otypes=[object])
+    f = make_function(
+        case.src, case.params, mp_namespace(), array=lambda v: to_mp(np.asarray(v, np.float64))
+    )
+    out = []
+    for p in points:
+        x = mp.mpf(float(p[0])) if np.ndim(case.x0) == 0 else to_mp(p)
+        out.append(mp.mpf(np.asarray(f(x), dtype=object).reshape(()).item()))
+    return out
+
+
+def _mp_fraction(v) -> Fraction:
+    sign, man, exp, _ = v._mpf_  # man_exp drops the sign
+    return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+def sample_points(case: Case, count: int, seed: int = 0) -> np.ndarray:
+    """x0, the corners of the region, then uniform random points: `count` rows of size n."""
+    x0, lo, hi = (a.reshape(-1) for a in case.arrays())
+    corners = [
+        np.where(np.array(bits, bool), hi, lo) for bits in itertools.product((0, 1), repeat=case.n)
+    ]
+    rng = np.random.default_rng(seed)
+    rest = rng.uniform(lo, hi, size=(max(0, count - 1 - len(corners)), case.n))
+    return np.vstack([x0[None], np.array(corners), rest])[:count]
+
+
+# --------------------------------------------------------------------------- enclosures
+
+
+def as_pairs(coefficients, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Coefficients (ours, or the worker's JSON) as (lo, hi) float64 arrays of shape (n**i,)."""
+    out = []
+    for i, c in enumerate(coefficients):
+        if isinstance(c, dict):
+            lo, hi = c["lo"], c["hi"]
+        elif hasattr(c, "lo") and hasattr(c, "hi"):
+            lo, hi = c.lo, c.hi
+        else:
+            lo = hi = c
+        out.append(
+            (np.asarray(lo, np.float64).reshape(n**i), np.asarray(hi, np.float64).reshape(n**i))
+        )
+    return out
+
+
+def width_bound(pairs, x0, lo, hi) -> float:
+    """``sum_i width(c_i) . r^{(x) i}``: a bound on max(upper - lower) over the region."""
+    r = np.maximum(np.abs(lo - x0), np.abs(hi - x0)).reshape(-1)
+    total, rk = 0.0, np.ones(1)
+    for i, (clo, chi) in enumerate(pairs):
+        if i:
+            rk = np.kron(rk, r)
+        total += float(np.dot(chi - clo, rk))
+    return total
+
+
+def _monomials(z: np.ndarray, degree: int) -> list[np.ndarray]:
+    """``z^{(x) i}`` flattened, i = 0..degree, for rows of z (shape (P, n))."""
+    mono = [np.ones((z.shape[0], 1))]
+    for _ in range(degree):
+        mono.append((mono[-1][:, :, None] * z[:, None, :]).reshape(z.shape[0], -1))
+    return mono
+
+
+def evaluate_pairs(pairs, x0: np.ndarray, points: np.ndarray):
+    """lower, upper and the sum of |terms| at each point (float64, round to nearest)."""
+    z = points - x0.reshape(1, -1)
+    lower = np.zeros(len(points))
+    upper = np.zeros(len(points))
+    mag = np.zeros(len(points))
+    for (clo, chi), m in zip(pairs, _monomials(z, len(pairs) - 1), strict=True):
+        a, b = clo[None] * m, chi[None] * m
+        lower += np.minimum(a, b).sum(axis=1)
+        upper += np.maximum(a, b).sum(axis=1)
+        mag += np.maximum(np.abs(a), np.abs(b)).sum(axis=1)
+    return lower, upper, mag
+
+
+def exact_pair_bounds(pairs, x0: np.ndarray, point: np.ndarray) -> tuple[Fraction, Fraction]:
+    """lower and upper at one point in exact rational arithmetic."""
+    z = [Fraction(float(p)) - Fraction(float(c)) for p, c in zip(point, x0, strict=True)]
+    lower = upper = Fraction(0)
+    mono = [Fraction(1)]
+    for i, (clo, chi) in enumerate(pairs):
+        if i:
+            mono = [a * b for a in mono for b in z]
+        for a, b, m in zip(clo, chi, mono, strict=True):
+            ta, tb = Fraction(float(a)) * m, Fraction(float(b)) * m
+            lower += min(ta, tb)
+            upper += max(ta, tb)
+    return lower, upper
+
+
+def count_misses(pairs, x0: np.ndarray, points: np.ndarray, f_exact: list) -> dict:
+    """Points where the exact f lies outside [lower, upper]; the largest miss in ulps of f."""
+    lower, upper, mag = evaluate_pairs(pairs, x0, points)
+    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+        return {"misses": 0, "max_ulp": 0.0, "nonfinite": True}
+    misses, worst = 0, 0.0
+    for j, fv in enumerate(f_exact):
+        ff = float(fv)
+        tol = 64 * np.finfo(np.float64).eps * (mag[j] + abs(ff)) + 1e-300
+        below, above = lower[j] - ff, ff - upper[j]
+        if max(below, above) < -tol:
+            continue  # clearly inside
+        if max(below, above) > tol:
+            gap = max(below, above)
+        else:
+            lo_x, hi_x = exact_pair_bounds(pairs, x0, points[j])
+            fx = _mp_fraction(fv)
+            gap_x = max(lo_x - fx, fx - hi_x)
+            # f is known to ~1e-50 relative: smaller gaps are not misses we can tell apart.
+            if gap_x <= abs(fx) * Fraction(1, 10**45):
+                continue
+            gap = float(gap_x)
+        misses += 1
+        ulp = float(np.spacing(abs(ff))) if ff != 0 else float(np.finfo(np.float64).tiny)
+        worst = max(worst, gap / ulp)
+    return {"misses": misses, "max_ulp": worst}
+
+
+def contains_samples(pairs, x0: np.ndarray, points: np.ndarray, values: np.ndarray) -> str:
+    """Breadth check: finite coefficients whose bounds contain float64 f at the points."""
+    lower, upper, _ = evaluate_pairs(pairs, x0, points)
+    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+        return "non-finite"
+    tol = 1e-9 * (1 + np.abs(values))
+    bad = int(np.sum((values < lower - tol) | (values > upper + tol)))
+    return "ok" if bad == 0 else f"WRONG ({bad}/{len(points)} outside)"
+
+
+# --------------------------------------------------------------------------- the reference
+
+
+class Reference:
+    """The reference implementation, driven in a subprocess (``_reference_worker.py``)."""
+
+    def __init__(self, python: str):
+        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(
+            [python, str(HERE / "_reference_worker.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            bufsize=1,
+            cwd=str(HERE),
+            env={**os.environ, "PYTHONPATH": ""},
+        )
+
+    def ask(self, cmd: str, **kw) -> dict:
+        self.proc.stdin.write(json.dumps({"cmd": cmd, **kw}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            self._stderr.seek(0)
+            raise RuntimeError("reference worker died:\n" + self._stderr.read()[-3000:])
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+# --------------------------------------------------------------------------- ours
+
+
+def _ours():
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import autobound as ab
+
+    return jax, ab
+
+
+def ours_function(case: Case):
+    return make_function(case.src, case.params, jnp_namespace())
+
+
+def ours_bounds(case: Case, degree: int, rounding: str, tr: bool):
+    """(coefficients, seconds of the first call including compile, bounder)."""
+    jax, ab = _ours()
+    x0, lo, hi = case.arrays()
+    start = time.perf_counter()
+    b = ab.compile(ours_function(case), degree=degree, rounding=rounding, trust_regions=tr)
+    coefficients = jax.block_until_ready(b(x0, (lo, hi)).coefficients)
+    return coefficients, time.perf_counter() - start, b
+
+
+# --------------------------------------------------------------------------- tightness
+
+
+VARIANTS = [  # (label, rounding, trust regions, reference label it is compared with)
+    ("nearest", "nearest", False, "ref"),
+    ("outward", "outward", False, "ref"),
+    ("nearest+TR", "nearest", True, "ref+TR"),
+    ("outward+TR", "outward", True, "ref+TR"),
+]
+
+
+def run_tightness(
+    cases, degrees, variant_degrees: dict, ref: Reference | None, points: int, log
+) -> list[dict]:
+    rows = []
+    for case in cases:
+        x0, lo, hi = case.arrays()
+        pts = sample_points(case, points)
+        f_exact = exact_values(case, pts)
+        for k in degrees:
+            row = {"case": case.name, "degree": k, "points": len(pts), "impl": {}}
+            impls = {}
+            if ref is not None:
+                for label, tr in (("ref", False), ("ref+TR", True)):
+                    ans = ref.ask("bounds", case=case.spec(), degree=k, tr=tr)
+                    impls[label] = ans
+            for label, rounding, tr, _ in VARIANTS:
+                if k not in variant_degrees[label]:
+                    continue
+                try:
+                    c, first_s, _ = ours_bounds(case, k, rounding, tr)
+                    impls[label] = {"coefficients": c, "first_s": first_s}
+                except Exception as e:  # noqa: BLE001 - reported in the table
+                    impls[label] = {"error": f"{type(e).__name__}: {e}"[:160]}
+            for label, ans in impls.items():
+                if "error" in ans:
+                    row["impl"][label] = {"error": ans["error"]}
+                    continue
+                pairs = as_pairs(ans["coefficients"], case.n)
+                lower, upper, _ = evaluate_pairs(pairs, x0.reshape(-1), pts)
+                row["impl"][label] = {
+                    "W": width_bound(pairs, x0, lo, hi),
+                    "W_final": width_bound(
+                        [(0 * a, 0 * b) for a, b in pairs[:-1]] + [pairs[-1]], x0, lo, hi
+                    ),
+                    "sampled_width": float(np.max(upper - lower)),
+                    "first_s": ans["first_s"],
+                    **count_misses(pairs, x0.reshape(-1), pts, f_exact),
+                }
+            rows.append(row)
+            log(
+                f"tightness {case.name} k={k}: "
+                + ", ".join(
+                    f"{lab} W={v.get('W', float('nan')):.4g}" for lab, v in row["impl"].items()
+                )
+            )
+    return rows
+
+
+# --------------------------------------------------------------------------- speed
+
+
+def make_boxes(case: Case, size: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """`size` boxes inside the case's region: centre x0, half-width 2-10% of the region's."""
+    x0, lo, hi = (np.broadcast_to(a, np.shape(case.x0)) for a in case.arrays())
+    rng = np.random.default_rng(seed)
+    shape = (size,) + x0.shape
+    half = (hi - lo) / 2 * rng.uniform(0.02, 0.1, size=shape)
+    centre = rng.uniform(lo + half, hi - half)
+    return {"x0": centre, "lo": centre - half, "hi": centre + half}
+
+
+def _median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def run_speed(
+    plan, sizes, ref: Reference | None, rounds: int, target_s: float, max_call_s: float, log
+) -> list[dict]:
+    """Time each (case, degree) of `plan`."""
+    jax, ab = _ours()
+    rows = []
+    tmp = tempfile.TemporaryDirectory()
+    for case, degrees in itertools.groupby(plan, key=lambda p: p[0]):
+        x0, lo, hi = case.arrays()
+        boxes = make_boxes(case, max(sizes))
+        box_file = os.path.join(tmp.name, f"{case.name}.npz")
+        np.savez(box_file, **boxes)
+        f = ours_function(case)
+        for _, k in degrees:
+            row: dict = {"case": case.name, "degree": k, "first": {}, "times": {}, "notes": []}
+            ours_timed, ref_timed, warm = {}, {}, {}
+            for rounding in ("nearest", "outward"):
+                start = time.perf_counter()
+                b = ab.compile(f, degree=k, rounding=rounding)
+                jax.block_until_ready(b(x0, (lo, hi)).coefficients)
+                row["first"][f"{rounding}/single"] = time.perf_counter() - start
+                ours_timed[f"{rounding}/single"] = lambda b=b, at=(x0, (lo, hi)): (
+                    jax.block_until_ready(b(*at).coefficients)
+                )
+                for size in sizes:
+                    args = tuple(np.ascontiguousarray(boxes[n][:size]) for n in ("x0", "lo", "hi"))
+                    label = f"{rounding}/batch{size}"
+                    prev = sizes[sizes.index(size) - 1] if sizes.index(size) else None
+                    prev_s = warm.get(f"{rounding}/batch{prev}")
+                    if prev_s is not None and prev_s * size / prev > max_call_s:
+                        row["notes"].append(
+                            f"{label} skipped (estimated {prev_s * size / prev:.1f} s per call)"
+                        )
+                        continue
+                    start = time.perf_counter()
+                    jax.block_until_ready(b.batch(*args))
+                    row["first"][label] = time.perf_counter() - start
+                    call = lambda b=b, args=args: jax.block_until_ready(b.batch(*args))
+                    start = time.perf_counter()
+                    call()
+                    once = warm[label] = time.perf_counter() - start
+                    if once > max_call_s:  # too slow for rounds: one warm call is the figure
+                        row["times"][label] = [once]
+                        row["notes"].append(f"{label}: one warm call ({once:.1f} s)")
+                    else:
+                        ours_timed[label] = call
+                        row["times"][label] = []
+            if ref is not None:
+                prep = ref.ask(
+                    "prepare", case=case.spec(), degree=k, boxes=box_file, sizes=list(sizes)
+                )
+                if "error" in prep and "eager_first_s" not in prep:
+                    row["notes"].append(f"reference failed: {prep['error']}")
+                else:
+                    row["first"]["ref/eager"] = prep["eager_first_s"]
+                    ref_timed["ref/eager"] = "eager"
+                    if "jit_first_s" in prep:
+                        row["first"]["ref/jit"] = prep["jit_first_s"]
+                        ref_timed["ref/jit"] = "jit"
+                    else:
+                        row["notes"].append(f"reference jit failed: {prep['jit_error']}")
+                    for size in sizes:
+                        if f"batch{size}_first_s" in prep:
+                            row["first"][f"ref/batch{size}"] = prep[f"batch{size}_first_s"]
+                            ref_timed[f"ref/batch{size}"] = f"batch{size}"
+                    if "batch_error" in prep:
+                        row["notes"].append(
+                            f"reference jit(vmap) failed ({prep['batch_error']}); its batch "
+                            "figures are a Python loop of eager calls"
+                        )
+                        row["ref_batch_loop"] = True
+            for label in list(ours_timed) + list(ref_timed):
+                row["times"].setdefault(label, [])
+            pairs = [(lab, ours_timed[lab]) for lab in ours_timed]
+            for _ in range(rounds):
+                # Alternate: each of ours, then each of the reference's, every round.
+                for label, call in pairs:
+                    row["times"][label].append(time_per_call(call, target_s))
+                for label, what in ref_timed.items():
+                    ans = ref.ask("time", what=what, target_s=target_s)
+                    row["times"][label].append(ans["s"])
+            rows.append(row)
+            med = {lab: _median(v) for lab, v in row["times"].items()}
+            log(
+                f"speed {case.name} k={k}: "
+                + ", ".join(f"{lab}={v * 1e3:.3g}ms" for lab, v in med.items())
+            )
+    tmp.cleanup()
+    return rows
+
+
+# --------------------------------------------------------------------------- breadth
+
+
+def run_breadth(items, ref: Reference | None, log) -> list[dict]:
+    jax, ab = _ours()
+    import jax.numpy as jnp
+    import jax.scipy.special as jss
+
+    scope = {"jnp": jnp, "jax": jax, "lax": jax.lax, "jss": jss, "np": np}
+    specs = [breadth_item(src, n) for _, src, n in items]
+    ref_results = (
+        ref.ask("breadth", items=specs)["results"]
+        if ref is not None
+        else [{"error": "reference not run"}] * len(items)
+    )
+    rows = []
+    for (name, src, n), spec, ref_ans in zip(items, specs, ref_results, strict=True):
+        f = eval("lambda x: " + src, scope)  # noqa: S307 - expressions written above
+        x0 = np.asarray(spec["x0"], np.float64)
+        lo, hi = (np.broadcast_to(np.asarray(spec[e], np.float64), x0.shape) for e in ("lo", "hi"))
+        rng = np.random.default_rng(2)
+        pts = rng.uniform(lo.reshape(-1), hi.reshape(-1), size=(50, max(1, n)))
+        values = np.array([float(f(jnp.asarray(p.reshape(x0.shape)))) for p in pts])
+        size = max(1, n)
+        row = {"name": name, "src": src}
+        for rounding in ("nearest",):  # the drop-in's mode, as the reference
+            try:
+                b = ab.compile(f, degree=2, rounding=rounding)
+                c = b(x0, (lo, hi)).coefficients
+                row[rounding] = contains_samples(as_pairs(c, size), x0.reshape(-1), pts, values)
+            except Exception as e:  # noqa: BLE001 - a failure is a table entry
+                row[rounding] = f"FAIL: {type(e).__name__}: {str(e).splitlines()[0][:90]}"
+        if "error" in ref_ans:
+            row["reference"] = f"FAIL: {ref_ans['error'][:110]}"
+        else:
+            row["reference"] = contains_samples(
+                as_pairs(ref_ans["coefficients"], size), x0.reshape(-1), pts, values
+            )
+        rows.append(row)
+        log(f"breadth {name}: ours {row['nearest']}; ref {row['reference']}")
+    return rows
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def md_table(header: list[str], rows: list[list]) -> str:
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)
+    ]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    body = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells
+    ]
+    return "\n".join([line, sep, *body])
+
+
+def _g(v, digits=3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.{digits}g}"
+
+
+def _geomean(xs):
+    xs = [x for x in xs if x and np.isfinite(x) and x > 0]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def tightness_table(rows) -> str:
+    header = [
+        "case",
+        "k",
+        "ref W",
+        "ref+TR W",
+        "nearest/ref",
+        "outward/ref",
+        "nearest+TR/ref+TR",
+        "outward+TR/ref+TR",
+        "sampled nearest/ref",
+    ]
+    out, ratios = [], {lab: [] for lab, *_ in VARIANTS}
+    ratios["sampled"] = []
+    for r in rows:
+        im = r["impl"]
+        line = [
+            r["case"],
+            r["degree"],
+            _g(im.get("ref", {}).get("W")),
+            _g(im.get("ref+TR", {}).get("W")),
+        ]
+        for lab, _, _, against in VARIANTS:
+            ours, theirs = im.get(lab, {}), im.get(against, {})
+            if "W" in ours and "W" in theirs and theirs["W"] > 0:
+                q = ours["W"] / theirs["W"]
+                ratios[lab].append(q)
+                line.append(_g(q))
+            else:
+                line.append(ours.get("error", theirs.get("error", "-"))[:30])
+        if "sampled_width" in im.get("nearest", {}) and "sampled_width" in im.get("ref", {}):
+            q = im["nearest"]["sampled_width"] / im["ref"]["sampled_width"]
+            ratios["sampled"].append(q)
+            line.append(_g(q))
+        else:
+            line.append("-")
+        out.append(line)
+    out.append(
+        [
+            "geometric mean",
+            "",
+            "",
+            "",
+            *(_g(_geomean(ratios[lab])) for lab, *_ in VARIANTS),
+            _g(_geomean(ratios["sampled"])),
+        ]
+    )
+    return md_table(header, out)
+
+
+def soundness_table(rows) -> str:
+    """Per case: misses / points checked, summed over the degrees each variant ran at."""
+    labels = ["ref", "ref+TR"] + [lab for lab, *_ in VARIANTS]
+    header = (
+        ["case", "degrees"]
+        + [f"{lab}: misses/points" for lab in labels]
+        + [
+            "max miss ref (ulp)",
+            "max miss nearest (ulp)",
+        ]
+    )
+    by_case: dict = {}
+    for r in rows:
+        by_case.setdefault(r["case"], []).append(r)
+    out = []
+    totals = {lab: [0, 0] for lab in labels}
+    for case, rs in by_case.items():
+        line = [case, ",".join(str(r["degree"]) for r in rs)]
+        for lab in labels:
+            got = [(r["impl"][lab], r["points"]) for r in rs if "misses" in r["impl"].get(lab, {})]
+            misses, points = sum(g["misses"] for g, _ in got), sum(p for _, p in got)
+            totals[lab][0] += misses
+            totals[lab][1] += points
+            line.append(f"{misses}/{points}" if points else "-")
+        for lab in ("ref", "nearest"):
+            got = [r["impl"].get(lab, {}).get("max_ulp", 0.0) for r in rs]
+            line.append(_g(max(got), 2))
+        out.append(line)
+    out.append(["total", "", *(f"{m}/{p}" for m, p in totals.values()), "", ""])
+    return md_table(header, out)
+
+
+def latency_table(rows) -> str:
+    header = [
+        "case",
+        "k",
+        "first: ours n / o / ref jit (s)",
+        "ours nearest (µs)",
+        "ours outward (µs)",
+        "ref eager (µs)",
+        "ref jit (µs)",
+        "speedup vs ref jit",
+        "speedup vs ref eager",
+    ]
+    out, sp_jit, sp_eager = [], [], []
+    for r in rows:
+        med = {lab: _median(v) for lab, v in r["times"].items()}
+        fs = r["first"]
+        line = [
+            r["case"],
+            r["degree"],
+            " / ".join(_g(fs.get(k), 2) for k in ("nearest/single", "outward/single", "ref/jit")),
+        ]
+        for lab in ("nearest/single", "outward/single", "ref/eager", "ref/jit"):
+            line.append(_g(med.get(lab, float("nan")) * 1e6))
+        for against, acc in (("ref/jit", sp_jit), ("ref/eager", sp_eager)):
+            q = _paired_ratio(r["times"], against, "nearest/single")
+            acc.append(q)
+            line.append(_g(q))
+        out.append(line)
+    out.append(
+        ["geometric mean", "", "", "", "", "", "", _g(_geomean(sp_jit)), _g(_geomean(sp_eager))]
+    )
+    return md_table(header, out)
+
+
+def _paired_ratio(times: dict, num: str, den: str) -> float:
+    """Median over rounds of times[num] / times[den] (same round), or of the medians."""
+    a, b = times.get(num, []), times.get(den, [])
+    if not a or not b:
+        return float("nan")
+    if len(a) == len(b):
+        return _median([x / y for x, y in zip(a, b, strict=True)])
+    return _median(a) / _median(b)
+
+
+def throughput_table(rows, sizes) -> str:
+    header = [
+        "case",
+        "k",
+        "B",
+        "ours nearest (bounds/s)",
+        "ours outward (bounds/s)",
+        "ref jit(vmap) (bounds/s)",
+        "nearest/ref",
+        "outward/ref",
+        "first call: ours n / o / ref (s)",
+    ]
+    out, rn, ro = [], [], []
+    for r in rows:
+        med = {lab: _median(v) for lab, v in r["times"].items()}
+        for size in sizes:
+            loop = r.get("ref_batch_loop")
+            ref_lab = "ref/eager" if loop else f"ref/batch{size}"
+            per_ref = 1 if loop else size
+            tn, to = med.get(f"nearest/batch{size}"), med.get(f"outward/batch{size}")
+            tr = med.get(ref_lab)
+            rate = lambda t, per: per / t if t and np.isfinite(t) else float("nan")  # noqa: E731
+            qn = _paired_ratio(r["times"], ref_lab, f"nearest/batch{size}") * size / per_ref
+            qo = _paired_ratio(r["times"], ref_lab, f"outward/batch{size}") * size / per_ref
+            rn.append(qn)
+            ro.append(qo)
+            fs = r["first"]
+            out.append(
+                [
+                    r["case"],
+                    r["degree"],
+                    size,
+                    _g(rate(tn, size)),
+                    _g(rate(to, size)),
+                    _g(rate(tr, per_ref)) + (" (loop)" if loop else ""),
+                    _g(qn),
+                    _g(qo),
+                    " / ".join(
+                        _g(fs.get(k), 2)
+                        for k in (
+                            f"nearest/batch{size}",
+                            f"outward/batch{size}",
+                            "ref/eager" if loop else f"ref/batch{size}",
+                        )
+                    ),
+                ]
+            )
+    out.append(["geometric mean", "", "", "", "", "", _g(_geomean(rn)), _g(_geomean(ro)), ""])
+    return md_table(header, out)
+
+
+def breadth_table(rows) -> str:
+    header = ["function", "expression", "ours", "reference 0.1.7"]
+    out = [[r["name"], f"`{r['src']}`", r["nearest"], r["reference"]] for r in rows]
+    n_ok = [sum(r[c] == "ok" for r in rows) for c in ("nearest", "reference")]
+    out.append(["**supported**", "", f"{n_ok[0]}/{len(rows)}", f"{n_ok[1]}/{len(rows)}"])
+    return md_table(header, out)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def machine_info(ref: Reference | None) -> dict:
+    import jax
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *cmd], cwd=HERE, capture_output=True, text=True, check=False
+            ).stdout.rstrip()
+        except OSError:
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    # Engine files changed since that commit (the run measures the working tree).
+    dirty = git("status", "--porcelain", "--", "../autobound").splitlines()
+    import importlib.metadata
+
+    info = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "jaxlib": importlib.metadata.version("jaxlib"),
+        "git_commit": commit,
+        "engine_changes": [d[3:] for d in dirty],
+    }
+    if ref is not None:
+        info["reference"] = ref.ask("info")
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a subset, < 2 minutes")
+    ap.add_argument("--extended", action="store_true", help="every variant, degree and size")
+    ap.add_argument(
+        "--ref-python",
+        default=DEFAULT_REF_PYTHON,
+        help="Python of the reference's virtual environment ('' to skip it)",
+    )
+    ap.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        choices=["tightness", "speed", "breadth"],
+        help="sections to run",
+    )
+    ap.add_argument("--cases", nargs="*", default=None, help="case names")
+    ap.add_argument("--degrees", nargs="*", type=int, default=None)
+    ap.add_argument("--speed-degrees", nargs="*", type=int, default=None)
+    ap.add_argument("--sizes", nargs="*", type=int, default=None, help="batch sizes B")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--target", type=float, default=None, help="seconds per timed quantity")
+    ap.add_argument("--points", type=int, default=200, help="soundness sample points")
+    ap.add_argument("--json", default=None, help="default benchmarks/results/engine_{mode}.json")
+    ap.add_argument("--txt", default=None, help="default benchmarks/results/engine_{mode}.txt")
+    args = ap.parse_args(argv)
+
+    mode = "quick" if args.quick else "extended" if args.extended else "full"
+    m = MODES[mode]
+    names = args.cases or m.cases or [c.name for c in CASES]
+    cases = [c for c in CASES if c.name in names]
+    degrees = args.degrees or list(m.degrees)
+    variant_degrees = {lab: list(m.variant_degrees.get(lab, degrees)) for lab, *_ in VARIANTS}
+    if args.degrees:  # explicit degrees: every variant at each
+        variant_degrees = dict.fromkeys(variant_degrees, degrees)
+    speed_cases = [c for c in cases if m.speed_cases is None or c.name in m.speed_cases]
+    plan = [
+        (c, k)
+        for c in speed_cases
+        for k in (args.speed_degrees or m.speed_degrees)
+        if k == 2 or args.speed_degrees or c.name in m.degree4_cases
+    ]
+    sizes = args.sizes or m.sizes
+    rounds = args.rounds or 3
+    target = args.target or m.target_s
+    sections = args.only or ["tightness", "speed", "breadth"]
+    breadth_items = [b for b in BREADTH if m.breadth is None or b[0] in m.breadth]
+
+    t0 = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    ref = None
+    if args.ref_python:
+        if Path(args.ref_python).exists():
+            ref = Reference(args.ref_python)
+        else:
+            log(f"reference Python {args.ref_python} not found: reference columns left empty")
+    _ours()
+    result: dict = {
+        "mode": mode,
+        "machine": machine_info(ref),
+        "settings": {
+            "cases": names,
+            "degrees": degrees,
+            "variant_degrees": variant_degrees,
+            "speed": [[c.name, k] for c, k in plan],
+            "sizes": sizes,
+            "rounds": rounds,
+            "target_s": target,
+            "points": args.points,
+        },
+        "cases": {c.name: c.spec() for c in cases},
+    }
+    try:
+        # Speed first: our compiled functions are cached per graph, so the first-call
+        # (compile) times it reports must come before the tightness runs compile the same.
+        if "speed" in sections:
+            result["speed"] = run_speed(plan, sizes, ref, rounds, target, m.max_call_s, log)
+        if "tightness" in sections:
+            result["tightness"] = run_tightness(
+                cases, degrees, variant_degrees, ref, args.points, log
+            )
+        if "breadth" in sections:
+            result["breadth"] = run_breadth(breadth_items, ref, log)
+    finally:
+        if ref is not None:
+            ref.close()
+    result["elapsed_s"] = time.perf_counter() - t0
+
+    m = result["machine"]
+    parts = [
+        f"# bench_engine.py ({mode}), {m['date']}",
+        f"machine: {m['cpu']}, {m['cores']} cores; python {m['python']}, jax {m['jax']}, "
+        f"jaxlib {m['jaxlib']}, autobound (ours) @ {m['git_commit']}"
+        + (
+            f" + uncommitted changes to {', '.join(m['engine_changes'])}"
+            if m["engine_changes"]
+            else ""
+        ),
+    ]
+    if "reference" in m:
+        r = m["reference"]
+        parts.append(
+            f"reference: autobound {r['autobound']} on python {r['python']}, "
+            f"jax {r['jax']}, jaxlib {r['jaxlib']}"
+        )
+    if "tightness" in result:
+        parts += [
+            "",
+            "## Tightness: W ours / W reference (< 1: ours tighter)",
+            "",
+            tightness_table(result["tightness"]),
+            "",
+            f"## Soundness: points where exact f is outside the bounds "
+            f"({args.points} points per case and degree)",
+            "",
+            soundness_table(result["tightness"]),
+        ]
+    if "speed" in result:
+        parts += [
+            "",
+            "## Latency: one bound per call (median of rounds; speedup = ref time / "
+            "ours nearest time, median of per-round ratios)",
+            "",
+            latency_table(result["speed"]),
+            "",
+            "## Throughput: bounds per second over B boxes (ratio > 1: ours faster)",
+            "",
+            throughput_table(result["speed"], sizes),
+        ]
+        notes = [f"- {r['case']} k={r['degree']}: {n}" for r in result["speed"] for n in r["notes"]]
+        if notes:
+            parts += ["", "Notes:", *notes]
+    if "breadth" in result:
+        parts += [
+            "",
+            "## Breadth: bounds at degree 2 that contain f at 50 sampled points",
+            "",
+            breadth_table(result["breadth"]),
+        ]
+    parts += ["", f"elapsed: {result['elapsed_s']:.0f} s"]
+    text = "\n".join(parts)
+    print(text)
+
+    RESULTS.mkdir(exist_ok=True)
+    json_path = Path(args.json or RESULTS / f"engine_{mode}.json")
+    txt_path = Path(args.txt or RESULTS / f"engine_{mode}.txt")
+    json_path.write_text(json.dumps(result, indent=1, default=_json_default) + "\n")
+    txt_path.write_text(text + "\n")
+    log(f"wrote {json_path} and {txt_path}")
+    return 0
+
+
+def _json_default(o):
+    if isinstance(o, np.ndarray | np.generic):
+        return np.asarray(o).tolist()
+    return str(o)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
