@@ -54,7 +54,7 @@ def _div(ctx: RuleContext, a, b):
             di = tree_map(lambda t, i=i: t.reshape(t.shape + (1,) * i), d)
             cs.append(A.div(c, di))
         return E.TaylorEnclosure(tuple(cs))
-    return E.mul(A, ctx.region, ctx.k, a, power(ctx, b, -1))
+    return E.mul(A, ctx.region, ctx.k, a, power(ctx, b, -1, arg=1))
 
 
 def _def_structural(name, make):

@@ -30,19 +30,23 @@ def _as_interval(v):
     return v if is_interval(v) else Interval(v, v)
 
 
-def compose(ctx: RuleContext, fn: Elementwise, u: E.TaylorEnclosure) -> E.TaylorEnclosure:
-    """The enclosure of ``fn(u)`` (see module docstring)."""
+def compose(
+    ctx: RuleContext, fn: Elementwise, u: E.TaylorEnclosure, arg: int | None = 0
+) -> E.TaylorEnclosure:
+    """The enclosure of ``fn(u)`` (see module docstring); `arg`: which argument of the
+    current node u is (its known range then tightens Y), or None if u is an intermediate."""
     A = ctx.A
+    known = ctx.arg_range(arg) if arg is not None else None
     if len(u.coeffs) == 1:
         Y = u.coeffs[0]
-        if ctx.arg_range(0) is not None and is_interval(Y):
-            Y = A.intersect(Y, ctx.arg_range(0))
+        if known is not None and is_interval(Y):
+            Y = A.intersect(Y, known)
         if fn.outside is not None:
             ctx.flag(fn.name, fn.outside(A, _as_interval(Y)))
         return E.constant(fn.series(A, Y, 0)[0])
     Y = _as_interval(E.enclosure_range(A, ctx.region, u))
-    if ctx.arg_range(0) is not None:
-        Y = A.intersect(Y, ctx.arg_range(0))
+    if known is not None:
+        Y = A.intersect(Y, known)
     if fn.outside is not None:
         ctx.flag(fn.name, fn.outside(A, Y))
     y0 = A.midpoint(u.coeffs[0])
@@ -68,13 +72,13 @@ for _name in ELEMENTWISE:
     _def_smooth(_name)
 
 
-def power(ctx: RuleContext, u: E.TaylorEnclosure, n: int) -> E.TaylorEnclosure:
-    """``u**n`` for an integer n."""
+def power(ctx: RuleContext, u: E.TaylorEnclosure, n: int, arg: int | None = 0):
+    """``u**n`` for an integer n (`arg` as in :func:`compose`)."""
     if n == 0:
         return E.constant(ctx.A.add(0.0 * lo(u.coeffs[0]), 1))
     if n == 1:
         return u
-    return compose(ctx, integer_power(n), u)
+    return compose(ctx, integer_power(n), u, arg)
 
 
 @register_rule("integer_pow")
@@ -94,4 +98,4 @@ def _pow(ctx: RuleContext, u: E.TaylorEnclosure, v: E.TaylorEnclosure) -> E.Tayl
         return compose(ctx, real_power(p), u)
     logu = compose(ctx, ELEMENTWISE["log"], u)
     prod = rule_for("mul")(ctx, v, logu)
-    return compose(ctx, ELEMENTWISE["exp"], prod)
+    return compose(ctx, ELEMENTWISE["exp"], prod, None)
