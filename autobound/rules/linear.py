@@ -48,6 +48,8 @@ def _div(ctx: RuleContext, a, b):
     A = ctx.A
     if len(b.coeffs) == 1:
         d = b.coeffs[0]
+        if is_interval(d) and ctx.arg_range(1) is not None:
+            d = A.intersect(d, ctx.arg_range(1))
         ctx.flag("div", (lo(d) <= 0) & (hi(d) >= 0))
         cs = []
         for i, c in enumerate(a.coeffs):

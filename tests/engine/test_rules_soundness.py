@@ -309,15 +309,9 @@ def test_nearest_mode_violations_are_at_most_a_few_ulps(name, data):
 # -- regions that end at a domain edge --------------------------------------------------------
 
 # Regions inside the domain that touch its edge (or come within ~1e-100 of 0) must be
-# accepted, not refused as leaving the domain.  Still refused (reported to the lead): a
-# divisor whose range ends much closer to 0 than ulp(y0), and the string x**(-2), which
+# accepted, not refused as leaving the domain.  Still refused (reported to the lead): the
+# string x**(-2), which
 # sympy writes as 1/x**2, where the range of the Taylor polynomial of x**2 reaches 0.
-_TINY_DIVISOR = pytest.mark.xfail(
-    strict=True,
-    raises=ab.DomainError,
-    reason="engine: x/y with y in [1e-100, 1] (y0 = 0.5) is refused as division by a range "
-    "containing 0 (fine for y in [1e-10, 1])",
-)
 _RECIPROCAL_SQUARE = pytest.mark.xfail(
     strict=True,
     raises=ab.DomainError,
@@ -339,8 +333,6 @@ EDGE_CASES = [
     ("tan", 0.0, (-1.55, 1.55)),
 ]
 EDGE_XFAIL = {
-    ("div", 0): _TINY_DIVISOR,
-    ("div", 2): _TINY_DIVISOR,
     ("pow_minus2", 2): _RECIPROCAL_SQUARE,
 }
 EDGE_PARAMS = [
