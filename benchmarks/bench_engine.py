@@ -65,6 +65,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -694,9 +695,9 @@ def run_breadth(items, ref: Reference | None, log) -> list[dict]:
                 c = b(x0, (lo, hi)).coefficients
                 row[rounding] = contains_samples(as_pairs(c, size), x0.reshape(-1), pts, values)
             except Exception as e:  # noqa: BLE001 - a failure is a table entry
-                row[rounding] = f"FAIL: {type(e).__name__}: {str(e).splitlines()[0][:90]}"
+                row[rounding] = f"FAIL: {type(e).__name__}: {str(e).splitlines()[0][:300]}"
         if "error" in ref_ans:
-            row["reference"] = f"FAIL: {ref_ans['error'][:110]}"
+            row["reference"] = f"FAIL: {ref_ans['error']}"
         else:
             row["reference"] = contains_samples(
                 as_pairs(ref_ans["coefficients"], size), x0.reshape(-1), pts, values
@@ -728,9 +729,26 @@ def _g(v, digits=3) -> str:
     return f"{v:.{digits}g}"
 
 
+def _short_error(msg: str, limit: int = 60) -> str:
+    """An error message cut for a table cell (the JSON keeps it whole)."""
+    m = re.search(r"the argument of (\w+) leaves", msg)
+    if m:
+        return f"{msg.split(':')[0]}: {m.group(1)} argument leaves its domain"
+    msg = re.split(r"; | \(", msg)[0]
+    return msg if len(msg) <= limit else msg[: limit - 3] + "..."
+
+
 def _geomean(xs):
     xs = [x for x in xs if x and np.isfinite(x) and x > 0]
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def _width_cell(v: dict) -> str:
+    if "error" in v:
+        return v["error"].split(":")[0]
+    if "W" in v and not np.isfinite(v["W"]):
+        return "NaN"
+    return _g(v.get("W"))
 
 
 def tightness_table(rows) -> str:
@@ -752,8 +770,8 @@ def tightness_table(rows) -> str:
         line = [
             r["case"],
             r["degree"],
-            _g(im.get("ref", {}).get("W")),
-            _g(im.get("ref+TR", {}).get("W")),
+            _width_cell(im.get("ref", {})),
+            _width_cell(im.get("ref+TR", {})),
         ]
         for lab, _, _, against in VARIANTS:
             ours, theirs = im.get(lab, {}), im.get(against, {})
@@ -761,8 +779,12 @@ def tightness_table(rows) -> str:
                 q = ours["W"] / theirs["W"]
                 ratios[lab].append(q)
                 line.append(_g(q))
+            elif "error" in ours:
+                line.append(ours["error"].split(":")[0])
+            elif ours and theirs:
+                line.append(f"ref {_width_cell(theirs)}")
             else:
-                line.append(ours.get("error", theirs.get("error", "-"))[:30])
+                line.append("-")
         if "sampled_width" in im.get("nearest", {}) and "sampled_width" in im.get("ref", {}):
             q = im["nearest"]["sampled_width"] / im["ref"]["sampled_width"]
             ratios["sampled"].append(q)
@@ -802,16 +824,22 @@ def soundness_table(rows) -> str:
     for case, rs in by_case.items():
         line = [case, ",".join(str(r["degree"]) for r in rs)]
         for lab in labels:
-            got = [(r["impl"][lab], r["points"]) for r in rs if "misses" in r["impl"].get(lab, {})]
+            got = [
+                (r["impl"][lab], r["points"])
+                for r in rs
+                if "misses" in r["impl"].get(lab, {}) and not r["impl"][lab].get("nonfinite")
+            ]
+            nans = sum(bool(r["impl"].get(lab, {}).get("nonfinite")) for r in rs)
             misses, points = sum(g["misses"] for g, _ in got), sum(p for _, p in got)
             totals[lab][0] += misses
             totals[lab][1] += points
-            line.append(f"{misses}/{points}" if points else "-")
+            cell = f"{misses}/{points}" if points else "-"
+            line.append(cell + (f" (+{nans} NaN bound)" if nans else ""))
         for lab in ("ref", "nearest"):
             got = [r["impl"].get(lab, {}).get("max_ulp", 0.0) for r in rs]
             line.append(_g(max(got), 2))
         out.append(line)
-    out.append(["total", "", *(f"{m}/{p}" for m, p in totals.values()), "", ""])
+    out.append(["total", "", *(f"{m}/{p}" if p else "-" for m, p in totals.values()), "", ""])
     return md_table(header, out)
 
 
@@ -912,7 +940,11 @@ def throughput_table(rows, sizes) -> str:
 
 def breadth_table(rows) -> str:
     header = ["function", "expression", "ours", "reference 0.1.7"]
-    out = [[r["name"], f"`{r['src']}`", r["nearest"], r["reference"]] for r in rows]
+
+    def cell(v: str) -> str:
+        return "FAIL: " + _short_error(v[6:]) if v.startswith("FAIL: ") else v
+
+    out = [[r["name"], f"`{r['src']}`", cell(r["nearest"]), cell(r["reference"])] for r in rows]
     n_ok = [sum(r[c] == "ok" for r in rows) for c in ("nearest", "reference")]
     out.append(["**supported**", "", f"{n_ok[0]}/{len(rows)}", f"{n_ok[1]}/{len(rows)}"])
     return md_table(header, out)
@@ -987,7 +1019,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--points", type=int, default=200, help="soundness sample points")
     ap.add_argument("--json", default=None, help="default benchmarks/results/engine_{mode}.json")
     ap.add_argument("--txt", default=None, help="default benchmarks/results/engine_{mode}.txt")
+    ap.add_argument("--from-json", default=None, help="print the tables of a saved run")
     args = ap.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        print(report(saved, saved["settings"]["sizes"]))
+        return 0
 
     mode = "quick" if args.quick else "extended" if args.extended else "full"
     m = MODES[mode]
