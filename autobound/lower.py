@@ -55,7 +55,7 @@ def evaluate_graph(
     A = Arith(rounding, dtype)
     n = max(1, math.prod(x0.shape))
     x0f, lof, hif = x0.reshape(n), lo.reshape(n), hi.reshape(n)
-    z = Interval(_sub_down(A, lof, x0f), _sub_up(A, hif, x0f))
+    z = Interval(_sub_outward(A, lof, x0f, down), _sub_outward(A, hif, x0f, up))
     z = Interval(jnp.minimum(z.lo, 0.0), jnp.maximum(z.hi, 0.0))
     region = E.Region(A, z, degree)
     box = Interval(lo, hi)
@@ -108,22 +108,14 @@ def _two_diff(a, b):
     return s, e
 
 
-def _sub_down(A: Arith, a, b):
-    """A float <= a − b, equal to it when the difference is exact (so z = X − x0 is exact
-    for the usual boxes and expansion points)."""
+def _sub_outward(A: Arith, a, b, rounder):
+    """``a − b`` rounded by `rounder` (down or up) unless the difference is exact (so
+    z = X − x0 is exact for the usual boxes and expansion points)."""
     if not A.outward:
         return a - b
     s, e = _two_diff(a, b)
     exact = (e == 0) & ((jnp.abs(s) >= jnp.finfo(s.dtype).tiny) | (a == b))
-    return jnp.where(exact, s, down(s))
-
-
-def _sub_up(A: Arith, a, b):
-    if not A.outward:
-        return a - b
-    s, e = _two_diff(a, b)
-    exact = (e == 0) & ((jnp.abs(s) >= jnp.finfo(s.dtype).tiny) | (a == b))
-    return jnp.where(exact, s, up(s))
+    return jnp.where(exact, s, rounder(s))
 
 
 def _as_interval(v):

@@ -41,6 +41,7 @@ from autobound.rules.kernels import (
     real_const,
     swish_gelu_minimum,
     tan_pole_inside,
+    unimodal_range,
 )
 
 
@@ -186,14 +187,7 @@ def _unimodal_value(A, y, name, point_fn, base):
     if not is_interval(y):
         return point_fn(A, y)
     argmin, minimum = swish_gelu_minimum(name)
-    fa, fb = point_fn(A, y.lo), point_fn(A, y.hi)
-    c = real_const(A, argmin)
-    mlo = lo(real_const(A, minimum))
-    left, right = y.hi <= lo(c), y.lo >= hi(c)
-    rlo = jnp.where(
-        left, lo(fb), jnp.where(right, lo(fa), jnp.minimum(mlo, jnp.minimum(lo(fa), lo(fb))))
-    )
-    rng = Interval(rlo, jnp.maximum(hi(fa), hi(fb)))
+    rng = unimodal_range(A, y, point_fn(A, y.lo), point_fn(A, y.hi), argmin, minimum)
     return A.intersect(rng, base)
 
 

@@ -137,19 +137,26 @@ def ext(A: Arith, name: str, y: Value) -> Value:
         elif k.direction < 0:
             r = Interval(lo(b), hi(a))
         else:
-            c = real_const(A, k.argmin)
-            mlo = lo(real_const(A, k.minimum))
-            left, right = y.hi <= lo(c), y.lo >= hi(c)
-            rlo = jnp.where(
-                left, lo(b), jnp.where(right, lo(a), jnp.minimum(mlo, jnp.minimum(lo(a), lo(b))))
-            )
-            r = Interval(rlo, jnp.maximum(hi(a), hi(b)))
+            r = unimodal_range(A, y, a, b, k.argmin, k.minimum)
     if k.odd_sign and A.outward:
         r = Interval(
             jnp.where(lo(y) >= 0, jnp.maximum(lo(r), 0.0), lo(r)),
             jnp.where(hi(y) <= 0, jnp.minimum(hi(r), 0.0), hi(r)),
         )
     return _clamp(r, k.clamp)
+
+
+def unimodal_range(A: Arith, y: Interval, fa: Value, fb: Value, argmin, minimum) -> Interval:
+    """Range over y of a function decreasing up to `argmin` and increasing after it, with
+    minimum value `minimum` (mpmath numbers), given enclosures `fa`, `fb` of its values at
+    the ends of y: the maximum is at an end, the minimum at an end unless y may hold argmin."""
+    c = real_const(A, argmin)
+    mlo = lo(real_const(A, minimum))
+    left, right = y.hi <= lo(c), y.lo >= hi(c)
+    rlo = jnp.where(
+        left, lo(fb), jnp.where(right, lo(fa), jnp.minimum(mlo, jnp.minimum(lo(fa), lo(fb))))
+    )
+    return Interval(rlo, jnp.maximum(hi(fa), hi(fb)))
 
 
 def _clamp(r: Value, bounds: tuple[float, float]) -> Value:
