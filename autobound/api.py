@@ -322,6 +322,11 @@ class Bounder:
         loc = np.where(loc.astype(np.float64) > lo_, np.nextafter(loc, dt.type(-np.inf)), loc)
         hic = hi_.astype(dt)
         hic = np.where(hic.astype(np.float64) < hi_, np.nextafter(hic, dt.type(np.inf)), hic)
+        # XLA on CPU flushes subnormals to zero, which would cut a region end such as
+        # -5e-324 to 0: round subnormal ends outward to the smallest normal number (or to 0).
+        tiny_dt = dt.type(np.finfo(dt).tiny)
+        loc = np.where((loc != 0) & (np.abs(loc) < tiny_dt), np.where(loc < 0, -tiny_dt, 0), loc)
+        hic = np.where((hic != 0) & (np.abs(hic) < tiny_dt), np.where(hic > 0, tiny_dt, 0), hic)
         x0c = np.clip(x0c, loc, hic)
         return x0c, loc.astype(dt), hic.astype(dt)
 

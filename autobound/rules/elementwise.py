@@ -10,7 +10,8 @@ where R must contain the range of the remainder ratio
 ``R_k(y) = (phi(y) − Σ_{j<k} phi_j (y − y0)^j) / (y − y0)^k`` over Y.  For each side of y0
 (``[a, y0]`` and ``[y0, b]``) separately:
 
-* if ``phi^(k+1)`` has constant sign on the side (checked rigorously with an interval series
+* if ``phi^(k+1)`` has constant sign on the side (proved by the side meeting none of the
+  function's sign-change brackets, :mod:`autobound.rules.critical`, or by an interval series
   of order k+1 over the side), ``phi^(k)`` is monotone there and so is R_k (Streeter & Dillon
   2022, Thm. 3): its range is spanned by ``R_k(end)`` and ``R_k(y0) = phi^(k)(y0)/k!`` —
   the sharp interval;
@@ -24,14 +25,16 @@ the derivative range wins for tiny ones where the endpoint formula cancels catas
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
 from autobound.rules import series as S
+from autobound.rules.critical import CHANGES, Brackets, cached, power_changes
 from autobound.rules.kernels import (
     CONSTANTS,
     ext,
@@ -58,12 +61,15 @@ class Elementwise:
       everywhere).
     - `remainder(A, y0, H, k)`: optional direct enclosure of R_k(y0 + h) for h in H (used for
       polynomials, where it is free of cancellation).
+    - `sign_changes(n)`: brackets of the points where ``phi^(n)`` may change sign (None, or
+      None returned: not known, the interval test decides).
     """
 
     name: str
     series: Callable[[Arith, Value, int], list]
     outside: Callable[[Arith, Interval], object] | None = None
     remainder: Callable | None = None
+    sign_changes: Callable[[int], Brackets | None] | None = None
 
 
 def _ident(A, y, K):
@@ -255,7 +261,7 @@ def _unit_outside(A, Y):
 
 
 ELEMENTWISE: dict[str, Elementwise] = {
-    f.name: f
+    f.name: replace(f, sign_changes=cached(CHANGES.get(f.name)))
     for f in [
         Elementwise("exp", _exp_series),
         Elementwise("log", _log_series, _below(0, True)),
@@ -296,12 +302,18 @@ def integer_power(n: int) -> Elementwise:
         _ipow_series(n),
         outside,
         _ipow_remainder(n) if n >= 0 else None,
+        cached(lambda order: power_changes(Fraction(n), order)),
     )
 
 
 def real_power(p: Fraction) -> Elementwise:
     """x**p for a non-integer constant p, defined for x >= 0 (x > 0 when p < 0)."""
-    return Elementwise(f"x**{p}", _pow_series(None, p), _below(0, p < 0))
+    return Elementwise(
+        f"x**{p}",
+        _pow_series(None, p),
+        _below(0, p < 0),
+        sign_changes=cached(lambda order: power_changes(p, order)),
+    )
 
 
 PIECES = 24  # sub-intervals per side for derivative ranges and the monotonicity test
@@ -330,6 +342,21 @@ def _cumulative_bound(B: Arith, phi_k, pk, pk1, pieces, y0, m):
     h = B.sub(Interval(outward(pieces.lo), outward(pieces.hi)), y0)
     e = B.intersect(ck, B.add(phi_k, B.mul(h, ck1)))
     return Interval(jnp.min(lo(e), axis=1), jnp.max(hi(e), axis=1))
+
+
+def _meets_none(changes: Brackets, s_lo, s_hi):
+    """Whether each side [s_lo, s_hi] lies clear of every sign-change bracket [l, u]
+    (touching one at an end is fine: phi^(k+1) keeps its sign inside the side)."""
+    if not changes:
+        return jnp.ones(s_lo.shape, bool)
+    c = np.asarray(changes, dtype=np.float64)  # (m, 2), already rounded outward to float64
+    dt = np.dtype(s_lo.dtype)
+    cl, cu = c[:, 0].astype(dt), c[:, 1].astype(dt)  # to nearest: step outward where needed
+    cl = np.where(cl > c[:, 0], np.nextafter(cl, dt.type(-np.inf)), cl)
+    cu = np.where(cu < c[:, 1], np.nextafter(cu, dt.type(np.inf)), cu)
+    cl = jnp.asarray(cl).reshape((-1,) + (1,) * s_lo.ndim)
+    cu = jnp.asarray(cu).reshape((-1,) + (1,) * s_lo.ndim)
+    return jnp.all((cu <= s_lo) | (cl >= s_hi), axis=0)
 
 
 def _materialize(c, like):
@@ -381,7 +408,11 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     num = f_ends if poly is None else B.sub(f_ends, poly)
     r_end = B.div(num, B.ipow(h, k)) if k else num
     sharp = B.hull(at_y0[k], r_end)
-    monotone = (jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)) & (ends != y0)
+    monotone = jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)
+    changes = fn.sign_changes(k + 1) if fn.sign_changes is not None else None
+    if changes is not None:
+        monotone = monotone | _meets_none(changes, jnp.stack([a, y0]), jnp.stack([y0, b]))
+    monotone = monotone & (ends != y0)
     side = B.where(monotone, B.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
         sides = Interval(jnp.stack([a, y0]), jnp.stack([y0, b]))

@@ -372,26 +372,37 @@ def test_region_touching_domain_edge_is_accepted(name, x0, region, degree):
 
 # -- regions with a subnormal end -------------------------------------------------------------
 
-# XLA on CPU reads subnormal inputs as 0 (DAZ), so a region end such as -5e-324 is lost: the
-# degree-0 enclosure of x itself over [-5e-324, 0] is [0, tiny], which misses x = -5e-324.
-# Found by test_float32_enclosure_contains_function_in_outward_mode[gelu] (float32 region
-# [-1.4e-45, 0]); reported to the lead (fix: round subnormal region ends outward to +-tiny).
+# XLA on CPU reads subnormal inputs as 0 (DAZ), so a region end such as -5e-324 would be lost
+# (the degree-0 enclosure of x over [-5e-324, 0] came out as [0, tiny], missing x = -5e-324;
+# found by test_float32_enclosure_contains_function_in_outward_mode).  The engine rounds such
+# ends outward to -+tiny; the enclosure must hold over the user's region.
 SUBNORMAL_CASES = [
     ("x", "float64", -5e-324),
+    ("x", "float64", 5e-324),
     ("tanh(x)", "float64", -5e-324),
+    ("x/y", "float32", -1.401298464324817e-45),
     ("gelu(x)", "float32", -1.401298464324817e-45),
+    ("tanh(x)", "float32", 1.401298464324817e-45),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: subnormal region ends are flushed to 0")
 @pytest.mark.parametrize(
-    ("text", "dtype", "lo"), SUBNORMAL_CASES, ids=[c[0] for c in SUBNORMAL_CASES]
+    ("text", "dtype", "end"),
+    SUBNORMAL_CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[2]:g}" for c in SUBNORMAL_CASES],
 )
-def test_enclosure_contains_function_at_a_subnormal_region_end(text, dtype, lo):
+def test_enclosure_contains_function_at_a_subnormal_region_end(text, dtype, end):
     b = ab.taylor_bounds(text, 0, rounding="outward", dtype=dtype)
-    t = b(0.0, (lo, 0.0))
-    region = tuple(np.asarray(v, np.float64) for v in t.region)
-    assert region[0] == lo  # the end is representable in the dtype, so it is kept
-    report = crosscheck(b.graph(()), as_numpy(t.coefficients), np.float64(t.x0), region,
+    n = 2 if "y" in text else 1
+    x0 = np.zeros(n) if n > 1 else 0.0
+    ends = (min(end, 0.0), max(end, 0.0))
+    region = (np.array([ends[0], -1.0]), np.array([ends[1], -1.0])) if n > 1 else ends
+    if n > 1:
+        x0 = np.array([0.0, -1.0])
+    t = b(x0, region)
+    got = tuple(np.asarray(v, np.float64) for v in t.region)
+    assert np.all(got[0] <= region[0]) and np.all(got[1] >= region[1])  # rounded outward
+    user = tuple(np.asarray(v, np.float64) for v in region)
+    report = crosscheck(b.graph(np.shape(x0)), as_numpy(t.coefficients), np.float64(t.x0), user,
                         n_points=8, prec=200)  # fmt: skip
     assert report.ok, report.violations[:1]
