@@ -270,3 +270,30 @@ def horner(
     for phi in reversed(phis):
         acc = add(A, mul(A, region, k, acc, w), constant(phi))
     return acc
+
+
+def aligned(encs, n: int) -> list[list[Value]]:
+    """The coefficients of `encs` row by row, padded to one length with zeros (coefficient i
+    has shape out + (n,)*i for n variables); a row is all intervals if any entry is one."""
+    length = max(len(e.coeffs) for e in encs)
+    rows = []
+    for i in range(length):
+        row = []
+        for e in encs:
+            if i < len(e.coeffs):
+                row.append(e.coeffs[i])
+            else:
+                c0 = lo(e.coeffs[0])
+                row.append(jnp.zeros(c0.shape + (n,) * i, c0.dtype))
+        if any(is_interval(c) for c in row):
+            row = [c if is_interval(c) else Interval(c, c) for c in row]
+        rows.append(row)
+    return rows
+
+
+def select(A: Arith, n: int, mask, a: TaylorEnclosure, b: TaylorEnclosure) -> TaylorEnclosure:
+    """Entrywise `a` where `mask` (shape out) holds, else `b`."""
+    cs = []
+    for i, (ca, cb) in enumerate(aligned([a, b], n)):
+        cs.append(A.where(mask.reshape(mask.shape + (1,) * i), ca, cb))
+    return TaylorEnclosure(tuple(cs))

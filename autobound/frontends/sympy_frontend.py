@@ -402,11 +402,13 @@ def _add(c: _Converter, expr: sympy.Add) -> int:
 
 
 def _product(c: _Converter, factors: Sequence[sympy.Expr]) -> int:
-    """The node of a product of factors, negative integer powers going to a denominator."""
+    """The node of a product of factors, reciprocals (power −1) going to a denominator; other
+    negative integer powers stay factors with their own sharp rule (1/square(x) would lose
+    the pole's structure and be refused near 0)."""
     num, den = [], []
     for f in factors:
-        if isinstance(f, sympy.Pow) and f.exp.is_Integer and f.exp < 0:
-            den.append(c.node(sympy.Pow(f.base, -f.exp)))
+        if isinstance(f, sympy.Pow) and f.exp == -1:
+            den.append(c.node(f.base))
         else:
             num.append(c.node(f))
     top = c.chain("mul", num) if num else c.const(1)
@@ -430,7 +432,7 @@ def _pow(c: _Converter, expr: sympy.Pow) -> int:
         e = sympy.Rational(q.numerator, q.denominator)
     if e.is_Integer:
         n = int(e)
-        if n < 0:
+        if n == -1:
             return _product(c, [expr])
         return c.add("square", c.node(base)) if n == 2 else c.add("integer_pow", c.node(base), n=n)
     if e == sympy.Rational(1, 2):

@@ -25,7 +25,7 @@ each returned bracket ``[l, u]`` contains a point where ``phi^(n)`` may change s
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import cache
+from functools import cache, partial
 
 import mpmath
 import numpy as np
@@ -59,12 +59,29 @@ def _roots(poly: sympy.Expr, var: sympy.Symbol, lo=None, hi=None) -> list[tuple]
     return out
 
 
-def _mapped(intervals, fn) -> Brackets:
-    """Brackets of fn(root) for an increasing fn, from exact isolating intervals."""
+def _mapped(intervals, fn, exact=None) -> Brackets:
+    """Brackets of fn(root) for an increasing fn, from exact isolating intervals.  A root
+    isolated exactly (a == b) whose image `exact(a)` is a known float keeps a zero-width
+    bracket (x0 = 0 at a sign change of phi^(k+1) then still splits two monotone sides)."""
+    out = []
     with mpmath.workdps(50):
-        return tuple(
-            _outward(fn(mpmath.mpf(a.p) / a.q), fn(mpmath.mpf(b.p) / b.q)) for a, b in intervals
-        )
+        for a, b in intervals:
+            v = exact(Fraction(a.p, a.q)) if exact is not None and a == b else None
+            if v is not None:
+                out.append((v, v))
+            else:
+                out.append(_outward(fn(mpmath.mpf(a.p) / a.q), fn(mpmath.mpf(b.p) / b.q)))
+    return tuple(out)
+
+
+def _exact_float(r: Fraction) -> float | None:
+    """r as a float when r is exactly representable, else None."""
+    f = float(r)
+    return f if Fraction(f) == r else None
+
+
+def _logit_exact(r: Fraction) -> float | None:
+    return 0.0 if r == Fraction(1, 2) else None
 
 
 @cache
@@ -88,7 +105,7 @@ def _sigmoid_changes(n: int, scale=1) -> Brackets:
     def logit(v):
         return mpmath.log(v / (1 - v)) / scale
 
-    return _mapped(roots, logit)
+    return _mapped(roots, logit, _logit_exact)
 
 
 def _identity(v):
@@ -99,28 +116,34 @@ def _erf_changes(n: int) -> Brackets:
     q = sympy.Integer(1)
     for _ in range(n - 1):
         q = sympy.expand(sympy.diff(q, _X) - 2 * _X * q)
-    return _mapped(_roots(q, _X), _identity)
+    return _mapped(_roots(q, _X), _identity, _exact_float)
 
 
 def _gelu_changes(n: int) -> Brackets | None:
-    if n < 2:
-        return None  # gelu' = Phi + x phi is not of this form; the interval test decides
+    if n == 1:
+        # gelu' = Phi + x phi has exactly one zero, gelu's minimiser: gelu'' = phi (2 − x²), so
+        # gelu' falls from 0 on (−inf, −sqrt 2], rises on [−sqrt 2, sqrt 2] to a positive
+        # value and stays above its limit 1 after.  The root is known to 200 bits.
+        from autobound.rules.kernels import swish_gelu_minimum
+
+        argmin, _minimum = swish_gelu_minimum("gelu")
+        return (_outward(argmin, argmin),)
     r = [sympy.Integer(1)]
     for _ in range(n - 1):
         r.append(sympy.expand(sympy.diff(r[-1], _X) - _X * r[-1]))
-    return _mapped(_roots(_X * r[n - 1] + n * r[n - 2], _X), _identity)
+    return _mapped(_roots(_X * r[n - 1] + n * r[n - 2], _X), _identity, _exact_float)
 
 
 def _atan_changes(n: int) -> Brackets:
     num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 + _X**2), _X, n - 1)))
-    return _mapped(_roots(num, _X), _identity)
+    return _mapped(_roots(num, _X), _identity, _exact_float)
 
 
 def _asin_changes(n: int) -> Brackets:
     m = sympy.Integer(1)
     for j in range(1, n):
         m = sympy.expand(sympy.diff(m, _X) * (1 - _X**2) + (2 * j - 1) * _X * m)
-    return _mapped(_roots(m, _X, -1, 1), _identity)
+    return _mapped(_roots(m, _X, -1, 1), _identity, _exact_float)
 
 
 def power_changes(p: Fraction, n: int) -> Brackets:
@@ -144,6 +167,136 @@ def _none(n: int) -> Brackets:
     return ()
 
 
+def _swish_terms(n: int) -> tuple[list[int], list[int]]:
+    """swish^(n)(x) = x P_n(s) + n P_{n-1}(s), s = sigmoid(x), P_0 = s: the integer
+    coefficients (lowest degree first) of P_n and n P_{n-1}."""
+    s = sympy.Symbol("s")
+    prev = s if n == 1 else _sigmoid_poly(n - 1)
+    coeffs = lambda p: [int(c) for c in reversed(sympy.Poly(p, s).all_coeffs())]  # noqa: E731
+    return coeffs(_sigmoid_poly(n)), coeffs(sympy.expand(n * prev))
+
+
+def _iv_swish(n: int, x):
+    """An interval containing swish^(n) over the mpmath.iv interval x."""
+    from mpmath import iv
+
+    s = 1 / (1 + iv.exp(-x))
+    p, q = _swish_terms(n)
+    horner = lambda cs: sum((c * s**i for i, c in enumerate(cs)), iv.mpf(0))  # noqa: E731
+    return x * horner(p) + horner(q)
+
+
+_SWISH_L = 40  # sign changes of swish^(n) are isolated on [−L, L]; beyond, the tails are proved
+# The isolation runs in pure-Python interval arithmetic when a degree is first compiled: ~4 s
+# for orders 5-6, growing fast after (interval overestimation of P_n near s = 1/2).  Higher
+# orders (degree >= 5) use the interval-series test over pieces instead.
+_SWISH_MAX_ORDER = 6
+
+
+def _swish_tail_ok(n: int) -> bool:
+    """For x <= −L: P_n(s) = s + s² Q_n(s), so swish^(n) = s((x + n) + x s Q_n + n s Q_{n−1})
+    with s <= e^−L < 1e−17; it is negative when L (1 − 1e−17 |Q_n|_1) > n (1 + 1e−17 |Q_{n−1}|_1)
+    (|·|_1: sum of absolute coefficients), checked here in exact rationals.  For x >= L,
+    swish(x) = x + swish(−x) gives swish^(n)(x) = [n = 1] + (−1)^n swish^(n)(−x): the sign is
+    fixed too (for n = 1, 1 minus a negative number)."""
+    s_max = Fraction(1, 10**17)
+    p, q = _swish_terms(n)
+    q_over_n = [Fraction(c, n) for c in q]  # = P_{n−1}
+    if p[:2] != [0, 1] or q_over_n[:2] != [0, 1]:
+        return False
+    c_n = sum(abs(c) for c in p[2:])
+    c_m = sum(abs(c) for c in q_over_n[2:])
+    return _SWISH_L * (1 - s_max * c_n) > n * (1 + s_max * c_m)
+
+
+def _iv_sign(v) -> int:
+    return 1 if v.a > 0 else (-1 if v.b < 0 else 0)
+
+
+def _isolate(fn, dfn, lo: Fraction, hi: Fraction, width: Fraction) -> list | None:
+    """Brackets of the zeros of fn on [lo, hi], proved with interval evaluations: a cell
+    whose enclosure of fn excludes 0 holds none; one where the derivative dfn excludes 0
+    holds one exactly when fn changes sign across it (then bisected to a narrow bracket).
+    None when a cell narrower than 1e-12 still cannot be decided (e.g. a double root)."""
+    from mpmath import iv
+
+    def at(v):
+        return fn(iv.mpf([v.numerator, v.numerator]) / v.denominator)
+
+    out, stack = [], []
+    cut = lo
+    while cut < hi:
+        stack.append((cut, min(cut + width, hi)))
+        cut += width
+    stack.reverse()
+    while stack:
+        a, b = stack.pop()
+        cell = iv.mpf(
+            [(iv.mpf(a.numerator) / a.denominator).a, (iv.mpf(b.numerator) / b.denominator).b]
+        )
+        if _iv_sign(fn(cell)) != 0:
+            continue
+        if _iv_sign(dfn(cell)) == 0:
+            if b - a < Fraction(1, 10**12):
+                return None
+            mid = (a + b) / 2
+            stack += [(mid, b), (a, mid)]
+            continue
+        sa, sb = _iv_sign(at(a)), _iv_sign(at(b))
+        if sa == 0 or sb == 0 or sa == sb:
+            if sa * sb == 0:  # a zero at a cell end: keep the cell as its bracket
+                out.append((a, b))
+            continue
+        for _ in range(200):  # one simple root in (a, b): bisect
+            if b - a <= abs(a) * Fraction(1, 2**60) + Fraction(1, 2**1000):
+                break
+            mid = (a + b) / 2
+            sm = _iv_sign(at(mid))
+            if sm == 0:
+                break
+            a, b = (mid, b) if sm == sa else (a, mid)
+        out.append((a, b))
+    return out
+
+
+def _swish_changes(n: int) -> Brackets | None:
+    """Sign changes of swish^(n), n >= 1: isolated on [−L, 0] (none lie on (0, inf) for n = 1,
+    and for n >= 2 they are symmetric, swish^(n)(−x) = ±swish^(n)(x)), tails proved."""
+    from mpmath import iv
+
+    if n > _SWISH_MAX_ORDER or not _swish_tail_ok(n):
+        return None
+    old = iv.dps
+    iv.dps = 30
+    try:
+        fn, dfn = partial(_iv_swish, n), partial(_iv_swish, n + 1)
+        odd = n >= 3 and n % 2 == 1  # then swish^(n) is odd: a zero at 0
+        stop = Fraction(-1, 10**6) if odd else Fraction(0)
+        found = _isolate(fn, dfn, Fraction(-_SWISH_L), stop, Fraction(1, 4))
+        if found is None:
+            return None
+        if odd:  # 0 is the only zero on [−1e-6, 1e-6] when swish^(n+1) keeps its sign there
+            if _iv_sign(dfn(iv.mpf(["-1e-6", "1e-6"]))) == 0:
+                return None
+            found.append((Fraction(0), Fraction(0)))
+    finally:
+        iv.dps = old
+    if n >= 2:
+        found += [(-b, -a) for a, b in found if b < 0]
+    found.sort()
+    with mpmath.workdps(50):
+        return tuple(
+            (float(a), float(a))
+            if a == b and Fraction(float(a)) == a
+            else _outward(_mpf(a), _mpf(b))
+            for a, b in found
+        )
+
+
+def _mpf(q: Fraction) -> mpmath.mpf:
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
 _AT_ZERO: Brackets = ((0.0, 0.0),)
 
 CHANGES = {
@@ -161,6 +314,7 @@ CHANGES = {
     "tanh": lambda n: _sigmoid_changes(n, scale=2) if n > 0 else _AT_ZERO,
     "erf": lambda n: _erf_changes(n) if n > 0 else _AT_ZERO,
     "gelu": _gelu_changes,
+    "swish": lambda n: _swish_changes(n) if n > 0 else _AT_ZERO,
     "atan": lambda n: _atan_changes(n) if n > 0 else _AT_ZERO,
     "asin": lambda n: _asin_changes(n) if n > 0 else _AT_ZERO,
     "acos": lambda n: _asin_changes(n) if n > 0 else None,
@@ -171,3 +325,97 @@ CHANGES = {
 def cached(changes):
     """`changes` memoised (the exact root isolation runs once per function and order)."""
     return None if changes is None else cache(changes)
+
+
+# -- values of phi^(j) at the sign changes of phi^(j+1) ----------------------------------------
+
+Critical = tuple[tuple[float, float, float, float], ...]
+
+_SYMPY_FORMS = {  # in exp/log/sqrt/erf of x only, so that mpmath.iv can evaluate derivatives
+    "exp": sympy.exp(_X),
+    "expm1": sympy.exp(_X) - 1,
+    "log": sympy.log(_X),
+    "log1p": sympy.log(1 + _X),
+    "sinh": (sympy.exp(_X) - sympy.exp(-_X)) / 2,
+    "cosh": (sympy.exp(_X) + sympy.exp(-_X)) / 2,
+    "sigmoid": 1 / (1 + sympy.exp(-_X)),
+    "softplus": sympy.log(1 + sympy.exp(_X)),
+    "tanh": 2 / (1 + sympy.exp(-2 * _X)) - 1,
+    "erf": sympy.erf(_X),
+    "gelu": _X * (1 + sympy.erf(_X / sympy.sqrt(2))) / 2,
+    "swish": _X / (1 + sympy.exp(-_X)),
+    "atan": sympy.atan(_X),
+    "asin": sympy.asin(_X),
+    "acos": sympy.acos(_X),
+}
+_POWERS = {"sqrt": Fraction(1, 2), "rsqrt": Fraction(-1, 2), "cbrt": Fraction(1, 3)}
+
+
+def _iv_erf(v):
+    """erf over the interval v: erf is increasing, mpmath's erf at 60 digits is accurate far
+    below the 1e-50 slack."""
+    from mpmath import iv
+
+    with mpmath.workdps(70):
+        slack = mpmath.mpf("1e-50")
+        return iv.mpf([mpmath.erf(v.a) - slack, mpmath.erf(v.b) + slack])
+
+
+def _iv_range(expr: sympy.Expr, lo: float, hi: float) -> tuple[float, float]:
+    """float64 bounds of `expr` over [lo, hi] by mpmath interval arithmetic at 60 digits."""
+    from mpmath import iv
+
+    names = {"exp": iv.exp, "log": iv.log, "sqrt": iv.sqrt, "pi": iv.pi, "mpf": iv.mpf}
+    names["erf"] = _iv_erf
+    fn = sympy.lambdify(_X, expr, modules=[names, "mpmath"])
+    old = iv.dps
+    iv.dps = 60
+    try:
+        v = fn(iv.mpf([lo, hi]))
+    finally:
+        iv.dps = old
+    return _outward(mpmath.mpf(v.a), mpmath.mpf(v.b))
+
+
+def power_critical(p: Fraction, j: int) -> Critical:
+    """x^p: phi^(j+1) changes sign at most at 0, where phi^(j)/j! is 0 (p > j), 1 (p == j)
+    or unbounded (p < j)."""
+    if not power_changes(p, j + 1):
+        return ()
+    if p > j:
+        value = (0.0, 0.0)
+    elif p == j:
+        value = (1.0, 1.0)
+    else:
+        value = (-np.inf, np.inf)
+    return ((0.0, 0.0) + value,)
+
+
+def _critical(name: str, j: int) -> Critical | None:
+    brackets = CHANGES[name](j + 1)
+    if brackets is None:
+        return None
+    if not brackets:
+        return ()
+    if name == "gelu" and j == 0:  # the one zero of gelu' is gelu's minimiser
+        from autobound.rules.kernels import swish_gelu_minimum
+
+        _argmin, minimum = swish_gelu_minimum("gelu")
+        return tuple(b + _outward(minimum, minimum) for b in brackets)
+    if name in _POWERS:
+        return power_critical(_POWERS[name], j)
+    if name in ("log", "log1p"):  # the pole: never inside a region in the domain
+        return tuple(b + (-np.inf, np.inf) for b in brackets)
+    expr = sympy.diff(_SYMPY_FORMS[name], _X, j) / sympy.factorial(j)
+    return tuple(b + _iv_range(expr, *b) for b in brackets)
+
+
+@cache
+def critical(name: str, j: int) -> Critical | None:
+    """For each point c where ``phi^(j+1)`` may change sign: its bracket ``(l, u)`` and an
+    enclosure ``(vlo, vhi)`` of ``phi^(j)(c)/j!`` (float64, outward).  With these the range of
+    phi^(j) over any interval is the hull of its values at the ends and at the brackets
+    inside.  None where the sign changes are not known."""
+    if name not in CHANGES:
+        return None
+    return _critical(name, j)

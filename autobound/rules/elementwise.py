@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -34,7 +35,7 @@ import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
 from autobound.rules import series as S
-from autobound.rules.critical import CHANGES, Brackets, cached, power_changes
+from autobound.rules.critical import CHANGES, Critical, critical, power_critical
 from autobound.rules.kernels import (
     CONSTANTS,
     ext,
@@ -61,15 +62,16 @@ class Elementwise:
       everywhere).
     - `remainder(A, y0, H, k)`: optional direct enclosure of R_k(y0 + h) for h in H (used for
       polynomials, where it is free of cancellation).
-    - `sign_changes(n)`: brackets of the points where ``phi^(n)`` may change sign (None, or
-      None returned: not known, the interval test decides).
+    - `critical(j)`: the points where ``phi^(j+1)`` may change sign, with enclosures of
+      ``phi^(j)/j!`` there (:func:`autobound.rules.critical.critical`); None, or None
+      returned: not known (then derivative ranges come from interval series over pieces).
     """
 
     name: str
     series: Callable[[Arith, Value, int], list]
     outside: Callable[[Arith, Interval], object] | None = None
     remainder: Callable | None = None
-    sign_changes: Callable[[int], Brackets | None] | None = None
+    critical: Callable[[int], Critical | None] | None = None
 
 
 def _ident(A, y, K):
@@ -261,7 +263,7 @@ def _unit_outside(A, Y):
 
 
 ELEMENTWISE: dict[str, Elementwise] = {
-    f.name: replace(f, sign_changes=cached(CHANGES.get(f.name)))
+    f.name: replace(f, critical=partial(critical, f.name) if f.name in CHANGES else None)
     for f in [
         Elementwise("exp", _exp_series),
         Elementwise("log", _log_series, _below(0, True)),
@@ -302,7 +304,7 @@ def integer_power(n: int) -> Elementwise:
         _ipow_series(n),
         outside,
         _ipow_remainder(n) if n >= 0 else None,
-        cached(lambda order: power_changes(Fraction(n), order)),
+        partial(power_critical, Fraction(n)),
     )
 
 
@@ -312,7 +314,7 @@ def real_power(p: Fraction) -> Elementwise:
         f"x**{p}",
         _pow_series(None, p),
         _below(0, p < 0),
-        sign_changes=cached(lambda order: power_changes(p, order)),
+        critical=partial(power_critical, p),
     )
 
 
@@ -344,19 +346,47 @@ def _cumulative_bound(B: Arith, phi_k, pk, pk1, pieces, y0, m):
     return Interval(jnp.min(lo(e), axis=1), jnp.max(hi(e), axis=1))
 
 
-def _meets_none(changes: Brackets, s_lo, s_hi):
-    """Whether each side [s_lo, s_hi] lies clear of every sign-change bracket [l, u]
-    (touching one at an end is fine: phi^(k+1) keeps its sign inside the side)."""
-    if not changes:
-        return jnp.ones(s_lo.shape, bool)
-    c = np.asarray(changes, dtype=np.float64)  # (m, 2), already rounded outward to float64
+def _outward_in(dt, lo_, hi_):
+    """float64 arrays lo_ <= hi_ rounded outward into dtype dt."""
+    lo_, hi_ = np.asarray(lo_, np.float64), np.asarray(hi_, np.float64)
+    lb, u = lo_.astype(dt), hi_.astype(dt)
+    lb = np.where(lb > lo_, np.nextafter(lb, dt.type(-np.inf)), lb)
+    u = np.where(u < hi_, np.nextafter(u, dt.type(np.inf)), u)
+    return lb, u
+
+
+def _table(crit: Critical, s_lo):
+    """Brackets (lb, u) and values (vlo, vhi) as arrays in s_lo's dtype, shaped to broadcast
+    against the sides (leading axis: the critical points)."""
+    c = np.asarray(crit, dtype=np.float64).reshape(-1, 4)
     dt = np.dtype(s_lo.dtype)
-    cl, cu = c[:, 0].astype(dt), c[:, 1].astype(dt)  # to nearest: step outward where needed
-    cl = np.where(cl > c[:, 0], np.nextafter(cl, dt.type(-np.inf)), cl)
-    cu = np.where(cu < c[:, 1], np.nextafter(cu, dt.type(np.inf)), cu)
-    cl = jnp.asarray(cl).reshape((-1,) + (1,) * s_lo.ndim)
-    cu = jnp.asarray(cu).reshape((-1,) + (1,) * s_lo.ndim)
-    return jnp.all((cu <= s_lo) | (cl >= s_hi), axis=0)
+    shape = (-1,) + (1,) * s_lo.ndim
+    lb, u = _outward_in(dt, c[:, 0], c[:, 1])
+    vl, vu = _outward_in(dt, c[:, 2], c[:, 3])
+    return tuple(jnp.asarray(v).reshape(shape) for v in (lb, u, vl, vu))
+
+
+def _meets_none(crit: Critical, s_lo, s_hi):
+    """Whether each side [s_lo, s_hi] lies clear of every bracket (touching one at an end is
+    fine: the sign is constant inside the side)."""
+    if not crit:
+        return jnp.ones(s_lo.shape, bool)
+    lb, u, _, _ = _table(crit, s_lo)
+    return jnp.all((u <= s_lo) | (lb >= s_hi), axis=0)
+
+
+def _derivative_range(B: Arith, crit: Critical, at_ends: Interval, at_y0, s_lo, s_hi):
+    """Range of phi^(j)/j! over each side: the hull of its values at the side's two ends and
+    at the critical points that may lie inside (phi^(j) is monotone between them)."""
+    r = B.hull(at_ends, at_y0)
+    if not crit:
+        return r
+    lb, u, vl, vu = _table(crit, s_lo)
+    inside = (lb < s_hi) & (u > s_lo)
+    return Interval(
+        jnp.minimum(lo(r), jnp.min(jnp.where(inside, vl, jnp.inf), axis=0)),
+        jnp.maximum(hi(r), jnp.max(jnp.where(inside, vu, -jnp.inf), axis=0)),
+    )
 
 
 def _materialize(c, like):
@@ -377,29 +407,68 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     B = A if A.outward else Arith("outward", A.dtype, kernel_margins=False)
     a = jnp.minimum(lo(Y), y0)
     b = jnp.maximum(hi(Y), y0)
+    s_lo, s_hi = jnp.stack([a, y0]), jnp.stack([y0, b])  # the two sides of y0
+    crit_k = fn.critical(k) if fn.critical is not None else None
+    crit_k1 = fn.critical(k + 1) if fn.critical is not None else None
+    if crit_k is not None and crit_k1 is not None:
+        # Exact derivative ranges from the tables: the series at a, b and y0 suffice.
+        places = jnp.stack([a, b, y0])
+        over = [_materialize(c, places) for c in fn.series(B, places, k + 1)]
+        at_y0 = _at_y0(A, fn, y0, over, 2, k)
+        ends = lambda c: Interval(lo(c)[:2], hi(c)[:2])  # noqa: E731
+        dk = _derivative_range(B, crit_k, ends(over[k]), at_y0[k], s_lo, s_hi)
+        dk1 = _derivative_range(B, crit_k1, ends(over[k + 1]), at_y0[k + 1], s_lo, s_hi)
+        hs = B.sub(jnp.stack([a, b]), y0)
+        H = Interval(jnp.minimum(lo(hs), 0.0), jnp.maximum(hi(hs), 0.0))
+        d_k = B.intersect(dk, B.add(at_y0[k], B.mul(H, dk1)))
+        monotone = _meets_none(crit_k, s_lo, s_hi)
+    else:
+        places, over, at_y0, d_k, monotone = _pieces(A, B, fn, y0, a, b, k, crit_k)
+    f_ends = Interval(lo(over[0])[:2], hi(over[0])[:2])
+    return at_y0[:k], _remainder(B, fn, y0, a, b, k, at_y0, f_ends, d_k, monotone)
+
+
+def _at_y0(A, fn, y0, over, index, k):
+    """The series at y0: from the outward evaluation at all places (outward mode), or a
+    separate point evaluation in A (nearest mode: the returned coefficients are points)."""
+    if A.outward:
+        return [Interval(c.lo[index], c.hi[index]) if is_interval(c) else c[index] for c in over]
+    return [_materialize(c, y0) for c in fn.series(A, y0, k)] + [
+        Interval(lo(over[k + 1])[index], hi(over[k + 1])[index])
+    ]
+
+
+def _pieces(A, B, fn, y0, a, b, k, crit_k):
+    """Derivative ranges from interval series over PIECES sub-intervals per side (for
+    functions without sign-change tables).  Returns the places (ends first), the series
+    over them, the series at y0, the side bounds d_k and the monotonicity mask."""
     # One series evaluation for every place (few, large ops compile much faster than many
     # small ones): each side [a, y0], [y0, b] cut into PIECES sub-intervals (interval series
-    # overestimate less on narrow pieces), the two ends, and (outward mode) y0 itself.
+    # overestimate less on narrow pieces), the two ends, and y0 itself.
     m = PIECES
     t = [a + (y0 - a) * (i / m) for i in range(m)] + [y0]
     u = [y0 + (b - y0) * (i / m) for i in range(m)] + [b]
-    plo = jnp.stack(t[:m] + u[:m] + [a, b, y0])
-    phi_ = jnp.stack(t[1:] + u[1:] + [a, b, y0])
-    places = Interval(plo, phi_) if A.outward else Interval(plo[:-1], phi_[:-1])
+    plo = jnp.stack([a, b, y0] + t[:m] + u[:m])
+    phi_ = jnp.stack([a, b, y0] + t[1:] + u[1:])
+    places = Interval(plo, phi_)
     over = [_materialize(c, places.lo) for c in fn.series(B, places, k + 1)]
-    at_y0 = (
-        [Interval(c.lo[-1], c.hi[-1]) if is_interval(c) else c[-1] for c in over[: k + 1]]
-        if A.outward
-        else [_materialize(c, y0) for c in fn.series(A, y0, k)]
-    )
+    at_y0 = _at_y0(A, fn, y0, over, 2, k)
 
     def per_side(c):
-        r = lambda v: v[: 2 * m].reshape((2, m) + v.shape[1:])  # noqa: E731
+        r = lambda v: v[3:].reshape((2, m) + v.shape[1:])  # noqa: E731
         return Interval(r(lo(c)), r(hi(c)))
 
     pk, pk1 = per_side(over[k]), per_side(over[k + 1])
     d_k = _cumulative_bound(B, at_y0[k], pk, pk1, per_side(places), y0, m)
-    f_ends = Interval(lo(over[0])[2 * m : 2 * m + 2], hi(over[0])[2 * m : 2 * m + 2])
+    monotone = jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)
+    if crit_k is not None:
+        monotone = monotone | _meets_none(crit_k, jnp.stack([a, y0]), jnp.stack([y0, b]))
+    return places, over, at_y0, d_k, monotone
+
+
+def _remainder(B, fn, y0, a, b, k, at_y0, f_ends, d_k, monotone):
+    """R over both sides: per side the sharp endpoint interval where phi^(k) is monotone,
+    intersected with the derivative bound d_k (and the polynomial form where given)."""
     ends = jnp.stack([a, b])
     h = B.sub(ends, y0)
     poly = None
@@ -408,15 +477,10 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     num = f_ends if poly is None else B.sub(f_ends, poly)
     r_end = B.div(num, B.ipow(h, k)) if k else num
     sharp = B.hull(at_y0[k], r_end)
-    monotone = jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)
-    changes = fn.sign_changes(k + 1) if fn.sign_changes is not None else None
-    if changes is not None:
-        monotone = monotone | _meets_none(changes, jnp.stack([a, y0]), jnp.stack([y0, b]))
     monotone = monotone & (ends != y0)
     side = B.where(monotone, B.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
         sides = Interval(jnp.stack([a, y0]), jnp.stack([y0, b]))
         side = B.intersect(side, fn.remainder(B, y0, B.sub(sides, y0), k))
     side = Interval(lo(side), hi(side))
-    rem = B.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
-    return at_y0[:k], rem
+    return B.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))

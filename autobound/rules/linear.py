@@ -98,28 +98,10 @@ def _reduce_sum(ctx: RuleContext, a, *, axes):
     return E.sum_axes(ctx.A, a, tuple(axes))
 
 
-def _aligned(encs, n):
-    """Pad enclosures to one length with zero coefficients; intervals everywhere if anywhere."""
-    n = max(len(e.coeffs) for e in encs)
-    rows = []
-    for i in range(n):
-        row = []
-        for e in encs:
-            if i < len(e.coeffs):
-                row.append(e.coeffs[i])
-            else:
-                c0 = lo(e.coeffs[0])
-                row.append(jnp.zeros(c0.shape + (n,) * i, c0.dtype))
-        if any(is_interval(c) for c in row):
-            row = [c if is_interval(c) else Interval(c, c) for c in row]
-        rows.append(row)
-    return rows
-
-
 @register_rule("concatenate")
 def _concatenate(ctx: RuleContext, *args, dimension):
     cs = []
-    for row in _aligned(args, ctx.region.n):
+    for row in E.aligned(args, ctx.region.n):
         if is_interval(row[0]):
             cs.append(
                 Interval(
@@ -136,12 +118,7 @@ def _concatenate(ctx: RuleContext, *args, dimension):
 def _select(ctx: RuleContext, pred, on_true, on_false):
     if len(pred.coeffs) != 1 or is_interval(pred.coeffs[0]):
         raise UnsupportedOperation("select", detail="the predicate must not depend on x")
-    p = pred.coeffs[0] != 0
-    cs = []
-    for i, (t, f) in enumerate(_aligned([on_true, on_false], ctx.region.n)):
-        pi = p.reshape(p.shape + (1,) * i)
-        cs.append(ctx.A.where(pi, t, f))
-    return E.TaylorEnclosure(tuple(cs))
+    return E.select(ctx.A, ctx.region.n, pred.coeffs[0] != 0, on_true, on_false)
 
 
 def _bilinear_rule(name, make, size):

@@ -8,7 +8,8 @@ derivative at y0 when an end equals y0), and always lies between s_l and s_r.  H
     phi(u(x)) ∈ phi(y0) + S · (u(x) − y0),   S = hull(s(a), s(b)) ∩ hull(s_l, s_r),
 
 which is exact (S a point) where Y does not straddle the kink.  The result keeps u's degree.
-``max(u, v) = v + relu(u − v)`` and ``min(u, v) = u − relu(u − v)``.
+``max(u, v) = v + relu(u − v)`` and ``min(u, v) = u − relu(u − v)``, except where one
+argument's range lies above the other's: there max and min are that argument exactly.
 """
 
 from __future__ import annotations
@@ -75,13 +76,37 @@ def _leaky_relu(ctx, u, *, alpha):
     return kink(ctx, u, alpha, 1)
 
 
+def _max_min(ctx: RuleContext, u, v, larger: bool) -> E.TaylorEnclosure:
+    """max(u, v) (larger) or min(u, v): where one argument's range lies above the other's
+    the result is that argument exactly (constants: the exact max/min of the two); elsewhere
+    the kink rule on u − v."""
+    A = ctx.A
+    if len(u.coeffs) == 1 and len(v.coeffs) == 1:
+        cu, cv = u.coeffs[0], v.coeffs[0]
+        pick = jnp.maximum if larger else jnp.minimum
+        if not is_interval(cu) and not is_interval(cv):
+            return E.constant(pick(cu, cv))
+        return E.constant(Interval(pick(lo(cu), lo(cv)), pick(hi(cu), hi(cv))))
+    if larger:
+        general = E.add(A, v, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
+    else:
+        general = E.sub(A, u, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
+    ru, rv = E.enclosure_range(A, ctx.region, u), E.enclosure_range(A, ctx.region, v)
+    for i, r in ((0, ru), (1, rv)):
+        if ctx.arg_range(i) is not None:
+            r = A.intersect(r, ctx.arg_range(i))
+        ru, rv = (r, rv) if i == 0 else (ru, r)
+    u_above, v_above = lo(ru) >= hi(rv), lo(rv) >= hi(ru)
+    first, second = (u, v) if larger else (v, u)  # the result where u lies above v, and below
+    n = ctx.region.n
+    return E.select(A, n, u_above, first, E.select(A, n, v_above, second, general))
+
+
 @register_rule("max")
 def _max(ctx, u, v):
-    A = ctx.A
-    return E.add(A, v, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
+    return _max_min(ctx, u, v, larger=True)
 
 
 @register_rule("min")
 def _min(ctx, u, v):
-    A = ctx.A
-    return E.sub(A, u, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
+    return _max_min(ctx, u, v, larger=False)

@@ -3,7 +3,8 @@
 Soundness: between consecutive brackets phi^(n) keeps one sign, checked on random windows of
 the domain with derivatives evaluated at 40 digits: every sign change seen between two
 neighbouring sample points lies in a bracket meeting that gap.  Tightness: each bracket of
-the logistic family, erf and atan is narrow (< 1e-12 relative) and holds a real sign change.
+the logistic family, erf, atan, gelu, swish and asin is narrow (< 1e-12 relative) and holds
+a real sign change.
 """
 
 import mpmath as mp
@@ -56,6 +57,7 @@ ORDERS_WITH_CHANGES = {  # softplus'' = sigmoid' > 0; asin^(n) for odd n is even
     "erf": (2, 3, 5),
     "atan": (2, 3, 5),
     "gelu": (2, 3, 5),
+    "swish": (1, 2, 5),
     "asin": (2, 4, 6),
 }
 

@@ -411,3 +411,27 @@ def test_several_outputs_raise():
 def test_bad_dtype_raises():
     with pytest.raises(AutoBoundError, match="dtype"):
         graph_from_callable(jnp.sin, (3,), dtype="int32")
+
+
+@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: jnp.sum(jnp.concatenate([jnp.array([1.0, 2.0]), jnp.exp(x)]) ** 2),
+        lambda x: jnp.sum(jnp.where(jnp.arange(x.shape[0]) % 2 == 0, 0.5, jnp.sin(x))),
+    ],
+    ids=["concatenate", "select"],
+)
+def test_constant_parts_are_padded_to_the_enclosure_degree(f, n):
+    """A constant operand (one coefficient) next to a degree-2 enclosure is padded with zero
+    coefficients of shape out + (n,)*i; the padding once used the number of coefficients
+    for n and crashed whenever the two differed."""
+    import autobound as ab
+
+    x0 = np.linspace(0.1, 0.3, n)
+    lo_, hi_ = x0 - 0.5, x0 + 0.5
+    t = ab.taylor_bounds(f, degree=2, rounding="outward")(x0, (lo_, hi_))
+    rng = np.random.default_rng(0)
+    for x in rng.uniform(lo_, hi_, size=(20, n)):
+        fx = float(f(jnp.asarray(x)))
+        assert float(t.lower(x)) - 1e-9 <= fx <= float(t.upper(x)) + 1e-9

@@ -284,17 +284,9 @@ def nearest_tolerance(line: Line, graph, t, x: np.ndarray, fx) -> float:
     return forward + backward
 
 
-# Reported engine accuracy bugs: nearest mode misses by far more than a few ulps here (the
-# outward enclosures stay sound, but are very wide).
-_MAX_MIN = (
-    "engine: max(u, v) = v + relu(u - v) rounds at the arguments' magnitude: "
-    "min(1e300, 1) at degree 0 is 0.0 in nearest mode, [-1.8e285, 1.8e285] outward"
-)
 NEAREST_XFAIL = {
     "gelu": "engine: gelu's constant term x*(1 + erf(x/sqrt 2))/2 cancels for x << 0: "
             "gelu(-10) is -0.0 in nearest mode (exact -7.6e-23; outward [-4.6e-12, 2.2e-15])",
-    "max": _MAX_MIN,
-    "min": _MAX_MIN,
 }  # fmt: skip
 NEAREST_CASES = [
     pytest.param(n, marks=pytest.mark.xfail(reason=NEAREST_XFAIL[n], strict=False))
@@ -322,12 +314,6 @@ def test_nearest_mode_violations_are_at_most_a_few_ulps(name, data):
 # accepted, not refused as leaving the domain.  Still refused (reported to the lead): the
 # string x**(-2), which
 # sympy writes as 1/x**2, where the range of the Taylor polynomial of x**2 reaches 0.
-_RECIPROCAL_SQUARE = pytest.mark.xfail(
-    strict=True,
-    raises=ab.DomainError,
-    reason="engine: the string x**(-2) becomes div(1, square(x)); at degree >= 1 the range of "
-    "the Taylor polynomial of x**2 over [-1, -1e-100] reaches 0 (integer_pow(-2) is fine)",
-)
 EDGE_CASES = [
     ("sqrt", 0.5, (0.0, 1.0)),
     ("pow0_5", 0.5, (0.0, 1.0)),
@@ -342,9 +328,7 @@ EDGE_CASES = [
     # pole-free (width 3.1 < pi)
     ("tan", 0.0, (-1.55, 1.55)),
 ]
-EDGE_XFAIL = {
-    ("pow_minus2", 2): _RECIPROCAL_SQUARE,
-}
+EDGE_XFAIL: dict = {}  # (name, degree) -> pytest.mark.xfail(...) for known engine gaps
 EDGE_PARAMS = [
     pytest.param(name, x0, region, degree, id=f"{name}-{degree}",
                  marks=[EDGE_XFAIL[name, degree]] if (name, degree) in EDGE_XFAIL else [])
