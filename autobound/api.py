@@ -349,8 +349,9 @@ class Bounder:
             raise DomainError(
                 f"over the region [{lo_}, {hi_}] the argument of {', '.join(bad)} leaves the "
                 "function's domain (e.g. log of values <= 0, sqrt of negatives, asin outside "
-                "[-1, 1], division by a range containing 0): no finite bound exists; shrink the "
-                "region"
+                "[-1, 1], division by a range containing 0), or at x0 it sits where the "
+                "function has no derivatives (sqrt at 0 with degree >= 1): no finite bound "
+                "exists; shrink the region or move x0"
             )
         return TaylorBounds(
             self._evaluator or _graph_evaluator(self, x_shape),

@@ -180,8 +180,9 @@ def broadcast_out(enc: TaylorEnclosure, shape: tuple[int, ...]) -> TaylorEnclosu
     return TaylorEnclosure(tuple(f(c, i) for i, c in enumerate(enc.coeffs)))
 
 
-def _products(A, region, k, a, b, pair):
-    """Σ_{i,j} pair(a_i, b_j) z^{⊗(i+j)} truncated at degree k (see module docstring)."""
+def _products(A, region, k, a, b, pair, shape):
+    """Σ_{i,j} pair(a_i, b_j) z^{⊗(i+j)} truncated at degree k (see module docstring);
+    `shape`: the output shape (for the zero coefficients no product reaches)."""
     deg = min(a.degree + b.degree, k)
     out: list[Value | None] = [None] * (deg + 1)
     for i, ai in enumerate(a.coeffs):
@@ -193,7 +194,6 @@ def _products(A, region, k, a, b, pair):
             t = pair(ai, bj_, i, j - e)
             m = i + j - e
             out[m] = t if out[m] is None else A.add(out[m], t)
-    shape = np.broadcast_shapes(_out_shape(a), _out_shape(b))
     dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
     out = [jnp.zeros(shape + (region.n,) * m, dtype) if c is None else c for m, c in enumerate(out)]
     return TaylorEnclosure(tuple(out))
@@ -215,7 +215,8 @@ def mul(A: Arith, region: Region, k: int, a: TaylorEnclosure, b: TaylorEnclosure
     def pair(x, y, i, j):
         return A.mul(_expand(x, i, 0, j), _expand(y, j, i, 0))
 
-    return _products(A, region, k, a, b, pair)
+    shape = np.broadcast_shapes(_out_shape(a), _out_shape(b))
+    return _products(A, region, k, a, b, pair, shape)
 
 
 def _over_var_axes(f, c: Value, nvar: int) -> Value:
@@ -258,7 +259,11 @@ def bilinear(
 
         return A.bilinear(g, x, y, m)
 
-    return _products(A, region, k, a, b, pair)
+    dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
+    shape = jax.eval_shape(
+        f, jax.ShapeDtypeStruct(_out_shape(a), dtype), jax.ShapeDtypeStruct(_out_shape(b), dtype)
+    ).shape
+    return _products(A, region, k, a, b, pair, shape)
 
 
 def horner(

@@ -281,8 +281,9 @@ class Arith:
         return Interval(jnp.minimum(lo(a), lo(b)), jnp.maximum(hi(a), hi(b)))
 
     def intersect(self, a: Value, b: Value) -> Interval:
-        """Intersection; where empty (possible only through nearest rounding) keep `a`."""
-        ilo, ihi = jnp.maximum(lo(a), lo(b)), jnp.minimum(hi(a), hi(b))
+        """Intersection; where empty (possible only through nearest rounding) keep `a`.  A NaN
+        end carries no information (0·inf in a bound that holds anyway): the other wins."""
+        ilo, ihi = jnp.fmax(lo(a), lo(b)), jnp.fmin(hi(a), hi(b))
         empty = ilo > ihi
         return Interval(jnp.where(empty, lo(a), ilo), jnp.where(empty, hi(a), ihi))
 

@@ -42,6 +42,7 @@ Any other comparison of an x-dependent value raises
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -163,6 +164,48 @@ def _supported() -> list[str]:
     )
 
 
+class _Computed(np.ndarray):
+    """A constant that JAX computed in floating point from other constants (``jnp.exp(1.0)``,
+    ``jnp.sqrt(2.0) - 1.41``), remembering how: concrete uses (indices, masks, patterns) read
+    the float value, while the graph gets the exact math (``exp(1)`` enclosed rigorously),
+    not the rounded result taken as exact."""
+
+    recipe: tuple | None = None
+
+
+_MATH = set(_UNARY) | set(_BINARY) | {"pow", "integer_pow", "exp2", "erfc"}
+
+
+def _computed(value: np.ndarray, eqn: Any, ins: list[Any]) -> np.ndarray:
+    out = np.asarray(value).view(_Computed)
+    out.recipe = (eqn, ins)
+    return out
+
+
+_EXACT_ARITHMETIC = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}
+_ALWAYS_EXACT = {"neg", "abs", "max", "min"}
+
+
+def _keeps_recipe(name: str, ins: list[Any], out: np.ndarray) -> bool:
+    """Whether a float result computed from constants must keep its exact form: always for
+    functions (exp, sqrt, div, ...), for + − × only where rounding changed the result (checked
+    in rationals; large arrays are kept as they are), and for anything fed by such a value."""
+    if any(getattr(v, "recipe", None) for v in ins):
+        return True
+    if name in _ALWAYS_EXACT or name not in _MATH:
+        return False
+    if name not in _EXACT_ARITHMETIC:
+        return True
+    args = np.broadcast_arrays(*[np.asarray(v, np.float64) for v in ins])
+    if out.size > 4096 or not all(np.all(np.isfinite(a)) for a in [*args, out]):
+        return True
+    op = _EXACT_ARITHMETIC[name]
+    return any(
+        Fraction(float(r)) != op(*(Fraction(float(a[i])) for a in args))
+        for i, r in np.ndenumerate(np.broadcast_to(out, args[0].shape))
+    )
+
+
 class _Builder:
     """Walks jaxprs and emits nodes into one graph."""
 
@@ -179,6 +222,13 @@ class _Builder:
             return v
         if isinstance(v, _Compare):
             raise UnsupportedOperation(v.op, _supported(), _COMPARE_ERROR)
+        if isinstance(v, _Computed) and v.recipe is not None:
+            eqn, ins = v.recipe
+            try:
+                (out,) = self.symbolic(eqn, [self.node(a) for a in ins])
+                return out
+            except UnsupportedOperation:  # no graph form: the float value it is
+                pass
         arr = np.asarray(v)
         if arr.dtype.kind in "fiub" and not np.all(np.isfinite(arr)):
             raise UnsupportedOperation("constant", (), f"non-finite constant {arr!r}")
@@ -201,6 +251,8 @@ class _Builder:
 
     def const_fraction(self, n: Any) -> Fraction | None:
         """The value of a scalar constant node (or uniform numpy constant), else None."""
+        if isinstance(n, _Computed) and n.recipe is not None:
+            return None  # a rounded result, not an exact constant
         if isinstance(n, np.ndarray):
             flat = n.ravel()
             return Fraction(float(flat[0])) if flat.size and np.all(flat == flat[0]) else None
@@ -255,9 +307,18 @@ class _Builder:
             index = int(np.clip(ins[0], 0, len(branches) - 1))
             return self.run_closed(branches[index], ins[1:])
         if all(isinstance(v, np.ndarray) for v in ins):
-            outs = eqn.primitive.bind(*ins, **eqn.params)
+            plain = [np.asarray(v) for v in ins]
+            outs = eqn.primitive.bind(*plain, **eqn.params)
             outs = outs if eqn.primitive.multiple_results else [outs]
-            return [np.asarray(o) for o in outs]
+            outs = [np.asarray(o) for o in outs]
+            if len(outs) == 1 and outs[0].dtype.kind == "f" and _keeps_recipe(name, ins, outs[0]):
+                return [_computed(outs[0], eqn, ins)]
+            return outs
+        return self.symbolic(eqn, ins)
+
+    def symbolic(self, eqn: Any, ins: list[Any]) -> list[Any]:
+        """The graph nodes of an equation on (some) graph-node inputs."""
+        name = eqn.primitive.name
         out_avals = [v.aval for v in eqn.outvars]
         if name in _UNARY:
             return [self.emit(_UNARY[name], ins, out_avals[0].shape)]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import jax.numpy as jnp
+
 from autobound import enclosure as E
 from autobound.interval import Interval, hi, is_interval, lo
 from autobound.ops import register_rule
@@ -51,6 +53,8 @@ def compose(
         ctx.flag(fn.name, fn.outside(A, Y))
     y0 = A.midpoint(u.coeffs[0])
     phis, rem = remainder_interval(A, fn, y0, Interval(lo(Y), hi(Y)), ctx.k)
+    for phi in phis[1:]:  # not differentiable at y0 (sqrt at 0): no Taylor polynomial exists
+        ctx.flag(fn.name, ~(jnp.isfinite(lo(phi)) & jnp.isfinite(hi(phi))))
     return E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0))
 
 

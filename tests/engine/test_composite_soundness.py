@@ -55,13 +55,7 @@ def problems(draw, max_depth: int = 4):
     n = 1 if x_shape == () else x_shape[0]
     front = draw(st.sampled_from(["string", "callable"]), label="front end")
     elementwise = front == "callable" and n > 1 and draw(st.booleans(), label="elementwise")
-    # The JAX front end folds x-independent subexpressions in floating point and takes the
-    # result as exact (reported; see test_callable_constant_subexpression_is_enclosed), so
-    # callables get no constant subtrees until that is fixed.
-    e = draw(
-        expressions(1 if elementwise else n, max_depth, constant_subtrees=front == "string"),
-        label="expression",
-    )
+    e = draw(expressions(1 if elementwise else n, max_depth), label="expression")
     return e, x_shape, front, elementwise
 
 
@@ -140,11 +134,6 @@ def test_strategy_renders_one_tree_three_ways_consistently():
     assert np.isclose(float(mp_function(e, (2,))(x)), want, rtol=1e-15)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (JAX front end): x-independent subexpressions are folded in floating "
-    "point and the rounded value is taken as an exact constant",
-)
 @pytest.mark.parametrize(
     ("f", "exact"),
     [

@@ -80,6 +80,12 @@ def test_domain_error_when_region_leaves_domain(expr, region, degree):
         ab.taylor_bounds(expr, degree=degree)(x0, region)
 
 
+def test_domain_error_when_x0_sits_where_the_function_has_no_derivative():
+    assert ab.taylor_bounds("sqrt(x)", degree=0)(0.0, (0.0, 1.0)).coefficients  # fine
+    with pytest.raises(ab.DomainError, match="no derivatives"):
+        ab.taylor_bounds("sqrt(x)", degree=2)(0.0, (0.0, 1.0))
+
+
 def test_batch_reports_domain_flags_instead_of_raising():
     tb = ab.taylor_bounds("log(x)", degree=2, rounding="outward")
     coeffs, flags = tb.batch(

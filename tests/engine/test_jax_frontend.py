@@ -419,13 +419,15 @@ def test_bad_dtype_raises():
     [
         lambda x: jnp.sum(jnp.concatenate([jnp.array([1.0, 2.0]), jnp.exp(x)]) ** 2),
         lambda x: jnp.sum(jnp.where(jnp.arange(x.shape[0]) % 2 == 0, 0.5, jnp.sin(x))),
+        lambda x: jnp.sum(jnp.convolve(x, jnp.array([0.25, 0.5, 0.25]), mode="same") ** 2),
     ],
-    ids=["concatenate", "select"],
+    ids=["concatenate", "select", "convolve"],
 )
 def test_constant_parts_are_padded_to_the_enclosure_degree(f, n):
     """A constant operand (one coefficient) next to a degree-2 enclosure is padded with zero
     coefficients of shape out + (n,)*i; the padding once used the number of coefficients
-    for n and crashed whenever the two differed."""
+    for n and crashed whenever the two differed (and took a convolution's output shape to
+    be its operands' broadcast shape)."""
     import autobound as ab
 
     x0 = np.linspace(0.1, 0.3, n)

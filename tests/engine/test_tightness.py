@@ -82,3 +82,16 @@ def test_remainder_is_sharp_where_kth_derivative_is_monotone(name, lo, hi, k):
         scale = max(1.0, abs(float(true_lo)), abs(float(true_hi)))
         assert got_lo >= float(true_lo) - 1e-9 * scale, (y0, ai, bi, got_lo, true_lo)
         assert got_hi <= float(true_hi) + 1e-9 * scale, (y0, ai, bi, got_hi, true_hi)
+
+
+@pytest.mark.parametrize(
+    "name,x0,a,b,k",
+    [("sqrt", 0.5, 0.0, 1.0, 2), ("sqrt", 0.25, 0.0, 4.0, 3), ("cbrt", 1.0, 0.0, 2.0, 2)],
+)
+def test_remainder_is_sharp_on_a_region_ending_at_a_derivative_pole(name, x0, a, b, k):
+    """phi^(k) is infinite at the end a = 0, yet R_k stays finite there (y0 != 0); the sharp
+    interval holds (the derivative bound is infinite and must not swallow it)."""
+    rem = ab.taylor_bounds(f"{name}(x)", degree=k, rounding="outward")(x0, (a, b)).coefficients[k]
+    true_lo, true_hi = remainder_range(name, x0, a, b, k, prec=100, n=300)
+    assert float(rem.lo) <= true_lo and true_hi <= float(rem.hi)
+    assert float(rem.lo) >= float(true_lo) - 1e-9 and float(rem.hi) <= float(true_hi) + 1e-9
