@@ -321,9 +321,10 @@ def bound(
     trust_regions: Annotated[
         bool,
         typer.Option(
-            "--trust-regions", help="Also propagate interval ranges (tighter, a little slower)."
+            "--trust-regions/--no-trust-regions",
+            help="Also propagate interval ranges (tighter; on by default).",
         ),
-    ] = False,
+    ] = True,
     plot: Annotated[
         Path | None,
         typer.Option(

@@ -324,7 +324,11 @@ class Arith:
         tiny = float(jnp.finfo(self.dtype).tiny)
         elo = g * jnp.sum(jnp.abs(lo_), axis=axes) + m * tiny
         ehi = g * jnp.sum(jnp.abs(hi_), axis=axes) + m * tiny
-        return Interval(down(slo - up(elo)), up(shi + up(ehi)))
+        rlo, rhi = down(slo - up(elo)), up(shi + up(ehi))
+        # A sum of nonnegative (nonpositive) reals keeps that sign: domain checks rely on it.
+        rlo = jnp.where(jnp.all(lo_ >= 0, axis=axes), jnp.maximum(rlo, 0.0), rlo)
+        rhi = jnp.where(jnp.all(hi_ <= 0, axis=axes), jnp.minimum(rhi, 0.0), rhi)
+        return Interval(rlo, rhi)
 
     def bilinear(self, f, a: Value, b: Value, m: int) -> Value:
         """``f(a, b)`` for a bilinear `f` that sums `m` products per output entry.

@@ -65,6 +65,8 @@ class Elementwise:
     - `critical(j)`: the points where ``phi^(j+1)`` may change sign, with enclosures of
       ``phi^(j)/j!`` there (:func:`autobound.rules.critical.critical`); None, or None
       returned: not known (then derivative ranges come from interval series over pieces).
+    - `pieces`: sub-intervals per side for those interval series (1 where the series over an
+      interval is already exact: sin and cos, whose derivatives are ±sin, ±cos).
     """
 
     name: str
@@ -72,6 +74,7 @@ class Elementwise:
     outside: Callable[[Arith, Interval], object] | None = None
     remainder: Callable | None = None
     critical: Callable[[int], Critical | None] | None = None
+    pieces: int = 24  # enough for tan near its poles (tested in test_tightness)
 
 
 def _ident(A, y, K):
@@ -263,7 +266,7 @@ def _unit_outside(A, Y):
 
 
 ELEMENTWISE: dict[str, Elementwise] = {
-    f.name: replace(f, critical=partial(critical, f.name) if f.name in CHANGES else None)
+    f.name: replace(f, critical=partial(critical, f.name) if f.name in CHANGES else f.critical)
     for f in [
         Elementwise("exp", _exp_series),
         Elementwise("log", _log_series, _below(0, True)),
@@ -272,8 +275,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
         Elementwise("sqrt", _pow_series("sqrt", Fraction(1, 2)), _below(0, False)),
         Elementwise("rsqrt", _pow_series("rsqrt", Fraction(-1, 2)), _below(0, True)),
         Elementwise("cbrt", _pow_series("cbrt", Fraction(1, 3))),
-        Elementwise("sin", _sin_series),
-        Elementwise("cos", _cos_series),
+        Elementwise("sin", _sin_series, pieces=1),
+        Elementwise("cos", _cos_series, pieces=1),
         Elementwise("tan", _tan_series, lambda A, Y: tan_pole_inside(A, Y)),
         Elementwise("atan", _atan_series),
         Elementwise("asin", _asin_like("asin", 1), _unit_outside),
@@ -286,7 +289,13 @@ ELEMENTWISE: dict[str, Elementwise] = {
         Elementwise("swish", _swish_series),
         Elementwise("gelu", _gelu_series),
         Elementwise("erf", _erf_series),
-        Elementwise("square", _ipow_series(2), None, _ipow_remainder(2)),
+        Elementwise(
+            "square",
+            _ipow_series(2),
+            None,
+            _ipow_remainder(2),
+            partial(power_critical, Fraction(2)),
+        ),
     ]
 }
 
@@ -316,9 +325,6 @@ def real_power(p: Fraction) -> Elementwise:
         _below(0, p < 0),
         critical=partial(power_critical, p),
     )
-
-
-PIECES = 24  # sub-intervals per side for derivative ranges and the monotonicity test
 
 
 def _cumulative_bound(B: Arith, phi_k, pk, pk1, pieces, y0, m):
@@ -439,13 +445,13 @@ def _at_y0(A, fn, y0, over, index, k):
 
 
 def _pieces(A, B, fn, y0, a, b, k, crit_k):
-    """Derivative ranges from interval series over PIECES sub-intervals per side (for
+    """Derivative ranges from interval series over `fn.pieces` sub-intervals per side (for
     functions without sign-change tables).  Returns the places (ends first), the series
     over them, the series at y0, the side bounds d_k and the monotonicity mask."""
     # One series evaluation for every place (few, large ops compile much faster than many
-    # small ones): each side [a, y0], [y0, b] cut into PIECES sub-intervals (interval series
+    # small ones): each side [a, y0], [y0, b] cut into fn.pieces sub-intervals (interval series
     # overestimate less on narrow pieces), the two ends, and y0 itself.
-    m = PIECES
+    m = fn.pieces
     t = [a + (y0 - a) * (i / m) for i in range(m)] + [y0]
     u = [y0 + (b - y0) * (i / m) for i in range(m)] + [b]
     plo = jnp.stack([a, b, y0] + t[:m] + u[:m])

@@ -200,3 +200,14 @@ def test_outward_results_are_at_most_a_few_ulps_wider_than_tightest():
           f"finite results exactly tightest; not tightest per op: "
           f"{dict(not_tightest)}")  # fmt: skip
     assert not loose, "\n".join(map(str, loose))
+
+
+def test_outward_sum_of_nonnegative_terms_stays_nonnegative():
+    """Higham's error term must not push a sum of terms >= 0 below 0 (sqrt(sum(x**2)) would
+    then be refused as leaving sqrt's domain)."""
+    A = Arith("outward", "float64")
+    terms = Interval(jnp.array([0.0, 0.0, 1e-3]), jnp.array([0.25, 0.5, 0.75]))
+    s = A.sum(terms, 0)
+    assert float(s.lo) >= 0.0 and float(s.hi) >= 1.5
+    neg = A.sum(Interval(-terms.hi, -terms.lo), 0)
+    assert float(neg.hi) <= 0.0 and float(neg.lo) <= -1.5
