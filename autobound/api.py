@@ -246,6 +246,7 @@ class Bounder:
         self.trust_regions = bool(trust_regions)
         self.dtype = _check_dtype(dtype or _default_dtype())
         self._graphs: dict[tuple, ExprGraph] = {}
+        self._fns: dict[tuple, Callable] = {}  # per input shape: the lowered bound function
         self._evaluator: Callable | None = None
         self.variables: tuple[str, ...] = ()
         if isinstance(f, ExprGraph):
@@ -331,9 +332,17 @@ class Bounder:
         return x0c, loc.astype(dt), hic.astype(dt)
 
     def _fn(self, x_shape):
-        return lower(
-            self.graph(x_shape), self.degree, x_shape, self.dtype, self.rounding, self.trust_regions
-        )
+        fn = self._fns.get(x_shape)
+        if fn is None:
+            fn = self._fns[x_shape] = lower(
+                self.graph(x_shape),
+                self.degree,
+                x_shape,
+                self.dtype,
+                self.rounding,
+                self.trust_regions,
+            )
+        return fn
 
     def __call__(self, x0: Any, region: Any) -> TaylorBounds:
         """The degree-k Taylor enclosure of f at x0, valid for x in ``region = (lo, hi)``.
@@ -343,8 +352,8 @@ class Bounder:
         """
         x0, lo_, hi_ = self._inputs(x0, region)
         x_shape = self._x_shape(x0)
-        coeffs, flags = self._fn(x_shape)(jnp.asarray(x0), jnp.asarray(lo_), jnp.asarray(hi_))
-        bad = sorted(k for k, v in flags.items() if bool(v))
+        coeffs, flags = self._fn(x_shape)(x0, lo_, hi_)
+        bad = sorted(k for k, v in jax.device_get(flags).items() if bool(v))
         if bad:
             raise DomainError(
                 f"over the region [{lo_}, {hi_}] the argument of {', '.join(bad)} leaves the "
@@ -355,8 +364,8 @@ class Bounder:
             )
         return TaylorBounds(
             self._evaluator or _graph_evaluator(self, x_shape),
-            jnp.asarray(x0),
-            (jnp.asarray(lo_), jnp.asarray(hi_)),
+            x0,
+            (lo_, hi_),
             coeffs,
             self.degree,
             self.rounding,
@@ -402,10 +411,11 @@ def _is_sympy(f: Any) -> bool:
 
 
 def _graph_evaluator(bounder: Bounder, x_shape: tuple[int, ...]):
-    """f at many points through the graph itself (degree 0, zero-width boxes), for plots."""
-    fn = _batched(lower(bounder.graph(x_shape), 0, x_shape, bounder.dtype, "nearest"))
+    """f at many points through the graph itself (degree 0, zero-width boxes), for plots;
+    lowered on first use."""
 
     def f(xs):
+        fn = _batched(lower(bounder.graph(x_shape), 0, x_shape, bounder.dtype, "nearest"))
         xs = jnp.asarray(np.asarray(xs, bounder.dtype).reshape((-1,) + x_shape))
         (c0,), _ = fn(xs, xs, xs)
         return np.asarray(c0.lo if is_interval(c0) else c0)

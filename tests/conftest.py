@@ -15,3 +15,14 @@ settings.register_profile(
     max_examples=int(os.environ.get("AUTOBOUND_MAX_EXAMPLES", "10")),
 )
 settings.load_profile("autobound")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With AUTOBOUND_POINTS_LOG=path, append how many points this process (one xdist worker)
+    compared with mpmath (``autobound.verify.crosscheck``): the figure quoted in the notes."""
+    path = os.environ.get("AUTOBOUND_POINTS_LOG")
+    if path:
+        from autobound.verify.crosscheck import POINTS_CHECKED
+
+        with open(path, "a") as fh:
+            fh.write(f"{POINTS_CHECKED[0]}\n")

@@ -195,6 +195,9 @@ def _excess(fx: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     )
 
 
+POINTS_CHECKED = [0]  # running total of points compared by crosscheck in this process
+
+
 def crosscheck(
     graph: ExprGraph,
     coefficients: Sequence[Any],
@@ -214,6 +217,7 @@ def crosscheck(
     rng = np.random.default_rng(seed)
     points = sample_points(x0, region, n_points, rng)
     report = CrossCheckReport(n_points=len(points))
+    POINTS_CHECKED[0] += len(points)
     values, widths = [], []
     for x in points:
         with mp.workprec(prec):
