@@ -442,6 +442,7 @@ def ops_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
     """List the operations the engine can bound (elementwise functions first)."""
+    import autobound.rules  # noqa: F401  (registers every rule)
     from autobound.ops import OPS, RULES
 
     if kind is not None and kind not in _KINDS:

@@ -560,6 +560,8 @@ def _is_finite(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
 
 
 def _reduce_extremum(op: str) -> Callable:
+    """reduce_max/min/prod as a balanced tree of binary max/min/mul over the reduced axes."""
+
     def rule(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
         (a,) = ins
         shape = b.shape(a)
@@ -574,6 +576,20 @@ def _reduce_extremum(op: str) -> Callable:
         return terms[0]
 
     return rule
+
+
+def _cumsum(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    """cumsum along an axis as a product with a constant triangular matrix (exact 0/1
+    weights; the dot rule rounds the sums outward)."""
+    (a,) = ins
+    shape, axis = b.shape(a), int(params["axis"])
+    n = shape[axis]
+    tri = np.triu(np.ones((n, n))) if params.get("reverse") else np.tril(np.ones((n, n)))
+    rest = shape[:axis] + shape[axis + 1 :]
+    dims = (((1,), (axis,)), ((), ()))
+    prod = b.emit("dot_general", [tri, a], (n,) + rest, dimension_numbers=dims)
+    index = np.moveaxis(np.arange(math.prod(shape)).reshape((n,) + rest), 0, axis)
+    return b.take(prod, index)
 
 
 _CONV_PARAMS = (
@@ -638,5 +654,7 @@ _RULES: dict[str, Callable] = {
     "is_finite": _is_finite,
     "reduce_max": _reduce_extremum("max"),
     "reduce_min": _reduce_extremum("min"),
+    "reduce_prod": _reduce_extremum("mul"),
+    "cumsum": _cumsum,
     **{name: _renamed(name) for name in _RENAMED},
 }

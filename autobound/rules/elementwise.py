@@ -219,7 +219,10 @@ def _phi_series(A, u):
     e = _erf_of(A, v, ext(A, "erf", v[0]))
     half = A.const(Fraction(1, 2))
     out = [A.mul(half, c) for c in e]
-    out[0] = A.add(half, out[0])
+    if A.outward or is_interval(v[0]):
+        out[0] = A.add(half, out[0])
+    else:  # (1 + erf(v)) / 2 cancels for v << 0: erfc(−v) / 2 keeps the relative accuracy
+        out[0] = 0.5 * jax.lax.erfc(-v[0])
     return out
 
 

@@ -158,6 +158,20 @@ def test_ops_lists_supported_functions():
     assert {"exp", "sin", "relu"} <= names and "add" not in names
 
 
+def test_ops_lists_the_rules_in_a_fresh_process():
+    """The rules register on import: the command must import them itself (it listed none
+    when nothing else had imported the engine in the process)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "autobound", "ops", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    names = {row["name"] for row in json.loads(done.stdout)}
+    assert {"exp", "sigmoid", "dot_general", "max"} <= names
+
+
 def test_console_script_module_runs():
     from autobound.apps import cli
 
