@@ -313,8 +313,9 @@ class Bounder:
         tiny = np.finfo(self.dtype).tiny
         if np.any((x0 != 0) & (np.abs(x0) < tiny)):
             raise InvalidRegion(
-                f"x0 has subnormal entries, which XLA on CPU flushes to zero: {x0}; use 0 or a "
-                "normal number"
+                f"x0 has entries below the smallest normal {np.dtype(self.dtype).name} number "
+                f"({tiny}) in magnitude, which XLA on CPU flushes to zero: {x0}; use 0 or a "
+                "larger number"
             )
         dt = np.dtype(self.dtype)
         x0c = x0.astype(dt)

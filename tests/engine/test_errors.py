@@ -36,6 +36,12 @@ def test_invalid_region_raises(x0, region, msg):
         ab.taylor_bounds("exp(x)")(x0, region)
 
 
+@pytest.mark.parametrize(("dtype", "x0"), [("float64", 1e-310), ("float32", 1e-40)])
+def test_x0_below_the_smallest_normal_number_raises(dtype, x0):
+    with pytest.raises(ab.InvalidRegion, match=f"smallest normal {dtype}"):
+        ab.taylor_bounds("exp(x)", dtype=dtype)(x0, (0.0, 1.0))
+
+
 def test_shape_mismatch_between_x0_and_variables():
     tb = ab.taylor_bounds("exp(x)*sin(y)")
     with pytest.raises(ab.ShapeMismatch):
