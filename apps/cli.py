@@ -3,10 +3,12 @@
 ```text
 autobound bound "1.5*exp(3*x) - 25*x**2" --at 0.5 --over 0 1 --degree 2
 autobound bound "exp(x)*sin(y)" --at 0.1 --at 0.2 --over -1 1 --over -1 1 --json
+autobound crosscheck "sigmoid(3*x) * log1p(x^2)" --over -1 1 --degree 3
 autobound ops
 ```
 
-Exit codes (:class:`ExitCode`): 0 when the command did its job, 2 for bad input (an
+Exit codes (:class:`ExitCode`): 0 when the command did its job, 1 when ``crosscheck`` found
+points outside the enclosure, 2 for bad input (an
 :class:`~autobound.errors.AutoBoundError` or a bad option; the message goes to stderr, without
 a traceback), 70 for an internal error (a bug: please report it).
 
@@ -37,6 +39,7 @@ class ExitCode(enum.IntEnum):
     """Process exit status of every ``autobound`` command."""
 
     OK = 0
+    CHECK_FAILED = 1  # autobound crosscheck found points outside the enclosure
     BAD_INPUT = 2
     INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h
 
@@ -244,6 +247,67 @@ def _region_text(names: Sequence[str], lo: Sequence[float], hi: Sequence[float])
 
 
 # ---------------------------------------------------------------------------------------------
+# The problem a command is about: a bounder, its variables, x0 and the box
+
+
+def _listing(names: Sequence[str]) -> str:
+    n = len(names)
+    return f"{n} variable{'s' if n > 1 else ''} ({', '.join(names)})"
+
+
+def _shaped(values: list[float]) -> Any:
+    """One variable: a scalar; several: a vector."""
+    import numpy as np
+
+    return np.asarray(values[0] if len(values) == 1 else values, np.float64)
+
+
+def _problem(
+    expression: str,
+    over: list[str],
+    at: list[float] | None,
+    variables: str | None,
+    degree: int,
+    rounding: Rounding,
+    trust_regions: bool,
+) -> tuple[Any, tuple[str, ...], list[float], list[float], list[float]]:
+    """``(bounder, names, x0, lo, hi)`` from the command line's words (x0 defaults to the
+    centre of the box; one --over may serve every variable)."""
+    import autobound as ab
+
+    bounder = ab.taylor_bounds(
+        expression,
+        degree=degree,
+        variables=_parse_variables(variables),
+        rounding=rounding.value,
+        trust_regions=trust_regions,
+        dtype="float64",
+    )
+    names = tuple(bounder.variables) or ("x",)
+    n = len(names)
+    intervals = [_parse_interval(text) for text in over]
+    if len(intervals) == 1:
+        intervals *= n
+    if len(intervals) != n:
+        raise _BadInput(
+            f"{expression!r} has {_listing(names)} but --over was given {len(over)} times: give "
+            "one --over LO HI per variable, in this order, or a single --over for all of them"
+        )
+    lo = [a for a, _ in intervals]
+    hi = [b for _, b in intervals]
+    if at:
+        if len(at) != n:
+            raise _BadInput(
+                f"{expression!r} has {_listing(names)} but --at was given {len(at)} times: give "
+                "one --at per variable, in this order, or none (the centre of the box)"
+            )
+        x0 = list(at)
+    else:
+        x0 = [a + (b - a) / 2 for a, b in intervals]
+    return bounder, names, x0, lo, hi
+
+
+# ---------------------------------------------------------------------------------------------
 # Commands
 
 _BOUND_HELP = """Bound EXPRESSION over a box by a degree-K Taylor polynomial whose last \
@@ -341,50 +405,19 @@ def bound(
 ) -> None:
     import numpy as np
 
-    import autobound as ab
-
-    declared = _parse_variables(variables)
-    bounder = ab.taylor_bounds(
-        expression,
-        degree=degree,
-        variables=declared,
-        rounding=rounding.value,
-        trust_regions=trust_regions,
-        dtype="float64",
+    bounder, names, x0, lo, hi = _problem(
+        expression, over, at, variables, degree, rounding, trust_regions
     )
-    names = tuple(bounder.variables) or ("x",)
     n = len(names)
-    listing = f"{n} variable{'s' if n > 1 else ''} ({', '.join(names)})"
-
-    intervals = [_parse_interval(text) for text in over]
-    if len(intervals) == 1:
-        intervals *= n
-    if len(intervals) != n:
-        raise _BadInput(
-            f"{expression!r} has {listing} but --over was given {len(over)} times: give one "
-            "--over LO HI per variable, in this order, or a single --over for all of them"
-        )
-    lo = [a for a, _ in intervals]
-    hi = [b for _, b in intervals]
-    if at:
-        if len(at) != n:
-            raise _BadInput(
-                f"{expression!r} has {listing} but --at was given {len(at)} times: give one "
-                "--at per variable, in this order, or none (the centre of the box)"
-            )
-        x0 = list(at)
-    else:
-        x0 = [a + (b - a) / 2 for a, b in intervals]
     if plot is not None:
         if n > 1:
-            raise _BadInput(f"--plot draws functions of one variable; {expression!r} has {listing}")
+            raise _BadInput(
+                f"--plot draws functions of one variable; {expression!r} has {_listing(names)}"
+            )
         if not plot.parent.is_dir():
             raise _BadInput(f"--plot: the folder {str(plot.parent)!r} does not exist")
 
-    def shaped(values: list[float]) -> Any:
-        return np.asarray(values[0] if n == 1 else values, np.float64)
-
-    result = bounder(shaped(x0), (shaped(lo), shaped(hi)))
+    result = bounder(_shaped(x0), (_shaped(lo), _shaped(hi)))
     if plot is not None:
         import matplotlib.pyplot as plt
 
@@ -423,6 +456,106 @@ def bound(
     )
     if plot is not None:
         out.print(Text(f"plot written to {plot}"), soft_wrap=True)
+
+
+_CROSSCHECK_HELP = """Bound EXPRESSION as `autobound bound` does, then check the enclosure \
+independently: f is evaluated in mpmath at PREC bits (never through the JAX engine) at the \
+corners of the box, x0, points next to them and random points, and compared with the enclosure \
+evaluated exactly. Exit status 0 when every point lies inside, 1 when some do not.
+
+[bold]Example[/bold]
+
+  autobound crosscheck "sigmoid(3*x) * log1p(x^2)" --at 0.2 --over -1 1 --degree 3"""
+
+
+@app.command(
+    "crosscheck",
+    cls=_BoundCommand,
+    no_args_is_help=True,
+    help=_CROSSCHECK_HELP,
+    short_help="Check a bound against f evaluated in mpmath, independently of the engine.",
+)
+@_guarded
+def crosscheck_command(
+    expression: Annotated[
+        str, typer.Argument(metavar="EXPRESSION", help="The function.", show_default=False)
+    ],
+    over: Annotated[
+        list[str],
+        typer.Option("--over", metavar="LO HI", help="As for `bound`.", show_default=False),
+    ],
+    at: Annotated[
+        list[float] | None,
+        typer.Option("--at", metavar="X0", help="As for `bound`.", show_default=False),
+    ] = None,
+    degree: Annotated[int, typer.Option("--degree", "-k", min=0, help="Degree K.")] = 2,
+    rounding: Annotated[Rounding, typer.Option("--rounding", help="As for `bound`.")] = (
+        Rounding.outward
+    ),
+    variables: Annotated[
+        str | None,
+        typer.Option("--variables", metavar="x,y,...", help="As for `bound`.", show_default=False),
+    ] = None,
+    trust_regions: Annotated[
+        bool, typer.Option("--trust-regions/--no-trust-regions", help="As for `bound`.")
+    ] = True,
+    points: Annotated[
+        int, typer.Option("--points", min=1, help="Points to check (structured ones included).")
+    ] = 200,
+    prec: Annotated[int, typer.Option("--prec", min=53, help="mpmath precision in bits.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random points.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    import numpy as np
+
+    from autobound.interval import is_interval
+    from autobound.verify import crosscheck
+
+    bounder, names, x0, lo, hi = _problem(
+        expression, over, at, variables, degree, rounding, trust_regions
+    )
+    result = bounder(_shaped(x0), (_shaped(lo), _shaped(hi)))
+    coefficients = [
+        (np.asarray(c.lo, np.float64), np.asarray(c.hi, np.float64))
+        if is_interval(c)
+        else np.asarray(c, np.float64)
+        for c in result.coefficients
+    ]
+    x0v = np.asarray(result.x0, np.float64)
+    region = tuple(np.asarray(v, np.float64) for v in result.region)
+    graph = bounder.graph(x0v.shape)
+    report = crosscheck(graph, coefficients, x0v, region, n_points=points, prec=prec, seed=seed)
+    worst = report.violations[:5]
+    if as_json:
+        doc = {
+            "expression": expression,
+            "variables": list(names),
+            "degree": degree,
+            "rounding": rounding.value,
+            "ok": report.ok,
+            "points": report.n_points,
+            "violations": len(report.violations),
+            "max_violation": report.max_violation,
+            "tightness": report.tightness,
+            "examples": [
+                {"x": np.asarray(x, np.float64).tolist(), "f": str(f), "lo": str(a), "hi": str(b)}
+                for x, f, a, b in worst
+            ],
+        }
+        typer.echo(json.dumps(doc))
+    else:
+        out = Console()
+        out.print(Text(f"f({', '.join(names)}) = {expression}", style="bold"), soft_wrap=True)
+        out.print(
+            Text(f"degree {degree}, rounding {rounding.value}, region: "
+                 f"{_region_text(names, lo, hi)}"),
+            soft_wrap=True,
+        )  # fmt: skip
+        out.print(Text(str(report)), soft_wrap=True)
+        for x, f, a, b in worst:
+            out.print(Text(f"  at x = {np.asarray(x).tolist()}: f = {f} not in [{a}, {b}]"))
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 
 _KINDS = ("elementwise", "arith", "linear", "bilinear")

@@ -180,3 +180,40 @@ def test_console_script_module_runs():
         [sys.executable, "-m", "autobound", "--version"], capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stdout.startswith("autobound ")
+
+
+def test_crosscheck_passes_a_sound_bound():
+    result = invoke(
+        "crosscheck", "sigmoid(3*x) * log1p(x^2)", "--at", "0.2", "--over", "-1", "1",
+        "--degree", "3", "--points", "60", "--json",
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    doc = json.loads(result.stdout)
+    assert doc["ok"] and doc["violations"] == 0 and doc["points"] >= 60
+    assert doc["rounding"] == "outward"  # the default of crosscheck: a check wants a proof
+    assert 0 < doc["tightness"] < math.inf
+
+
+def test_crosscheck_reports_a_wrong_bound_with_exit_status_1(monkeypatch):
+    """A bounder whose constant term is off by 1e-9 (as a buggy rule would be) is caught."""
+    import dataclasses
+
+    real = ab.taylor_bounds
+
+    class Shifted:
+        def __init__(self, bounder):
+            self._b = bounder
+            self.variables = bounder.variables
+            self.graph = bounder.graph
+
+        def __call__(self, x0, region):
+            t = self._b(x0, region)
+            c0 = t.coefficients[0]
+            return dataclasses.replace(t, coefficients=(c0 + 1e-9,) + tuple(t.coefficients[1:]))
+
+    monkeypatch.setattr(ab, "taylor_bounds", lambda *a, **k: Shifted(real(*a, **k)))
+    result = invoke(
+        "crosscheck", "exp(x)", "--over", "0", "1", "--rounding", "nearest", "--points", "20"
+    )
+    assert result.exit_code == ExitCode.CHECK_FAILED, result.output
+    assert "VIOLATIONS" in result.stdout and "not in" in result.stdout
