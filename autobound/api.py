@@ -29,7 +29,7 @@ import numpy as np
 
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion, ShapeMismatch
 from autobound.graph import ExprGraph, optimize
-from autobound.interval import Interval, is_interval
+from autobound.interval import Interval, is_interval, round_outward_to
 from autobound.lower import lower
 
 __all__ = ["Bounder", "TaylorBounds", "compile", "taylor_bounds"]
@@ -320,10 +320,7 @@ class Bounder:
         dt = np.dtype(self.dtype)
         x0c = x0.astype(dt)
         # Round the region outward to the dtype so that it still contains the user's box.
-        loc = lo_.astype(dt)
-        loc = np.where(loc.astype(np.float64) > lo_, np.nextafter(loc, dt.type(-np.inf)), loc)
-        hic = hi_.astype(dt)
-        hic = np.where(hic.astype(np.float64) < hi_, np.nextafter(hic, dt.type(np.inf)), hic)
+        loc, hic = round_outward_to(dt, lo_, hi_)
         # XLA on CPU flushes subnormals to zero, which would cut a region end such as
         # -5e-324 to 0: round subnormal ends outward to the smallest normal number (or to 0).
         tiny_dt = dt.type(np.finfo(dt).tiny)

@@ -102,6 +102,17 @@ def up(x: Array) -> Array:
     return x + _step(x)
 
 
+def round_outward_to(dtype: Any, lo_: Any, hi_: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Host-side: float64 ends ``lo_ <= hi_`` as numpy arrays of `dtype` with ``lo <= lo_``
+    and ``hi >= hi_`` (rounded to nearest, then one step outward where that moved inward)."""
+    dt = np.dtype(dtype)
+    lo_, hi_ = np.asarray(lo_, np.float64), np.asarray(hi_, np.float64)
+    lo_dt, hi_dt = lo_.astype(dt), hi_.astype(dt)
+    lo_dt = np.where(lo_dt.astype(np.float64) > lo_, np.nextafter(lo_dt, dt.type(-np.inf)), lo_dt)
+    hi_dt = np.where(hi_dt.astype(np.float64) < hi_, np.nextafter(hi_dt, dt.type(np.inf)), hi_dt)
+    return lo_dt.astype(dt), hi_dt.astype(dt)
+
+
 def sanitize(v: Value) -> Value:
     """Replace NaN ends by the whole line (an unknown value is anywhere)."""
     if not isinstance(v, Interval):

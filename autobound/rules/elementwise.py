@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
+from autobound.interval import Arith, Interval, Value, hi, is_interval, lo, round_outward_to
 from autobound.rules import series as S
 from autobound.rules.critical import CHANGES, Critical, critical, power_critical
 from autobound.rules.kernels import (
@@ -355,23 +355,13 @@ def _cumulative_bound(B: Arith, phi_k, pk, pk1, pieces, y0, m):
     return Interval(jnp.min(lo(e), axis=1), jnp.max(hi(e), axis=1))
 
 
-def _outward_in(dt, lo_, hi_):
-    """float64 arrays lo_ <= hi_ rounded outward into dtype dt."""
-    lo_, hi_ = np.asarray(lo_, np.float64), np.asarray(hi_, np.float64)
-    lb, u = lo_.astype(dt), hi_.astype(dt)
-    lb = np.where(lb > lo_, np.nextafter(lb, dt.type(-np.inf)), lb)
-    u = np.where(u < hi_, np.nextafter(u, dt.type(np.inf)), u)
-    return lb, u
-
-
 def _table(crit: Critical, s_lo):
     """Brackets (lb, u) and values (vlo, vhi) as arrays in s_lo's dtype, shaped to broadcast
     against the sides (leading axis: the critical points)."""
     c = np.asarray(crit, dtype=np.float64).reshape(-1, 4)
-    dt = np.dtype(s_lo.dtype)
     shape = (-1,) + (1,) * s_lo.ndim
-    lb, u = _outward_in(dt, c[:, 0], c[:, 1])
-    vl, vu = _outward_in(dt, c[:, 2], c[:, 3])
+    lb, u = round_outward_to(s_lo.dtype, c[:, 0], c[:, 1])
+    vl, vu = round_outward_to(s_lo.dtype, c[:, 2], c[:, 3])
     return tuple(jnp.asarray(v).reshape(shape) for v in (lb, u, vl, vu))
 
 
@@ -432,9 +422,10 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
         d_k = B.intersect(dk, B.add(at_y0[k], B.mul(H, dk1)))
         monotone = _meets_none(crit_k, s_lo, s_hi)
     else:
-        places, over, at_y0, d_k, monotone = _pieces(A, B, fn, y0, a, b, k, crit_k)
+        over, at_y0, d_k, monotone = _pieces(A, B, fn, y0, a, b, k, crit_k, s_lo, s_hi)
     f_ends = Interval(lo(over[0])[:2], hi(over[0])[:2])
-    return at_y0[:k], _remainder(B, fn, y0, a, b, k, at_y0, f_ends, d_k, monotone)
+    rem = _remainder(B, fn, y0, s_lo, s_hi, k, at_y0, f_ends, d_k, monotone)
+    return at_y0[:k], rem
 
 
 def _at_y0(A, fn, y0, over, index, k):
@@ -447,10 +438,10 @@ def _at_y0(A, fn, y0, over, index, k):
     ]
 
 
-def _pieces(A, B, fn, y0, a, b, k, crit_k):
+def _pieces(A, B, fn, y0, a, b, k, crit_k, s_lo, s_hi):
     """Derivative ranges from interval series over `fn.pieces` sub-intervals per side (for
-    functions without sign-change tables).  Returns the places (ends first), the series
-    over them, the series at y0, the side bounds d_k and the monotonicity mask."""
+    functions without sign-change tables).  Returns the series over the places (a, b, y0,
+    then the pieces), the series at y0, the side bounds d_k and the monotonicity mask."""
     # One series evaluation for every place (few, large ops compile much faster than many
     # small ones): each side [a, y0], [y0, b] cut into fn.pieces sub-intervals (interval series
     # overestimate less on narrow pieces), the two ends, and y0 itself.
@@ -471,14 +462,14 @@ def _pieces(A, B, fn, y0, a, b, k, crit_k):
     d_k = _cumulative_bound(B, at_y0[k], pk, pk1, per_side(places), y0, m)
     monotone = jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)
     if crit_k is not None:
-        monotone = monotone | _meets_none(crit_k, jnp.stack([a, y0]), jnp.stack([y0, b]))
-    return places, over, at_y0, d_k, monotone
+        monotone = monotone | _meets_none(crit_k, s_lo, s_hi)
+    return over, at_y0, d_k, monotone
 
 
-def _remainder(B, fn, y0, a, b, k, at_y0, f_ends, d_k, monotone):
-    """R over both sides: per side the sharp endpoint interval where phi^(k) is monotone,
-    intersected with the derivative bound d_k (and the polynomial form where given)."""
-    ends = jnp.stack([a, b])
+def _remainder(B, fn, y0, s_lo, s_hi, k, at_y0, f_ends, d_k, monotone):
+    """R over both sides [s_lo, s_hi]: per side the sharp endpoint interval where phi^(k) is
+    monotone, intersected with the derivative bound d_k (and the polynomial form if given)."""
+    ends = jnp.stack([s_lo[0], s_hi[1]])
     h = B.sub(ends, y0)
     poly = None
     for j in reversed(range(k)):
@@ -489,7 +480,6 @@ def _remainder(B, fn, y0, a, b, k, at_y0, f_ends, d_k, monotone):
     monotone = monotone & (ends != y0)
     side = B.where(monotone, B.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
-        sides = Interval(jnp.stack([a, y0]), jnp.stack([y0, b]))
-        side = B.intersect(side, fn.remainder(B, y0, B.sub(sides, y0), k))
+        side = B.intersect(side, fn.remainder(B, y0, B.sub(Interval(s_lo, s_hi), y0), k))
     side = Interval(lo(side), hi(side))
     return B.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
