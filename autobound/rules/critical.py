@@ -56,7 +56,8 @@ def _outward(lo: mpmath.mpf, hi: mpmath.mpf) -> tuple[float, float]:
 
 
 def _roots(poly: sympy.Expr, var: sympy.Symbol, lo=None, hi=None) -> list[tuple]:
-    """Exact isolating intervals of the real roots of `poly` (inside (lo, hi) if given)."""
+    """Exact isolating intervals (pairs of Fractions) of the real roots of `poly` (inside
+    (lo, hi) if given)."""
     p = sympy.Poly(sympy.expand(poly), var)
     if p.is_zero or p.degree() < 1:
         return []
@@ -64,23 +65,26 @@ def _roots(poly: sympy.Expr, var: sympy.Symbol, lo=None, hi=None) -> list[tuple]
     for (a, b), _mult in p.intervals(eps=_ISOLATION_EPS):
         if (lo is not None and b <= lo) or (hi is not None and a >= hi):
             continue
-        out.append((a, b))
+        out.append((Fraction(int(a.p), int(a.q)), Fraction(int(b.p), int(b.q))))
     return out
 
 
 def _mapped(intervals, fn, exact=None) -> Brackets:
-    """Brackets of fn(root) for an increasing fn, from exact isolating intervals.  A root
-    isolated exactly (a == b) whose image `exact(a)` is a known float keeps a zero-width
-    bracket (x0 = 0 at a sign change of phi^(k+1) then still splits two monotone sides)."""
+    """Brackets of fn(root) for an increasing fn, from exact isolating intervals (Fraction
+    pairs).  A root isolated exactly (a == b) whose image `exact(a)` is a known float keeps a
+    zero-width bracket (x0 = 0 at a sign change of phi^(k+1) then still splits two monotone
+    sides)."""
     out = []
     with mpmath.workdps(50):
         for a, b in intervals:
-            v = exact(Fraction(a.p, a.q)) if exact is not None and a == b else None
-            if v is not None:
-                out.append((v, v))
-            else:
-                out.append(_outward(fn(mpmath.mpf(a.p) / a.q), fn(mpmath.mpf(b.p) / b.q)))
+            v = exact(a) if exact is not None and a == b else None
+            out.append((v, v) if v is not None else _outward(fn(_mpf(a)), fn(_mpf(b))))
     return tuple(out)
+
+
+def _mpf(q: Fraction) -> mpmath.mpf:
+    """q at the working precision."""
+    return mpmath.mpf(q.numerator) / q.denominator
 
 
 def _exact_float(r: Fraction) -> float | None:
@@ -129,6 +133,8 @@ def _erf_changes(n: int) -> Brackets:
 
 
 def _gelu_changes(n: int) -> Brackets | None:
+    if n == 0:  # gelu = x Phi(x) has the sign of x
+        return _AT_ZERO
     if n == 1:
         # gelu' = Phi + x phi has exactly one zero, gelu's minimiser: gelu'' = phi (2 − x²), so
         # gelu' falls from 0 on (−inf, −sqrt 2], rises on [−sqrt 2, sqrt 2] to a positive
@@ -294,18 +300,7 @@ def _swish_changes(n: int) -> Brackets | None:
         iv.dps = old
     if n >= 2:
         found += [(-b, -a) for a, b in found if b < 0]
-    found.sort()
-    with mpmath.workdps(50):
-        return tuple(
-            (float(a), float(a))
-            if a == b and Fraction(float(a)) == a
-            else _outward(_mpf(a), _mpf(b))
-            for a, b in found
-        )
-
-
-def _mpf(q: Fraction) -> mpmath.mpf:
-    return mpmath.mpf(q.numerator) / q.denominator
+    return _mapped(sorted(found), _identity, _exact_float)
 
 
 _AT_ZERO: Brackets = ((0.0, 0.0),)
