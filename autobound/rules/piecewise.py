@@ -91,11 +91,13 @@ def _max_min(ctx: RuleContext, u, v, larger: bool) -> E.TaylorEnclosure:
         general = E.add(A, v, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
     else:
         general = E.sub(A, u, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
-    ru, rv = E.enclosure_range(A, ctx.region, u), E.enclosure_range(A, ctx.region, v)
-    for i, r in ((0, ru), (1, rv)):
-        if ctx.arg_range(i) is not None:
-            r = A.intersect(r, ctx.arg_range(i))
-        ru, rv = (r, rv) if i == 0 else (ru, r)
+
+    def value_range(i, enc):
+        r = E.enclosure_range(A, ctx.region, enc)
+        known = ctx.arg_range(i)
+        return r if known is None else A.intersect(r, known)
+
+    ru, rv = value_range(0, u), value_range(1, v)
     u_above, v_above = lo(ru) >= hi(rv), lo(rv) >= hi(ru)
     first, second = (u, v) if larger else (v, u)  # the result where u lies above v, and below
     n = ctx.region.n
