@@ -285,15 +285,7 @@ def nearest_tolerance(line: Line, graph, t, x: np.ndarray, fx) -> float:
     return forward + backward
 
 
-NEAREST_XFAIL: dict[str, str] = {}  # op -> reason, for known nearest-mode accuracy gaps
-NEAREST_CASES = [
-    pytest.param(n, marks=pytest.mark.xfail(reason=NEAREST_XFAIL[n], strict=False))
-    if n in NEAREST_XFAIL else n
-    for n in sorted(BY_NAME)
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("name", NEAREST_CASES)
+@pytest.mark.parametrize("name", sorted(BY_NAME))
 @settings(max_examples=8)
 @given(data=st.data())
 def test_nearest_mode_violations_are_at_most_a_few_ulps(name, data):
@@ -326,13 +318,11 @@ EDGE_CASES = [
     # pole-free (width 3.1 < pi)
     ("tan", 0.0, (-1.55, 1.55)),
 ]
-EDGE_XFAIL: dict = {}  # (name, degree) -> pytest.mark.xfail(...) for known engine gaps
 EDGE_PARAMS = [
-    pytest.param(name, x0, region, degree, id=f"{name}-{degree}",
-                 marks=[EDGE_XFAIL[name, degree]] if (name, degree) in EDGE_XFAIL else [])
+    pytest.param(name, x0, region, degree, id=f"{name}-{degree}")
     for name, x0, region in EDGE_CASES
     for degree in (0, 2)
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "x0", "region", "degree"), EDGE_PARAMS)
