@@ -403,7 +403,8 @@ def evaluate_interval(graph: ExprGraph, box_lo: Any, box_hi: Any, prec: int = 10
     ignores dependencies between occurrences of x).
 
     **Arguments:** `box_lo`, `box_hi`: numpy arrays (or floats) of the input's shape with
-    ``box_lo <= box_hi``; `prec`: iv precision in bits (restored afterwards).
+    ``box_lo <= box_hi`` (object arrays of Fractions are read exactly, rounded outward);
+    `prec`: iv precision in bits (restored afterwards).
 
     **Returns:** a numpy object array of ``mpmath.iv.mpf`` intervals, or one interval for a
     scalar output.  Raises :class:`~autobound.errors.DomainError` when the box reaches
@@ -416,5 +417,5 @@ def evaluate_interval(graph: ExprGraph, box_lo: Any, box_hi: Any, prec: int = 10
     with iv_precision(prec):
         ends = np.stack([a, b], axis=-1).astype(object).reshape(-1, 2)
         xs = np.empty(len(ends), dtype=object)
-        xs[:] = [iv.mpf([float(u), float(v)]) for u, v in ends]
+        xs[:] = [iv.mpf([lo(rigorous.exact(u)), hi(rigorous.exact(v))]) for u, v in ends]
         return _run(graph, replace(_INTERVAL, x=xs.reshape(a.shape)))

@@ -1,0 +1,308 @@
+"""A simple prover over the engine: bisect a box until Taylor enclosures prove a claim, and
+write what they proved as a certificate that :func:`autobound.verify.check_certificate`
+re-checks on its own.
+
+Claims: ``f >= c`` / ``f > c`` / ``f <= c`` / ``f < c`` on a box (:func:`prove`), the global
+minimum in an interval of width about `tol` (:func:`certify_minimum`), and the integral in an
+interval of width about `tol` (:func:`certify_integral`).  Every leaf's enclosure is computed
+in outward rounding (valid for the real function), many leaves per jitted call.  The full
+branch-and-bound prover (smarter splitting, counterexample search) is its own issue.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+
+from autobound.api import Bounder, taylor_bounds
+from autobound.errors import InvalidArgument, InvalidRegion
+from autobound.interval import is_interval
+from autobound.verify.certificate import (
+    BoundClaim,
+    Certificate,
+    Expression,
+    IntegralClaim,
+    Leaf,
+    MinimumClaim,
+    enclosure_integral,
+    enclosure_range,
+    graph_to_json,
+    read_number,
+    write_number,
+)
+
+Box = tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
+Status = Literal["proved", "disproved", "unknown"]
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A prover's outcome: ``proved`` (with a certificate), ``disproved`` (with a point where
+    the claim fails, shown by an enclosure of f there), or ``unknown`` (budget spent)."""
+
+    status: Status
+    certificate: Certificate | None
+    counterexample: tuple[float, ...] | None
+    boxes: int
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == "proved"
+
+
+def _down(q: Fraction) -> float:
+    x = float(q)
+    return x if Fraction(x) <= q else math.nextafter(x, -math.inf)
+
+
+def _up(q: Fraction) -> float:
+    x = float(q)
+    return x if Fraction(x) >= q else math.nextafter(x, math.inf)
+
+
+class _Engine:
+    """Enclosures of f over many exact boxes, one batched jitted call per chunk."""
+
+    def __init__(
+        self, f: Any, box: Sequence[Sequence[Any]], degree: int, variables: Any, chunk: int
+    ):
+        self.bounder: Bounder = taylor_bounds(f, degree, variables, rounding="outward")
+        lo_ = tuple(read_number(_exact_text(a)) for a, _ in box)
+        hi_ = tuple(read_number(_exact_text(b)) for _, b in box)
+        if any(a >= b for a, b in zip(lo_, hi_, strict=True)):
+            raise InvalidRegion(f"the box must have lo < hi on every side, got {box!r}")
+        self.box: Box = (lo_, hi_)
+        self.n = len(lo_)
+        fixed = self.bounder._fixed
+        self.shape = tuple(fixed.shape(fixed.input)) if fixed is not None else (self.n,)
+        if max(1, math.prod(self.shape)) != self.n:
+            raise InvalidArgument(f"the box has {self.n} sides, f takes shape {self.shape}")
+        self.graph = self.bounder.graph(self.shape)
+        self.variables = list(self.bounder.variables) or [f"x{j}" for j in range(self.n)]
+        self.calls = 0
+        self.chunk = chunk
+
+    def leaves(self, boxes: list[Box]) -> list[Leaf | None]:
+        """A :class:`Leaf` (no record yet) per box, None where the enclosure is not finite."""
+        size = self.chunk  # one batch size: one compilation
+        los = np.array([[_down(a) for a in b[0]] for b in boxes])
+        his = np.array([[_up(a) for a in b[1]] for b in boxes])
+        x0s = (los + his) / 2
+        pad = lambda a: np.concatenate([a, np.repeat(a[-1:], size - len(a), 0)])  # noqa: E731
+        shaped = lambda a: pad(a).reshape((size, *self.shape))  # noqa: E731
+        coeffs = self.bounder.batch(shaped(x0s), shaped(los), shaped(his))
+        self.calls += 1
+        ends = []
+        for c in coeffs:
+            lo_, hi_ = (c.lo, c.hi) if is_interval(c) else (c, c)
+            ends.append((np.asarray(lo_).reshape(size, -1), np.asarray(hi_).reshape(size, -1)))
+        out: list[Leaf | None] = []
+        for k, (box, x0) in enumerate(zip(boxes, x0s, strict=False)):
+            x0 = [Fraction(float(v)) for v in x0]
+            finite = all(np.all(np.isfinite(a[k])) and np.all(np.isfinite(b[k])) for a, b in ends)
+            inside = all(s <= v <= t for v, s, t in zip(x0, *box, strict=True))
+            if not (finite and inside):
+                out.append(None)
+                continue
+            out.append(
+                Leaf(
+                    lo=[write_number(v) for v in box[0]],
+                    hi=[write_number(v) for v in box[1]],
+                    x0=[write_number(v) for v in x0],
+                    coefficients=[
+                        [
+                            (write_number(float(p)), write_number(float(q)))
+                            for p, q in zip(a[k], b[k], strict=True)
+                        ]
+                        for a, b in ends
+                    ],
+                )
+            )
+        return out
+
+    def certificate(self, claim: Any, leaves: list[Leaf], degree: int) -> Certificate:
+        return Certificate(
+            expression=Expression(graph=graph_to_json(self.graph), text=_text(self.bounder.f)),
+            variables=self.variables,
+            box=[(write_number(a), write_number(b)) for a, b in zip(*self.box, strict=True)],
+            claim=claim,
+            leaves=leaves,
+            prover={"name": "autobound.apps.prove", "degree": degree, "rounding": "outward"},
+        )
+
+
+def _exact_text(v: Any) -> Any:
+    if isinstance(v, (float, np.floating)):
+        return write_number(float(v))
+    if isinstance(v, Fraction):
+        return write_number(v)
+    return v
+
+
+def _text(f: Any) -> str | None:
+    return f if isinstance(f, str) else (str(f) if not callable(f) else None)
+
+
+def _halves(box: Box) -> tuple[Box, Box]:
+    a, b = box
+    j = max(range(len(a)), key=lambda k: b[k] - a[k])
+    mid = Fraction(float((a[j] + b[j]) / 2))
+    if not a[j] < mid < b[j]:
+        mid = (a[j] + b[j]) / 2
+    return (a, (*b[:j], mid, *b[j + 1 :])), ((*a[:j], mid, *a[j + 1 :]), b)
+
+
+def _run(
+    engine: _Engine, score: Callable[[Leaf], float | None], max_boxes: int, chunk: int
+) -> tuple[list[tuple[Leaf, Box]], list[Box], int]:
+    """Bisect boxes until `score` accepts them (returns None) or the budget is spent.
+
+    `score(leaf)` returns None when the leaf is done, else a priority (higher splits first).
+    Returns (done leaves with their boxes, the boxes still open, boxes bounded).
+    """
+    done: list[tuple[Leaf, Box]] = []
+    open_: list[tuple[float, int, Box]] = [(0.0, 0, engine.box)]
+    count = tie = 0
+    while open_ and count < max_boxes:
+        take = [heapq.heappop(open_)[2] for _ in range(min(chunk, len(open_)))]
+        count += len(take)
+        for box, leaf in zip(take, engine.leaves(take), strict=True):
+            priority = math.inf if leaf is None else score(leaf)
+            if priority is None:
+                done.append((leaf, box))
+                continue
+            for half in _halves(box):
+                tie += 1
+                heapq.heappush(open_, (-priority, tie, half))
+    return done, [b for _, _, b in open_], count
+
+
+def prove(
+    f: Any,
+    box: Sequence[Sequence[Any]],
+    claim: Literal["ge", "gt", "le", "lt"] = "ge",
+    value: Any = 0,
+    degree: int = 2,
+    variables: Sequence[str] | None = None,
+    max_boxes: int = 20_000,
+    chunk: int = 256,
+) -> Proof:
+    """Prove ``f >= value`` (or ``>``, ``<=``, ``<``, by `claim`) for every x in `box`.
+
+    `box` is one ``(lo, hi)`` per variable (floats, ints, Fractions or exact strings such as
+    ``"1/3"``).  Returns a :class:`Proof` whose certificate the independent checker accepts.
+    """
+    engine = _Engine(f, box, degree, variables, chunk)
+    c = read_number(_exact_text(value))
+    upper = claim in ("le", "lt")
+    holds = {
+        "ge": lambda r: r[0] >= c,
+        "gt": lambda r: r[0] > c,
+        "le": lambda r: r[1] <= c,
+        "lt": lambda r: r[1] < c,
+    }[claim]
+    failure: list[Leaf] = []
+
+    def score(leaf: Leaf) -> float | None:
+        r = enclosure_range(leaf, engine.n)
+        if holds(r):
+            return None
+        ((c_lo, c_hi),) = leaf.coefficients[0]
+        if (read_number(c_lo) > c) if upper else (read_number(c_hi) < c):
+            failure.append(leaf)  # f(x0) itself breaks the claim
+        return float(r[1] - c) if upper else float(c - r[0])
+
+    done, open_, count = _run(engine, score, max_boxes, chunk)
+    kind = BoundClaim(kind=claim, value=write_number(c))
+    if failure:
+        x = tuple(float(read_number(v)) for v in failure[0].x0)
+        return Proof("disproved", None, x, count, f"the claim fails at x = {x}")
+    if open_:
+        return Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
+    leaves = [_with(leaf, range=enclosure_range(leaf, engine.n)) for leaf, _ in done]
+    return Proof("proved", engine.certificate(kind, leaves, degree), None, count, "proved")
+
+
+def _with(leaf: Leaf, **records: tuple[Fraction, Fraction]) -> Leaf:
+    pairs = {k: (write_number(a), write_number(b)) for k, (a, b) in records.items()}
+    return leaf.model_copy(update=pairs)
+
+
+def certify_minimum(
+    f: Any,
+    box: Sequence[Sequence[Any]],
+    tol: float = 1e-6,
+    degree: int = 2,
+    variables: Sequence[str] | None = None,
+    max_boxes: int = 20_000,
+    chunk: int = 256,
+) -> Proof:
+    """Enclose ``min f`` over `box` in ``[l, u]`` with ``u - l <= tol`` (about): u is f at a
+    witness point (an upper end of its enclosure), l the least lower bound over the leaves,
+    lowered by tol/4 to leave the checker room."""
+    engine = _Engine(f, box, degree, variables, chunk)
+    best = [math.inf, None]
+
+    def score(leaf: Leaf) -> float | None:
+        ((_, c_hi),) = leaf.coefficients[0]
+        if read_number(c_hi) < best[0]:
+            best[:] = [read_number(c_hi), leaf.x0]
+        low = enclosure_range(leaf, engine.n)[0]
+        return None if low >= best[0] - Fraction(tol) / 2 else float(best[0] - low)
+
+    done, open_, count = _run(engine, score, max_boxes, chunk)
+    if open_:
+        return Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
+    leaves = [_with(leaf, range=enclosure_range(leaf, engine.n)) for leaf, _ in done]
+    low = min(read_number(leaf.range[0]) for leaf in leaves) - Fraction(tol) / 4
+    claim = MinimumClaim(
+        kind="min_in", lower=write_number(_down(low)), upper=write_number(best[0]), witness=best[1]
+    )
+    return Proof("proved", engine.certificate(claim, leaves, degree), None, count, "proved")
+
+
+def certify_integral(
+    f: Any,
+    box: Sequence[Sequence[Any]],
+    tol: float = 1e-6,
+    degree: int = 3,
+    variables: Sequence[str] | None = None,
+    max_boxes: int = 20_000,
+    chunk: int = 256,
+) -> Proof:
+    """Enclose ``∫_box f`` in an interval of width about `tol`: leaves are split until each
+    leaf's enclosure integral is narrower than ``tol/2`` times its share of the volume."""
+    engine = _Engine(f, box, degree, variables, chunk)
+    volume = math.prod(float(b - a) for a, b in zip(*engine.box, strict=True))
+
+    def score(leaf: Leaf) -> float | None:
+        lo_, hi_ = enclosure_integral(leaf, engine.n)
+        share = (
+            math.prod(
+                float(read_number(b) - read_number(a))
+                for a, b in zip(leaf.lo, leaf.hi, strict=True)
+            )
+            / volume
+        )
+        width = float(hi_ - lo_)
+        return None if width <= tol / 2 * share else width / share
+
+    done, open_, count = _run(engine, score, max_boxes, chunk)
+    if open_:
+        return Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
+    leaves = [_with(leaf, integral=enclosure_integral(leaf, engine.n)) for leaf, _ in done]
+    total_lo = sum(read_number(leaf.integral[0]) for leaf in leaves)
+    total_hi = sum(read_number(leaf.integral[1]) for leaf in leaves)
+    slack = Fraction(tol) / 4
+    claim = IntegralClaim(
+        kind="integral_in",
+        lower=write_number(_down(total_lo - slack)),
+        upper=write_number(_up(total_hi + slack)),
+    )
+    return Proof("proved", engine.certificate(claim, leaves, degree), None, count, "proved")

@@ -1,0 +1,391 @@
+"""The certificate checker: re-prove a certificate's claim in mpmath interval arithmetic.
+
+This is the trusted base, so it is short.  It never runs the JAX engine and never evaluates
+certificate text (see :mod:`verify.certificate`).  For a certificate over a box B with leaves
+L_1..L_m it checks, in order:
+
+1. **Cover.**  Every leaf lies in B, has ``lo < hi`` and holds its ``x0``; leaf interiors are
+   pairwise disjoint and the leaf volumes add up to vol(B) exactly.  (A finite union of closed
+   boxes inside B with disjoint interiors and full total volume is B itself.)
+2. **The prover's step, per leaf** (exact rational arithmetic): the leaf's enclosure implies
+   what the leaf records (:func:`~verify.certificate.enclosure_range` or
+   ``enclosure_integral``), and the record implies the claim on the leaf; the enclosure's
+   constant term holds ``f(x0)``.
+3. **The checker's own proof, per leaf**: bounds on f over the leaf by its own means, the
+   natural interval extension and the mean-value form
+
+       f(x) ∈ f(c) + Σ_j G_j (x_j − c_j),   G_j ⊇ ∂f/∂x_j over the leaf,
+
+   with c_j at the end of the leaf that makes each term one-signed when G_j is (for a lower
+   bound: c_j = lo_j where G_j >= 0, c_j = hi_j where G_j <= 0), else at x0.  When this is
+   not enough the leaf is bisected along its widest side, at most ``max_splits`` times.
+
+The claim holds when every step passes; the :class:`Verdict` names the first failure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from mpmath import iv, mp
+
+from autobound.errors import AutoBoundError, CertificateError, DomainError
+from autobound.graph import ExprGraph
+
+from .certificate import (
+    BoundClaim,
+    Certificate,
+    IntegralClaim,
+    Leaf,
+    MinimumClaim,
+    claim_text,
+    enclosure_integral,
+    enclosure_range,
+    graph_from_json,
+    load,
+    read_number,
+)
+from .gradient import gradient_interval
+from .reference import evaluate_interval
+from .rigorous import exact, hi, iv_precision, lo
+
+Box = tuple[list[Fraction], list[Fraction]]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checker's answer: ``ok``, and otherwise the first problem and the leaf it is in."""
+
+    ok: bool
+    claim: str
+    reason: str = ""
+    leaf: int | None = None
+    leaves: int = 0
+    boxes: int = 0
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"ok: {self.claim} ({self.leaves} leaves, {self.boxes} boxes bounded)"
+        where = f"leaf {self.leaf}: " if self.leaf is not None else ""
+        return f"rejected: {where}{self.reason}"
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__)
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, leaf: int | None = None):
+        super().__init__(reason)
+        self.reason, self.leaf = reason, leaf
+
+
+# -- own bounds --------------------------------------------------------------------------------
+
+
+class _Bounds:
+    """The checker's own enclosures of f over boxes (graph fixed, counted)."""
+
+    def __init__(self, graph: ExprGraph, prec: int):
+        self.graph, self.prec, self.boxes = graph, prec, 0
+        self.shape = tuple(graph.shape(graph.input))
+
+    def _value(self, a: Sequence[Fraction], b: Sequence[Fraction]) -> Any:
+        arr = lambda v: np.array(list(v), dtype=object).reshape(self.shape)  # noqa: E731
+        out = evaluate_interval(self.graph, arr(a), arr(b), prec=self.prec)
+        return out.reshape(-1)[0] if isinstance(out, np.ndarray) else out
+
+    def at(self, x: Sequence[Fraction]) -> Any:
+        """An enclosure of f(x) at the exact point x."""
+        return self._value(x, x)
+
+    def integral(self, box: Box) -> Any:
+        """An enclosure of ∫ f over the box: vol · F(box) intersected with the integrated
+        mean-value form at the centre c, ``vol · (f(c) ± Σ_j wid(G_j) w_j / 8)`` (the mean of
+        ``max(d, 0)`` over a side of width w centred at 0 is w/8)."""
+        self.boxes += 1
+        a, b = box
+        vol = exact(_volume(box))
+        natural = vol * self._value(a, b)
+        try:
+            _, grads = gradient_interval(self.graph, a, b, prec=self.prec)
+        except (DomainError, ZeroDivisionError, ValueError):
+            return natural
+        centre = [(s + t) / 2 for s, t in zip(a, b, strict=True)]
+        spread = sum(
+            ((hi(g) - lo(g)) * exact(t - s) / 8 for g, s, t in zip(grads, a, b, strict=True)),
+            iv.mpf(0),
+        )
+        mean_value = vol * (self.at(centre) + iv.mpf([-hi(spread), hi(spread)]))
+        return iv.mpf([max(lo(natural), lo(mean_value)), min(hi(natural), hi(mean_value))])
+
+    def over(self, box: Box, x0: Sequence[Fraction]) -> tuple[Any, Any]:
+        """(lower, upper) bounds of f over the box: the better of the natural extension and
+        the mean-value form (see the module docstring)."""
+        self.boxes += 1
+        a, b = box
+        natural = self._value(a, b)
+        low, high = lo(natural), hi(natural)
+        try:
+            _, grads = gradient_interval(self.graph, a, b, prec=self.prec)
+        except (DomainError, ZeroDivisionError, ValueError):
+            return low, high
+        with iv_precision(self.prec):
+            for sign in (1, -1):
+                centre = []
+                for g, s, t, c in zip(grads, a, b, x0, strict=True):
+                    if lo(g) >= 0:
+                        centre.append(s if sign > 0 else t)
+                    elif hi(g) <= 0:
+                        centre.append(t if sign > 0 else s)
+                    else:
+                        centre.append(c if s <= c <= t else (s + t) / 2)
+                total = self.at(centre)
+                for g, s, t, c in zip(grads, a, b, centre, strict=True):
+                    total = total + g * _span(s - c, t - c)
+                if sign > 0:
+                    low = max(low, lo(total))
+                else:
+                    high = min(high, hi(total))
+        return low, high
+
+
+def _q(v: Any) -> Fraction | float:
+    """An mpf as an exact Fraction (±inf as a float), for exact comparisons."""
+    if mp.isinf(v) or mp.isnan(v):
+        return -math.inf if mp.isnan(v) or v < 0 else math.inf
+    sign, man, exp, _ = v._mpf_
+    return (-1) ** sign * Fraction(man) * Fraction(2) ** exp
+
+
+def _span(a: Fraction, b: Fraction) -> Any:
+    return iv.mpf([lo(exact(a)), hi(exact(b))])
+
+
+def _halves(box: Box) -> tuple[Box, Box]:
+    a, b = box
+    j = max(range(len(a)), key=lambda k: b[k] - a[k])
+    mid = (a[j] + b[j]) / 2
+    return (a, [*b[:j], mid, *b[j + 1 :]]), ([*a[:j], mid, *a[j + 1 :]], b)
+
+
+def _prove_bound(bounds: _Bounds, box: Box, x0: list[Fraction], test, max_splits: int) -> str:
+    """Bisect until ``test(lower, upper)`` holds on every piece; '' on success, else why not."""
+    stack, splits = [box], 0
+    while stack:
+        piece = stack.pop()
+        low, high = bounds.over(piece, x0)
+        if test(low, high):
+            continue
+        if splits >= max_splits:
+            return f"own bounds [{float(low):.17g}, {float(high):.17g}] after {splits} splits"
+        splits += 1
+        stack.extend(_halves(piece))
+    return ""
+
+
+# -- the steps ---------------------------------------------------------------------------------
+
+
+def _numbers(values: Sequence[Any], n: int, what: str, leaf: int | None = None) -> list[Fraction]:
+    if len(values) != n:
+        raise _Reject(f"{what} has {len(values)} entries for {n} variables", leaf)
+    return [read_number(v) for v in values]
+
+
+def _volume(box: Box) -> Fraction:
+    return math.prod((t - s for s, t in zip(*box, strict=True)), start=Fraction(1))
+
+
+def _check_cover(box: Box, leaves: list[Box]) -> None:
+    a, b = box
+    for i, (lo_, hi_) in enumerate(leaves):
+        if any(p >= q for p, q in zip(lo_, hi_, strict=True)):
+            raise _Reject("the leaf is empty or reversed (needs lo < hi)", i)
+        if any(p < s or q > t for p, q, s, t in zip(lo_, hi_, a, b, strict=True)):
+            raise _Reject("the leaf reaches outside the box", i)
+    order = sorted(range(len(leaves)), key=lambda i: leaves[i][0][0])
+    for pos, i in enumerate(order):  # sweep along the first coordinate
+        for j in order[pos + 1 :]:
+            if leaves[j][0][0] >= leaves[i][1][0]:
+                break
+            if all(
+                max(p, r) < min(q, s) for p, q, r, s in zip(*leaves[i], *leaves[j], strict=True)
+            ):
+                raise _Reject(f"the leaf overlaps leaf {j}", i)
+    if sum((_volume(leaf) for leaf in leaves), Fraction(0)) != _volume(box):
+        raise _Reject("the leaves do not cover the box (their volumes fall short of it)")
+
+
+def _check_x0(bounds: _Bounds, leaf: Leaf, x0: list[Fraction], index: int) -> None:
+    c_lo, c_hi = (read_number(v) for v in leaf.coefficients[0][0])
+    for prec in (bounds.prec, 4 * bounds.prec):
+        bounds.prec, saved = prec, bounds.prec
+        try:
+            value = bounds.at(x0)
+        except (DomainError, ZeroDivisionError) as err:
+            raise _Reject(f"f is undefined at x0: {err}", index) from err
+        finally:
+            bounds.prec = saved
+        if _q(lo(value)) >= c_lo and _q(hi(value)) <= c_hi:
+            return
+        if _q(hi(value)) < c_lo or _q(lo(value)) > c_hi:
+            break
+    raise _Reject(f"the enclosure's constant term [{c_lo}, {c_hi}] misses f(x0) = {value}", index)
+
+
+def _leaf_box(leaf: Leaf, n: int, i: int) -> tuple[Box, list[Fraction]]:
+    box = (_numbers(leaf.lo, n, "lo", i), _numbers(leaf.hi, n, "hi", i))
+    x0 = _numbers(leaf.x0, n, "x0", i)
+    if any(not (s <= c <= t) for s, t, c in zip(*box, x0, strict=True)):
+        raise _Reject("x0 lies outside the leaf", i)
+    if not leaf.coefficients or len(leaf.coefficients[0]) != 1:
+        raise _Reject("the enclosure needs a constant term", i)
+    return box, x0
+
+
+def _check_bound_leaf(bounds, claim, leaf: Leaf, box, x0, i: int, max_splits: int) -> None:
+    n = len(x0)
+    if isinstance(claim, BoundClaim):
+        c, upper_side = read_number(claim.value), claim.kind in ("le", "lt")
+        strict = claim.kind in ("gt", "lt")
+    else:
+        c, upper_side, strict = read_number(claim.lower), False, False
+    if leaf.range is None:
+        raise _Reject("the leaf records no range", i)
+    rec_lo, rec_hi = (read_number(v) for v in leaf.range)
+    got_lo, got_hi = enclosure_range(leaf, n)
+    if got_lo < rec_lo or got_hi > rec_hi:
+        raise _Reject(
+            f"the enclosure gives the range [{float(got_lo)!r}, {float(got_hi)!r}], "
+            f"not the recorded [{float(rec_lo)!r}, {float(rec_hi)!r}]",
+            i,
+        )
+    if upper_side:
+        good = (lambda v: v < c) if strict else (lambda v: v <= c)
+        recorded, test = rec_hi, lambda low, high: good(_q(high))
+    else:
+        good = (lambda v: v > c) if strict else (lambda v: v >= c)
+        recorded, test = rec_lo, lambda low, high: good(_q(low))
+    if not good(recorded):
+        raise _Reject(f"the recorded range [{rec_lo}, {rec_hi}] does not imply the claim", i)
+    _check_x0(bounds, leaf, x0, i)
+    why = _prove_bound(bounds, box, x0, test, max_splits)
+    if why:
+        raise _Reject(f"the checker could not confirm the claim on this leaf ({why})", i)
+
+
+def _own_integral(bounds: _Bounds, box: Box, budget: int) -> Any:
+    """An enclosure of ∫ f over the box: the sum of :meth:`_Bounds.integral` over pieces,
+    bisecting the piece with the widest enclosure while the budget lasts."""
+
+    def contribution(piece: Box):
+        return piece, bounds.integral(piece)
+
+    pieces = [contribution(box)]
+    for _ in range(budget):
+        widest = max(range(len(pieces)), key=lambda k: hi(pieces[k][1]) - lo(pieces[k][1]))
+        piece, _ = pieces.pop(widest)
+        pieces.extend(contribution(h) for h in _halves(piece))
+    return sum((p[1] for p in pieces), iv.mpf(0))
+
+
+def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, max_splits: int) -> None:
+    lower, upper = read_number(claim.lower), read_number(claim.upper)
+    total_lo = total_hi = Fraction(0)
+    for i, (leaf, (_, x0)) in enumerate(zip(leaves, boxes, strict=True)):
+        if leaf.integral is None:
+            raise _Reject("the leaf records no integral", i)
+        rec = [read_number(v) for v in leaf.integral]
+        got = enclosure_integral(leaf, len(x0))
+        if got[0] < rec[0] or got[1] > rec[1]:
+            raise _Reject("the enclosure does not give the recorded integral", i)
+        _check_x0(bounds, leaf, x0, i)
+        total_lo, total_hi = total_lo + rec[0], total_hi + rec[1]
+    if total_lo < lower or total_hi > upper:
+        raise _Reject(
+            f"the leaves' integrals add up to [{float(total_lo)!r}, {float(total_hi)!r}], "
+            f"not inside the claimed [{lower}, {upper}]"
+        )
+    with iv_precision(bounds.prec):
+        own = iv.mpf(0)
+        for box, _ in boxes:
+            own = own + _own_integral(bounds, box, max_splits)
+        if not (_q(lo(own)) >= lower and _q(hi(own)) <= upper):
+            raise _Reject(f"the checker's own integral bounds {own} do not confirm the claim")
+
+
+def _check(cert: Certificate, prec: int, max_splits: int) -> tuple[int, int]:
+    graph = graph_from_json(cert.expression.graph, cert.variables)
+    shape = tuple(graph.shape(graph.input))
+    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if len(cert.box) != n or len(cert.variables) not in (0, n):
+        raise _Reject(f"the box has {len(cert.box)} sides, the function {n} variables")
+    if int(np.prod(graph.shape(graph.output), dtype=np.int64)) != 1:
+        raise _Reject("the function must have one output")
+    box = ([read_number(a) for a, _ in cert.box], [read_number(b) for _, b in cert.box])
+    if any(a >= b for a, b in zip(*box, strict=True)):
+        raise _Reject("the box is empty or reversed (needs lo < hi on every side)")
+    if not cert.leaves:
+        raise _Reject("the certificate has no leaves")
+    boxes = [_leaf_box(leaf, n, i) for i, leaf in enumerate(cert.leaves)]
+    _check_cover(box, [b for b, _ in boxes])
+    bounds = _Bounds(graph, prec)
+    claim = cert.claim
+    if isinstance(claim, IntegralClaim):
+        _check_integral(bounds, claim, cert.leaves, boxes, max_splits)
+    else:
+        for i, (leaf, (leaf_box, x0)) in enumerate(zip(cert.leaves, boxes, strict=True)):
+            _check_bound_leaf(bounds, claim, leaf, leaf_box, x0, i, max_splits)
+    if isinstance(claim, MinimumClaim):
+        w = _numbers(claim.witness, n, "the witness")
+        if any(not (s <= v <= t) for s, t, v in zip(*box, w, strict=True)):
+            raise _Reject("the witness lies outside the box")
+        if read_number(claim.lower) > read_number(claim.upper):
+            raise _Reject("the claimed interval for the minimum is reversed")
+        value = bounds.at(w)
+        if not _q(hi(value)) <= read_number(claim.upper):
+            raise _Reject(f"f(witness) = {value} is not <= the claimed upper end {claim.upper}")
+    return len(cert.leaves), bounds.boxes
+
+
+def check_certificate(source: Any, prec: int = 80, max_splits: int = 64) -> Verdict:
+    """Check a certificate; never raises on bad input, the verdict names the problem.
+
+    **Arguments:**
+
+    - `source`: a :class:`~verify.certificate.Certificate`, its JSON text, a parsed dict, or a
+      path (``os.PathLike``) to a JSON file.
+    - `prec`: mpmath.iv working precision in bits.
+    - `max_splits`: how many times the checker may bisect one leaf when its own bounds are too
+      loose (for integrals: per leaf, the pieces it may add).
+
+    **Returns:** a :class:`Verdict`; ``bool(verdict)`` is True when the claim is proved.
+    """
+    label = "the claim"
+    try:
+        if isinstance(source, os.PathLike):
+            source = Path(source).read_bytes()
+        cert = load(source)
+        label = claim_text(cert.claim)
+        with iv_precision(prec):
+            leaves, boxes = _check(cert, prec, max_splits)
+        return Verdict(True, label, leaves=leaves, boxes=boxes)
+    except _Reject as err:
+        return Verdict(False, label, err.reason, err.leaf)
+    except (CertificateError, DomainError) as err:
+        return Verdict(False, label, str(err))
+    except (AutoBoundError, ValueError, TypeError, KeyError, IndexError, OSError) as err:
+        return Verdict(False, label, f"malformed certificate ({type(err).__name__}: {err})")
+    except RecursionError:
+        return Verdict(False, label, "malformed certificate (nested too deeply)")
