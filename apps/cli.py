@@ -4,11 +4,14 @@
 autobound bound "1.5*exp(3*x) - 25*x**2" --at 0.5 --over 0 1 --degree 2
 autobound bound "exp(x)*sin(y)" --at 0.1 --at 0.2 --over -1 1 --over -1 1 --json
 autobound crosscheck "sigmoid(3*x) * log1p(x^2)" --over -1 1 --degree 3
+autobound prove "exp(x) - 1 - x" --over -1 1 --ge -1e-9 --out cert.json
+autobound check cert.json
 autobound ops
 ```
 
 Exit codes (:class:`ExitCode`): 0 when the command did its job, 1 when ``crosscheck`` found
-points outside the enclosure, 2 for bad input (an
+points outside the enclosure or ``check`` rejected a certificate, 3/4 when ``prove`` disproved
+the claim or ran out of boxes, 2 for bad input (an
 :class:`~autobound.errors.AutoBoundError` or a bad option; the message goes to stderr, without
 a traceback), 70 for an internal error (a bug: please report it).
 
@@ -39,8 +42,10 @@ class ExitCode(enum.IntEnum):
     """Process exit status of every ``autobound`` command."""
 
     OK = 0
-    CHECK_FAILED = 1  # autobound crosscheck found points outside the enclosure
+    CHECK_FAILED = 1  # crosscheck found points outside the enclosure; check rejected a certificate
     BAD_INPUT = 2
+    DISPROVED = 3  # prove found a point where the claim fails
+    UNKNOWN = 4  # prove ran out of boxes
     INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h
 
 
@@ -600,3 +605,6 @@ def ops_command(
 def main() -> None:
     """Run the command line (``python -m autobound``)."""
     app(prog_name="autobound")
+
+
+from . import cli_certificates  # noqa: E402, F401  (registers `prove` and `check`)

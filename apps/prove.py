@@ -117,7 +117,7 @@ class _Engine:
                     x0=[write_number(v) for v in x0],
                     coefficients=[
                         [
-                            (write_number(float(p)), write_number(float(q)))
+                            [write_number(float(p)), write_number(float(q))]
                             for p, q in zip(a[k], b[k], strict=True)
                         ]
                         for a, b in ends
@@ -130,7 +130,7 @@ class _Engine:
         return Certificate(
             expression=Expression(graph=graph_to_json(self.graph), text=_text(self.bounder.f)),
             variables=self.variables,
-            box=[(write_number(a), write_number(b)) for a, b in zip(*self.box, strict=True)],
+            box=[[write_number(a), write_number(b)] for a, b in zip(*self.box, strict=True)],
             claim=claim,
             leaves=leaves,
             prover={"name": "autobound.apps.prove", "degree": degree, "rounding": "outward"},
@@ -230,7 +230,7 @@ def prove(
 
 
 def _with(leaf: Leaf, **records: tuple[Fraction, Fraction]) -> Leaf:
-    pairs = {k: (write_number(a), write_number(b)) for k, (a, b) in records.items()}
+    pairs = {k: [write_number(a), write_number(b)] for k, (a, b) in records.items()}
     return leaf.model_copy(update=pairs)
 
 

@@ -8,8 +8,12 @@ itself from these checks.
   (rigorous mpmath.iv).
 - :func:`crosscheck`: sample a region and compare a Taylor enclosure with f.
 - :func:`remainder_range`: the sampled true range of an elementwise remainder ratio.
+- :func:`check_certificate`: re-prove a certificate's claim (:mod:`verify.certificate` holds
+  the format, :mod:`verify.checker` the checker).
 """
 
+from .certificate import Certificate, load
+from .checker import Verdict, check_certificate
 from .crosscheck import (
     CrossCheckReport,
     crosscheck,
@@ -20,11 +24,15 @@ from .crosscheck import (
 from .reference import evaluate, evaluate_interval
 
 __all__ = [
+    "Certificate",
     "CrossCheckReport",
+    "Verdict",
+    "check_certificate",
     "crosscheck",
     "enclosure_at",
     "evaluate",
     "evaluate_interval",
+    "load",
     "remainder_range",
     "sample_points",
 ]

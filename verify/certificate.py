@@ -144,7 +144,7 @@ def _check_number(value: str | int) -> str | int:
 
 
 Number = Annotated[StrictStr | StrictInt, AfterValidator(_check_number)]
-Pair = tuple[Number, Number]
+Pair = Annotated[list[Number], Field(min_length=2, max_length=2)]  # [lo, hi]
 
 
 # -- the document --------------------------------------------------------------------------------
