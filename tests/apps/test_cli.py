@@ -217,3 +217,62 @@ def test_crosscheck_reports_a_wrong_bound_with_exit_status_1(monkeypatch):
     )
     assert result.exit_code == ExitCode.CHECK_FAILED, result.output
     assert "VIOLATIONS" in result.stdout and "not in" in result.stdout
+
+
+# -- prove and check ----------------------------------------------------------------------------
+
+
+def test_prove_writes_a_certificate_that_check_accepts(tmp_path):
+    cert = tmp_path / "cert.json"
+    result = invoke(
+        "prove", "exp(x) - 1 - x", "--over", "-1", "1", "--ge", "-1e-9", "-o", str(cert)
+    )
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "proved" in result.stdout and cert.exists()
+    result = invoke("check", str(cert))
+    assert result.exit_code == ExitCode.OK, result.output
+    assert result.stdout.startswith("ok: f >= ")
+    verdict = json.loads(invoke("check", str(cert), "--json").stdout)
+    assert verdict["ok"] is True and verdict["leaves"] >= 1
+
+
+def test_check_rejects_a_tampered_certificate_with_exit_code_1(tmp_path):
+    cert = tmp_path / "cert.json"
+    invoke("prove", "x**2 + y**2", "--over", "-1", "1", "--over", "-1", "1", "--ge", "-1e-9",
+           "-o", str(cert))  # fmt: skip
+    doc = json.loads(cert.read_text())
+    doc["box"][1][1] = "2"  # widen the box
+    cert.write_text(json.dumps(doc))
+    result = invoke("check", str(cert))
+    assert result.exit_code == ExitCode.CHECK_FAILED
+    assert "do not cover the box" in result.stdout
+
+
+def test_check_of_a_missing_file_is_bad_input(tmp_path):
+    result = invoke("check", str(tmp_path / "absent.json"))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "cannot read" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["x*y - 0.2", "--over", "0", "1", "--over", "0", "1", "--ge", "0"], ExitCode.DISPROVED,
+         "disproved"),
+        (["sin(x) + 1", "--over", "-2", "2", "--gt", "0", "--max-boxes", "100"], ExitCode.UNKNOWN,
+         "unknown"),
+        (["exp(x)", "--over", "0", "1", "--ge", "0", "--le", "3"], ExitCode.BAD_INPUT,
+         "exactly one claim"),
+        (["exp(x)", "--over", "1", "0", "--ge", "0"], ExitCode.BAD_INPUT, "lo < hi"),
+    ],
+)  # fmt: skip
+def test_prove_exit_codes(args, code, words):
+    result = invoke("prove", *args)
+    assert result.exit_code == code, result.output
+    assert words in result.output
+
+
+def test_prove_json_output():
+    result = invoke("prove", "1 + x**2", "--over", "-1", "1", "--gt", "0", "--json")
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "proved" and doc["leaves"] >= 1 and doc["certificate"] is None

@@ -1,0 +1,67 @@
+"""The simple prover: proves, disproves or gives up, and its certificates check."""
+
+from fractions import Fraction
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from autobound.apps.prove import certify_minimum, prove
+from autobound.errors import AutoBoundError, InvalidArgument, InvalidRegion
+from autobound.frontends.sympy_frontend import graph_from_string
+from autobound.verify import check_certificate, evaluate
+from autobound.verify.certificate import read_number
+
+
+def test_a_jax_function_of_two_variables_is_proved_and_checked():
+    def f(x):
+        return jnp.exp(x[0] * x[1]) - 1 - x[0] * x[1] + 0.01
+
+    proof = prove(f, [(-1, 1), (-0.5, 0.5)], "gt", 0)
+    assert proof.status == "proved" and proof.counterexample is None
+    assert check_certificate(proof.certificate).ok
+    assert proof.certificate.expression.text is None  # a callable has no source text
+
+
+def test_a_false_claim_is_disproved_at_a_point_where_it_fails():
+    proof = prove("x*y - 0.2", [(0, 1), (0, 1)], "ge", 0)
+    assert proof.status == "disproved" and proof.certificate is None
+    x = np.array(proof.counterexample)
+    assert evaluate(graph_from_string("x*y - 0.2", ("x", "y")), x) < 0
+
+
+def test_a_claim_without_slack_runs_out_of_boxes():
+    # sin(x) + 1 > 0 fails only at -pi/2, which no float hits: neither proved nor disproved
+    proof = prove("sin(x) + 1", [(-2, 2)], "gt", 0, max_boxes=300)
+    assert proof.status == "unknown" and not proof
+    assert "boxes left" in proof.message
+
+
+def test_upper_claims_and_exact_box_ends():
+    proof = prove("log(1 + x) - x", [("1/10", "3")], "lt", "0")
+    assert proof
+    cert = proof.certificate
+    assert read_number(cert.box[0][0]) == Fraction(1, 10)  # the box is kept exactly
+    assert min(read_number(leaf.lo[0]) for leaf in cert.leaves) == Fraction(1, 10)
+    assert check_certificate(cert).ok
+
+
+def test_a_minimum_in_two_variables():
+    proof = certify_minimum("(x - 0.3)**2 + (y + 0.2)**2 + 1", [(-1, 1), (-1, 1)], tol=1e-3)
+    claim = proof.certificate.claim
+    lo, hi = read_number(claim.lower), read_number(claim.upper)
+    assert lo <= 1 <= hi and hi - lo <= 1.5e-3
+    assert check_certificate(proof.certificate).ok
+
+
+@pytest.mark.parametrize(
+    ("box", "error", "words"),
+    [
+        ([(1, 0)], InvalidRegion, "lo < hi"),
+        ([(0, 1), (0, 1)], InvalidArgument, "2 sides"),
+        ([("0", "pi")], AutoBoundError, "not an exact number"),
+    ],
+)
+def test_bad_boxes_are_refused(box, error, words):
+    with pytest.raises(error, match=words):
+        prove("exp(x)", box, "ge", 0)

@@ -1,0 +1,345 @@
+"""The certificate checker: accepts what the prover proved, rejects every tampered or malformed
+certificate with a verdict that names the problem, and never runs certificate text."""
+
+import copy
+import json
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from autobound.apps.prove import certify_integral, certify_minimum, prove
+from autobound.verify import check_certificate
+from autobound.verify.certificate import (
+    Leaf,
+    enclosure_integral,
+    enclosure_range,
+    read_number,
+    write_number,
+)
+
+# -- true claims, proved by the simple prover, accepted by the checker ---------------------------
+
+CLAIMS = {
+    "exp_ge": ("exp(x) - 1 - x", [(-1, 1)], "ge", "-1e-9"),
+    "sin_taylor_ge": ("sin(x) - x + x**3/6", [(0, 2)], "ge", "-1e-12"),
+    "log1p_le": ("log(1 + x) - x", [(0, 3)], "le", "1e-12"),
+    "sigmoid_lt": ("sigmoid(x) - 1", [(-5, 5)], "lt", "0"),
+    "two_variables_ge": ("x**2 + y**2 - x*y + sin(x*y)", [(-1, 1), ("1/10", 1)], "ge", "-0.25"),
+    "softplus_gt": ("softplus(x) - relu(x)", [(-3, 3)], "gt", "0"),
+    "exact_ends": ("atan(x) - x/(1 + x**2/3)", [("1/3", "7/10")], "le", "1/100"),
+}
+
+
+@pytest.fixture(scope="module")
+def proofs():
+    return {name: prove(f, box, kind, value) for name, (f, box, kind, value) in CLAIMS.items()}
+
+
+@pytest.fixture(scope="module")
+def minimum():
+    return certify_minimum("x**4 - 3*x**2 + x", [(-2, 2)], tol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def integral():
+    return certify_integral("exp(-x**2)", [(0, 3)], tol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(CLAIMS))
+def test_checker_accepts_what_the_prover_proved(proofs, name):
+    proof = proofs[name]
+    assert proof.status == "proved", proof.message
+    verdict = check_certificate(proof.certificate.to_json())
+    assert verdict.ok, str(verdict)
+    assert verdict.leaves == len(proof.certificate.leaves)
+
+
+def test_checker_accepts_a_certified_minimum(minimum):
+    assert minimum.status == "proved"
+    claim = minimum.certificate.claim
+    lo, hi = read_number(claim.lower), read_number(claim.upper)
+    # the true minimum of x^4 - 3x^2 + x on [-2, 2] is at x = -1.30084... (f = -3.51391...)
+    assert lo <= Fraction(-3.513905) and hi >= Fraction(-3.5139055) and hi - lo < 1e-4
+    assert check_certificate(minimum.certificate).ok
+
+
+def test_checker_accepts_a_certified_integral(integral):
+    claim = integral.certificate.claim
+    lo, hi = read_number(claim.lower), read_number(claim.upper)
+    true = math.sqrt(math.pi) / 2 * math.erf(3)
+    assert lo <= true <= hi and hi - lo < 2e-5
+    verdict = check_certificate(integral.certificate, max_splits=64)
+    assert verdict.ok, str(verdict)
+
+
+# -- tampering -------------------------------------------------------------------------------
+
+
+def _doc(proof) -> dict:
+    return json.loads(proof.certificate.to_json())
+
+
+def _rejected(doc, *words, **kwargs):
+    verdict = check_certificate(json.dumps(doc), **kwargs)
+    assert not verdict.ok
+    for word in words:
+        assert word in verdict.reason, verdict.reason
+    return verdict
+
+
+def _nudged(text: str, direction: float) -> str:
+    return write_number(np.nextafter(float(read_number(text)), direction))
+
+
+def test_a_coefficient_nudged_one_ulp_is_rejected(proofs):
+    # A leaf records exactly what its enclosure implies, so weakening any coefficient end by
+    # one ulp (lower end down, upper end up) that changes the implied range is caught.  (A
+    # nudge that tightens the enclosure is not a forgery the records can show: the checker's
+    # own bounds stand behind the claim then, see test_a_false_claim_...)
+    caught = 0
+    for name in ("exp_ge", "two_variables_ge", "softplus_gt"):
+        doc = _doc(proofs[name])
+        n = len(doc["box"])
+        for index in sorted({0, len(doc["leaves"]) // 2, len(doc["leaves"]) - 1}):
+            leaf = doc["leaves"][index]
+            for degree, row in enumerate(leaf["coefficients"]):
+                for entry in range(len(row)):
+                    for end, direction in ((0, -np.inf), (1, np.inf)):
+                        tampered = copy.deepcopy(doc)
+                        t_leaf = tampered["leaves"][index]
+                        pair = t_leaf["coefficients"][degree][entry]
+                        pair[end] = _nudged(pair[end], direction)
+                        implied = enclosure_range(Leaf.model_validate(t_leaf), n)
+                        if implied == tuple(read_number(v) for v in leaf["range"]):
+                            continue  # this end does not reach the range (e.g. c_lo * h**2)
+                        _rejected(tampered, "enclosure gives the range")
+                        caught += 1
+            assert caught >= 2  # both ends of the constant term always reach the range
+    assert caught >= 12
+
+
+def test_a_forged_constant_term_is_caught_at_x0(proofs):
+    # Shift the constant term and the recorded range up together (consistent records): the
+    # claim still holds, but the enclosure no longer contains f(x0).
+    doc = _doc(proofs["exp_ge"])
+    leaf = doc["leaves"][0]
+    shift = Fraction(1, 10**6)
+    for pair in (leaf["coefficients"][0][0], leaf["range"]):
+        pair[:] = [write_number(read_number(v) + shift) for v in pair]
+    _rejected(doc, "misses f(x0)")
+
+
+def test_a_dropped_leaf_is_rejected(proofs):
+    doc = _doc(proofs["two_variables_ge"])
+    del doc["leaves"][3]
+    _rejected(doc, "do not cover the box")
+
+
+def test_a_widened_box_is_rejected(proofs):
+    doc = _doc(proofs["exp_ge"])
+    doc["box"][0][1] = "1.5"
+    _rejected(doc, "do not cover the box")
+
+
+def test_a_leaf_reaching_outside_the_box_is_rejected(proofs):
+    doc = _doc(proofs["sin_taylor_ge"])
+    doc["leaves"][-1]["hi"] = ["2.5"]
+    _rejected(doc, "outside the box")
+
+
+def test_overlapping_leaves_are_rejected(proofs):
+    doc = _doc(proofs["sin_taylor_ge"])
+    doc["leaves"].append(copy.deepcopy(doc["leaves"][0]))
+    _rejected(doc, "overlaps")
+
+
+@pytest.mark.parametrize("value", ["1e-3", "-1e-16"])
+def test_a_raised_claim_constant_is_rejected(proofs, value):
+    # 1e-3 is false (f(0) = 0); -1e-16 is true but beyond what the enclosure shows (its
+    # range starts at about -3e-14, from outward rounding)
+    doc = _doc(proofs["exp_ge"])
+    doc["claim"]["value"] = value
+    _rejected(doc, "does not imply the claim")
+    doc["leaves"][0]["range"][0] = value  # raising the record too breaks its consistency
+    _rejected(doc, "enclosure gives the range")
+
+
+def test_a_lowered_claim_constant_is_still_proved(proofs):
+    doc = _doc(proofs["exp_ge"])
+    doc["claim"]["value"] = "-1/1000"
+    assert check_certificate(json.dumps(doc)).ok
+
+
+def test_a_false_claim_with_consistent_records_is_refuted_by_the_checkers_own_bounds():
+    # f = x**2 - 1/100 on [-1, 1] with a made-up enclosure that claims f >= 0: the records are
+    # consistent (range [0, 1] from C0 = [0, 0], C2 = [1, 1]), x0 = 1/2 ... but f(1/10) < 0.
+    doc = _hand_made("x**2 - 1/100", [["-1", "1"]], {"kind": "ge", "value": "0"})
+    doc["leaves"][0].update(
+        x0=["0"], coefficients=[[["-1/100", "-1/100"]], [["0", "0"]], [["1", "1"]]],
+        range=["0", "1"],
+    )  # fmt: skip
+    _rejected(doc, "enclosure gives the range")  # the range of that enclosure starts at -1/100
+    doc["leaves"][0]["coefficients"][0] = [["0", "0"]]  # now consistent, but misses f(0)
+    _rejected(doc, "misses f(x0)")
+    # a false enclosure (the linear term dropped) whose records and x0 value are consistent:
+    # f(1/2) = 6/25 is right, the range [6/25, 6/25 + 9/4] follows, the claim follows ... and
+    # the checker's own bounds refuse it (f(0) = -1/100)
+    doc["leaves"][0]["x0"] = ["1/2"]
+    tiny = Fraction(1, 10**20)  # f(x0) is enclosed, not exact: C0 needs some width
+    doc["leaves"][0]["coefficients"] = [
+        [[write_number(Fraction(6, 25) - tiny), write_number(Fraction(6, 25) + tiny)]],
+        [["0", "0"]],
+        [["1", "1"]],
+    ]
+    doc["leaves"][0]["range"] = [
+        write_number(Fraction(6, 25) - tiny),
+        write_number(Fraction(249, 100) + tiny),
+    ]
+    _rejected(doc, "could not confirm")
+
+
+def test_min_claim_tampering_is_rejected(minimum):
+    doc = _doc(minimum)
+    lowered = copy.deepcopy(doc)
+    lowered["claim"]["upper"] = write_number(read_number(doc["claim"]["upper"]) - Fraction(1, 10**6))
+    _rejected(lowered, "witness")
+    raised = copy.deepcopy(doc)
+    raised["claim"]["lower"] = write_number(read_number(doc["claim"]["upper"]))
+    _rejected(raised, "does not imply the claim")
+    outside = copy.deepcopy(doc)
+    outside["claim"]["witness"] = ["3"]
+    _rejected(outside, "witness lies outside")
+
+
+def test_integral_claim_tampering_is_rejected(integral):
+    doc = _doc(integral)
+    narrowed = copy.deepcopy(doc)
+    narrowed["claim"]["lower"] = narrowed["claim"]["upper"]
+    _rejected(narrowed, "not inside the claimed")
+    # A forger lowers every degree-2 coefficient (a false enclosure; f(x0) is untouched) and
+    # rewrites the records to match: only the checker's own integral can object.
+    forged = copy.deepcopy(doc)
+    for leaf in forged["leaves"]:
+        leaf["coefficients"][2][0] = [
+            write_number(read_number(v) - 10**6) for v in leaf["coefficients"][2][0]
+        ]
+        got = enclosure_integral(Leaf.model_validate(leaf), 1)
+        leaf["integral"] = [write_number(v) for v in got]
+    total = sum(read_number(leaf["integral"][1]) for leaf in forged["leaves"])
+    true = math.sqrt(math.pi) / 2 * math.erf(3)
+    assert total < true - 0.01  # the forged records claim a smaller integral
+    forged["claim"]["lower"] = write_number(-(10**9))
+    forged["claim"]["upper"] = write_number(total)
+    _rejected(forged, "own integral bounds")
+
+
+def test_the_checker_gives_up_within_its_split_budget():
+    # 1 - cos(x) - x**2/2 + x**4/24 = x**6/720 - ... >= -1e-30 is true with almost no slack at
+    # 0; a consistent certificate for it cannot be confirmed by interval bounds in 8 splits.
+    doc = _hand_made(
+        "1 - cos(x) - x**2/2 + x**4/24", [["-1", "1"]], {"kind": "ge", "value": "-1e-30"}
+    )
+    zero = [["0", "0"]]
+    doc["leaves"][0].update(
+        x0=["0"], coefficients=[[["-1e-40", "1e-40"]], *[zero] * 5, [["0", "1/720"]]],
+        range=["-1e-40", write_number(Fraction(1, 720) + Fraction(1, 10**40))],
+    )  # fmt: skip
+    verdict = _rejected(doc, "could not confirm", max_splits=8)
+    assert verdict.leaf == 0
+
+
+# -- malformed and hostile input ------------------------------------------------------------
+
+
+def _hand_made(f: str, box, claim) -> dict:
+    from autobound.frontends.sympy_frontend import graph_from_string
+    from autobound.verify.certificate import graph_to_json
+
+    return {
+        "format": "autobound-certificate",
+        "version": 1,
+        "expression": {"graph": json.loads(graph_to_json(graph_from_string(f)).model_dump_json())},
+        "variables": ["x"],
+        "box": box,
+        "claim": claim,
+        "leaves": [
+            {"lo": [box[0][0]], "hi": [box[0][1]], "x0": ["0"], "coefficients": [[["0", "0"]]]}
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda d: d.update(version=2), "version 2 is not supported"),
+        (lambda d: d.update(format="something-else"), "not an autobound-certificate"),
+        (lambda d: d.pop("claim"), "claim"),
+        (lambda d: d.update(extra="field"), "extra"),
+        (lambda d: d["claim"].update(kind="approximately"), "claim"),
+        (lambda d: d["box"][0].reverse(), "box is empty or reversed"),
+        (lambda d: d["leaves"][0].update(x0=["5"]), "x0 lies outside the leaf"),
+        (lambda d: d["leaves"][0].update(lo=["0", "1"]), "entries for 1 variables"),
+        (lambda d: d["leaves"][0]["coefficients"].append([["0", "0"], ["0", "0"]]), "expected 1"),
+        (lambda d: d.update(leaves=[]), "no leaves"),
+        (lambda d: d["leaves"][0]["coefficients"][2].__setitem__(0, ["2", "1"]), "is reversed"),
+        (lambda d: d["expression"]["graph"].update(output=99), "not a node"),
+        (lambda d: d["expression"]["graph"]["nodes"][0].update(op="input2"), "unknown op"),
+        (lambda d: d["leaves"][0].update(range=["0", "x"]), "not an exact number"),
+    ],
+)
+def test_malformed_certificates_get_a_verdict_naming_the_problem(edit, words):
+    doc = _hand_made("x**2", [["-1", "1"]], {"kind": "ge", "value": "-1"})
+    doc["leaves"][0]["coefficients"] = [[["0", "0"]], [["0", "0"]], [["1", "1"]]]
+    doc["leaves"][0]["range"] = ["0", "1"]
+    assert check_certificate(json.dumps(doc)).ok  # the unedited document is fine
+    edit(doc)
+    _rejected(doc, words)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "a JSON object"),
+        ('{"format": "autobound-certificate", "version": 1, "box": [[-1, 1.5]]}', "JSON float"),
+        ('{"format": "autobound-certificate", "version": 1, "box": [[NaN, 1]]}', "NaN"),
+        ("[" * 100_000, "malformed"),
+    ],
+)
+def test_unreadable_documents_get_a_verdict(text, words):
+    _rejected_text = check_certificate(text)
+    assert not _rejected_text.ok and words in _rejected_text.reason, _rejected_text.reason
+
+
+def test_certificate_text_is_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    payload = f"__import__('os').system('touch {marker}')"
+    doc = _hand_made("x**2", [["-1", "1"]], {"kind": "ge", "value": "-1"})
+    doc["leaves"][0].update(
+        coefficients=[[["0", "0"]], [["0", "0"]], [["1", "1"]]], range=["0", "1"]
+    )
+    doc["expression"]["text"] = payload  # for people only: the checker does not read it
+    assert check_certificate(json.dumps(doc)).ok
+    for place in ("op", "number", "variable", "param"):
+        hostile = copy.deepcopy(doc)
+        nodes = hostile["expression"]["graph"]["nodes"]
+        if place == "op":
+            nodes[-1]["op"] = payload
+        elif place == "number":
+            hostile["claim"]["value"] = payload
+        elif place == "variable":
+            hostile["variables"] = [payload]
+        else:
+            nodes[-1]["params"] = {"n": {"$number": payload}}
+        verdict = check_certificate(json.dumps(hostile))
+        assert not marker.exists()
+        assert place == "variable" or not verdict.ok
+    assert not marker.exists()
+
+
+def test_verdict_reads_well():
+    verdict = check_certificate("{}")
+    assert str(verdict).startswith("rejected: ") and not verdict
+    assert json.loads(verdict.to_json())["ok"] is False
