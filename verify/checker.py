@@ -123,30 +123,41 @@ class _Bounds:
         self.boxes += 1
         a, b = box
         vol = exact(_volume(box))
-        natural = vol * self._value(a, b)
+        natural = vol * self._natural(a, b)
         try:
             _, grads = gradient_interval(self.graph, a, b, prec=self.prec)
+            centre = [(s + t) / 2 for s, t in zip(a, b, strict=True)]
+            spread = iv.mpf(0)
+            for g, s, t in zip(grads, a, b, strict=True):
+                spread = spread + (iv.mpf(hi(g)) - iv.mpf(lo(g))) * exact(t - s) / 8
+            mean_value = vol * (self.at(centre) + iv.mpf([-hi(spread), hi(spread)]))
         except _NO_GRADIENT:
             return natural
-        centre = [(s + t) / 2 for s, t in zip(a, b, strict=True)]
-        spread = sum(
-            ((hi(g) - lo(g)) * exact(t - s) / 8 for g, s, t in zip(grads, a, b, strict=True)),
-            iv.mpf(0),
-        )
-        mean_value = vol * (self.at(centre) + iv.mpf([-hi(spread), hi(spread)]))
         return iv.mpf([max(lo(natural), lo(mean_value)), min(hi(natural), hi(mean_value))])
+
+    def _natural(self, a: Sequence[Fraction], b: Sequence[Fraction]) -> Any:
+        """The natural interval extension; unbounded where an op leaves its domain on the box
+        (interval overestimation can do that where f itself is fine: bisection may help)."""
+        try:
+            return self._value(a, b)
+        except (DomainError, ArithmeticError):
+            return iv.mpf([-mp.inf, mp.inf])
 
     def over(self, box: Box, x0: Sequence[Fraction]) -> tuple[Any, Any]:
         """(lower, upper) bounds of f over the box: the better of the natural extension and
         the mean-value form (see the module docstring)."""
         self.boxes += 1
         a, b = box
-        natural = self._value(a, b)
+        natural = self._natural(a, b)
         low, high = lo(natural), hi(natural)
         try:
             _, grads = gradient_interval(self.graph, a, b, prec=self.prec)
+            return self._mean_value(box, x0, grads, low, high)
         except _NO_GRADIENT:
             return low, high
+
+    def _mean_value(self, box: Box, x0: Sequence[Fraction], grads: list, low: Any, high: Any):
+        a, b = box
         with iv_precision(self.prec):
             for sign in (1, -1):
                 centre = []
@@ -160,6 +171,8 @@ class _Bounds:
                 total = self.at(centre)
                 for g, s, t, c in zip(grads, a, b, centre, strict=True):
                     total = total + g * _span(s - c, t - c)
+                if mp.isnan(lo(total)) or mp.isnan(hi(total)):
+                    continue
                 if sign > 0:
                     low = max(low, lo(total))
                 else:
@@ -169,8 +182,10 @@ class _Bounds:
 
 def _q(v: Any) -> Fraction | float:
     """An mpf as an exact Fraction (±inf as a float), for exact comparisons."""
-    if mp.isinf(v) or mp.isnan(v):
-        return -math.inf if mp.isnan(v) or v < 0 else math.inf
+    if mp.isnan(v):
+        raise _Reject("a bound came out as NaN")
+    if mp.isinf(v):
+        return -math.inf if v < 0 else math.inf
     sign, man, exp, _ = v._mpf_
     return (-1) ** sign * Fraction(man) * Fraction(2) ** exp
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from mpmath import iv
+from mpmath import iv, mp
 
 from autobound.errors import DomainError
 from autobound.graph import ExprGraph
@@ -143,7 +143,7 @@ def _elementwise(name: str, params: Mapping[str, Any]) -> Callable[[Dual], Dual]
 
     def phi(u: Dual) -> Dual:
         slope = SLOPES[name](u.v, params)
-        if not (np.isfinite(float(lo(slope))) and np.isfinite(float(hi(slope)))):
+        if not all(mp.isfinite(end) for end in (lo(slope), hi(slope))):
             raise DomainError(f"the derivative of {name} is unbounded on {u.v}")
         return u.scaled(rigorous.apply(name, u.v, params), slope)
 
@@ -177,11 +177,10 @@ def _pow(u: Dual, y: Dual) -> Dual:
 
 def _extreme(pick_max: bool) -> Callable[[Dual, Dual], Dual]:
     def rule(a: Dual, b: Dual) -> Dual:
-        first, second = (a, b) if pick_max else (b, a)
-        if lo(first.v) >= hi(second.v):
-            return first
-        if hi(first.v) <= lo(second.v):
-            return second
+        if hi(a.v) <= lo(b.v):  # a <= b on the whole box
+            return b if pick_max else a
+        if hi(b.v) <= lo(a.v):
+            return a if pick_max else b
         value = (_INTERVAL.max if pick_max else _INTERVAL.min)(a.v, b.v)
         return Dual(value, tuple(_hull(p, q) for p, q in zip(a.g, b.g, strict=True)))
 
