@@ -79,10 +79,12 @@ class _Engine:
             raise InvalidRegion(f"the box must have lo < hi on every side, got {box!r}")
         self.box: Box = (lo_, hi_)
         self.n = len(lo_)
-        fixed = self.bounder._fixed
-        self.shape = tuple(fixed.shape(fixed.input)) if fixed is not None else (self.n,)
-        if max(1, math.prod(self.shape)) != self.n:
-            raise InvalidArgument(f"the box has {self.n} sides, f takes shape {self.shape}")
+        names = self.bounder.variables  # strings and sympy: x is () for one variable, else (n,)
+        if names and len(names) != self.n:
+            raise InvalidArgument(
+                f"the box has {self.n} sides, f has {len(names)} variable(s): {', '.join(names)}"
+            )
+        self.shape = () if self.n == 1 else (self.n,)
         self.graph = self.bounder.graph(self.shape)
         self.variables = list(self.bounder.variables) or [f"x{j}" for j in range(self.n)]
         self.calls = 0

@@ -58,7 +58,7 @@ def test_a_minimum_in_two_variables():
     ("box", "error", "words"),
     [
         ([(1, 0)], InvalidRegion, "lo < hi"),
-        ([(0, 1), (0, 1)], InvalidArgument, "2 sides"),
+        ([(0, 1), (0, 1)], InvalidArgument, "2 sides, f has 1 variable"),
         ([("0", "pi")], AutoBoundError, "not an exact number"),
     ],
 )

@@ -12,14 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autobound.apps.prove import certify_integral, certify_minimum, prove
-from autobound.verify import check_certificate
+from autobound.errors import DomainError
+from autobound.frontends.sympy_frontend import graph_from_string
+from autobound.verify import check_certificate, evaluate_interval
 from autobound.verify.certificate import (
     Leaf,
     enclosure_integral,
     enclosure_range,
+    graph_to_json,
     read_number,
     write_number,
 )
+from autobound.verify.rigorous import iv_precision
+from tests.strategies import as_string, expressions
 
 # -- true claims, proved by the simple prover, accepted by the checker ---------------------------
 
@@ -260,14 +265,20 @@ def test_the_checker_gives_up_within_its_split_budget():
 # -- malformed and hostile input ------------------------------------------------------------
 
 
-def _hand_made(f: str, box, claim) -> dict:
-    from autobound.frontends.sympy_frontend import graph_from_string
-    from autobound.verify.certificate import graph_to_json
+def _box_arrays(lo, hi, n):
+    shape = () if n == 1 else (n,)
+    return (np.array(v, dtype=object).reshape(shape) for v in (lo, hi))
 
+
+def _graph_doc(text: str, names=None) -> dict:
+    return json.loads(graph_to_json(graph_from_string(text, names)).model_dump_json())
+
+
+def _hand_made(f: str, box, claim) -> dict:
     return {
         "format": "autobound-certificate",
         "version": 1,
-        "expression": {"graph": json.loads(graph_to_json(graph_from_string(f)).model_dump_json())},
+        "expression": {"graph": _graph_doc(f)},
         "variables": ["x"],
         "box": box,
         "claim": claim,
@@ -390,3 +401,79 @@ def test_any_mutation_gets_a_verdict_never_an_exception(data):
             continue  # an earlier mutation removed the path
     verdict = check_certificate(json.dumps(doc), max_splits=4)
     assert isinstance(verdict.ok, bool) and (verdict.ok or verdict.reason)
+
+
+# -- soundness of the checker: a forged certificate never makes a false claim pass -------------
+
+
+@settings(max_examples=25)
+@given(
+    st.integers(1, 2).flatmap(lambda n: st.tuples(st.just(n), expressions(n, max_depth=3))),
+    st.data(),
+)
+def test_forged_consistent_certificates_never_pass_a_false_claim(n_and_e, data):
+    # The forger's best shot: one leaf, expansion point x0 at the centre, constant term the
+    # true f(x0) (so the x0 check passes) and every other coefficient 0 (so the records say
+    # min f = f(x0)).  That claim is false unless x0 minimizes f; whenever the checker says ok,
+    # no sampled point may break the claim.
+    from mpmath import mp
+
+    n, e = n_and_e
+    text, names = as_string(e, n)
+    ends = st.tuples(st.integers(-30, 30), st.integers(-30, 30)).filter(lambda t: t[0] != t[1])
+    sides = [sorted(data.draw(ends)) for _ in range(n)]
+    lo = [Fraction(a, 10) for a, _ in sides]
+    hi = [Fraction(b, 10) for _, b in sides]
+    x0 = [(a + b) / 2 for a, b in zip(lo, hi, strict=True)]
+    f = lambda x: e.mp([mp.mpf(v.numerator) / v.denominator for v in x])  # noqa: E731
+    with mp.workdps(50):
+        try:
+            fx0 = f(x0)
+        except (ArithmeticError, ValueError):
+            return
+        if not mp.isfinite(fx0) or abs(fx0) > 1e12:
+            return
+    c_lo = Fraction(np.nextafter(float(fx0), -np.inf))
+    c_hi = Fraction(np.nextafter(float(fx0), np.inf))
+    zero = ["0", "0"]
+    doc = {
+        "format": "autobound-certificate",
+        "version": 1,
+        "expression": {"graph": _graph_doc(text, names)},
+        "variables": names,
+        "box": [[write_number(a), write_number(b)] for a, b in zip(lo, hi, strict=True)],
+        "claim": {"kind": "ge", "value": write_number(c_lo)},
+        "leaves": [{
+            "lo": [write_number(a) for a in lo], "hi": [write_number(b) for b in hi],
+            "x0": [write_number(c) for c in x0],
+            "coefficients": [[[write_number(c_lo), write_number(c_hi)]], [zero] * n, [zero] * n**2],
+            "range": [write_number(c_lo), write_number(c_hi)],
+        }],
+    }  # fmt: skip
+    # The same records with a claim the natural interval extension already proves must pass
+    # (so the rejections below are not the checker refusing everything).
+    try:
+        with iv_precision(80):
+            natural = evaluate_interval(graph_from_string(text, names), *_box_arrays(lo, hi, n))
+        claim = min(Fraction(*float(natural.a).as_integer_ratio()), c_lo) - 1
+    except (DomainError, ArithmeticError, ValueError, OverflowError):
+        claim = None
+    if claim is not None:
+        doc["claim"]["value"] = write_number(claim)
+        verdict = check_certificate(json.dumps(doc), max_splits=0)
+        assert verdict.ok, str(verdict)
+        doc["claim"]["value"] = write_number(c_lo)
+    verdict = check_certificate(json.dumps(doc), max_splits=16)
+    if not verdict.ok:
+        return
+    rng = np.random.default_rng(0)
+    with mp.workdps(50):
+        for t in rng.random((200, n)):
+            x = [a + (b - a) * Fraction(float(u)) for a, b, u in zip(lo, hi, t, strict=True)]
+            try:
+                value = f(x)
+            except (ArithmeticError, ValueError):
+                continue
+            assert value >= mp.mpf(float(c_lo)), (
+                f"checker accepted f >= {float(c_lo)} but f({x}) = {value}"
+            )
