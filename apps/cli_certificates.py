@@ -146,6 +146,9 @@ def check_command(
         typer.echo(verdict.to_json())
     else:
         style = "bold green" if verdict.ok else "bold red"
-        Console().print(Text(str(verdict), style=style), soft_wrap=True)
+        console = Console()
+        if verdict.function:
+            console.print(Text(f"f = {verdict.function}"), soft_wrap=True)
+        console.print(Text(str(verdict), style=style), soft_wrap=True)
     if not verdict.ok:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))

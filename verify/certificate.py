@@ -388,6 +388,42 @@ def graph_from_json(data: Graph, names: Sequence[str] = ()) -> ExprGraph:
     return graph
 
 
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+
+def graph_text(graph: ExprGraph, names: Sequence[str] = (), limit: int = 400) -> str:
+    """The function a graph denotes, written out (what a checked claim is about): infix for
+    arithmetic, ``name(arg)`` for functions, ``x[i]`` (or the variable's name) for entries of
+    the input; cut at `limit` characters."""
+    shape = tuple(graph.shape(graph.input))
+    text: dict[int, str] = {}
+    for node in graph.order():
+        op, params = graph.op(node), graph.params(node)
+        args = [text[a] for a in graph.args(node)]
+        if op == "input":
+            text[node] = names[0] if names and shape == () else "x"
+        elif op == "constant":
+            value = params["value"]
+            text[node] = str(value) if isinstance(value, Fraction) else f"const{value.shape}"
+        elif op == "take" and graph.args(node) == (graph.input,) and len(params["indices"]) == 1:
+            i = int(params["indices"][0])
+            text[node] = names[i] if i < len(names) else f"x[{i}]"
+        elif op in _INFIX:
+            text[node] = f"({args[0]} {_INFIX[op]} {args[1]})"
+        elif op == "neg":
+            text[node] = f"-{args[0]}"
+        elif op == "integer_pow":
+            text[node] = f"{args[0]}**{params['n']}"
+        else:
+            extra = [
+                str(v) for k, v in params.items() if k != "shape" and not isinstance(v, np.ndarray)
+            ]
+            text[node] = f"{op}({', '.join(args + extra)})"
+        if len(text[node]) > limit:
+            text[node] = text[node][:limit] + "..."
+    return text[graph.output]
+
+
 # -- what a leaf's enclosure implies (exact rational arithmetic) ---------------------------------
 
 

@@ -53,6 +53,7 @@ from .certificate import (
     enclosure_integral,
     enclosure_range,
     graph_from_json,
+    graph_text,
     load,
     read_number,
 )
@@ -74,6 +75,7 @@ class Verdict:
     ok: bool
     claim: str
     reason: str = ""
+    function: str = ""
     leaf: int | None = None
     leaves: int = 0
     boxes: int = 0
@@ -347,8 +349,7 @@ def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, max_splits: int
             raise _Reject(f"the checker's own integral bounds {own} do not confirm the claim")
 
 
-def _check(cert: Certificate, prec: int, max_splits: int) -> tuple[int, int]:
-    graph = graph_from_json(cert.expression.graph, cert.variables)
+def _check(cert: Certificate, graph: ExprGraph, prec: int, max_splits: int) -> tuple[int, int]:
     shape = tuple(graph.shape(graph.input))
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if len(cert.box) != n or len(cert.variables) not in (0, n):
@@ -394,20 +395,23 @@ def check_certificate(source: Any, prec: int = 80, max_splits: int = 64) -> Verd
 
     **Returns:** a :class:`Verdict`; ``bool(verdict)`` is True when the claim is proved.
     """
-    label = "the claim"
+    label, function = "the claim", ""
     try:
         if isinstance(source, os.PathLike):
             source = Path(source).read_bytes()
         cert = load(source)
         label = claim_text(cert.claim)
+        graph = graph_from_json(cert.expression.graph, cert.variables)
+        function = graph_text(graph, cert.variables)
         with iv_precision(prec):
-            leaves, boxes = _check(cert, prec, max_splits)
-        return Verdict(True, label, leaves=leaves, boxes=boxes)
+            leaves, boxes = _check(cert, graph, prec, max_splits)
+        return Verdict(True, label, function=function, leaves=leaves, boxes=boxes)
     except _Reject as err:
-        return Verdict(False, label, err.reason, err.leaf)
+        return Verdict(False, label, err.reason, function, err.leaf)
     except (CertificateError, DomainError) as err:
-        return Verdict(False, label, str(err))
+        return Verdict(False, label, str(err), function)
     except (AutoBoundError, ValueError, TypeError, KeyError, IndexError, OSError) as err:
-        return Verdict(False, label, f"malformed certificate ({type(err).__name__}: {err})")
+        reason = f"malformed certificate ({type(err).__name__}: {err})"
+        return Verdict(False, label, reason, function)
     except RecursionError:
-        return Verdict(False, label, "malformed certificate (nested too deeply)")
+        return Verdict(False, label, "malformed certificate (nested too deeply)", function)

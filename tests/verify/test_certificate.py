@@ -21,6 +21,7 @@ from autobound.verify.certificate import (
     enclosure_integral,
     enclosure_range,
     graph_from_json,
+    graph_text,
     graph_to_json,
     read_number,
     write_number,
@@ -227,3 +228,9 @@ def test_write_number_prefers_short_decimals():
     assert write_number(Fraction(1, 3)) == "1/3"
     assert write_number(0.1).startswith("0x")  # its exact decimal has 55 digits
     assert read_number(write_number(math.pi)) == Fraction(math.pi)
+
+
+def test_graph_text_says_what_function_a_certificate_is_about():
+    graph = graph_from_string("sin(x)*y + leaky_relu(x - 1, 0.1) + y**-2", ("x", "y"))
+    assert graph_text(graph, ("x", "y")) == "((y**-2 + (y * sin(x))) + leaky_relu((x - 1), 1/10))"
+    assert graph_text(graph_from_string("exp(x) - 1"), ("t",)) == "(exp(t) - 1)"
