@@ -11,6 +11,7 @@ branch-and-bound prover (smarter splitting, counterexample search) is its own is
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Callable, Sequence
@@ -66,13 +67,26 @@ def _up(q: Fraction) -> float:
     return x if Fraction(x) >= q else math.nextafter(x, math.inf)
 
 
+@functools.lru_cache(maxsize=32)
+def _cached_bounder(f: Any, degree: int, variables: tuple[str, ...] | None) -> Bounder:
+    return taylor_bounds(f, degree, variables, rounding="outward")
+
+
+def _bounder(f: Any, degree: int, variables: tuple[str, ...] | None) -> Bounder:
+    """The engine for f; for a string (immutable, unlike a closure's captured arrays) kept
+    across calls, with its jit cache."""
+    if isinstance(f, str):
+        return _cached_bounder(f, degree, variables)
+    return taylor_bounds(f, degree, variables, rounding="outward")
+
+
 class _Engine:
     """Enclosures of f over many exact boxes, one batched jitted call per chunk."""
 
     def __init__(
         self, f: Any, box: Sequence[Sequence[Any]], degree: int, variables: Any, chunk: int
     ):
-        self.bounder: Bounder = taylor_bounds(f, degree, variables, rounding="outward")
+        self.bounder = _bounder(f, degree, tuple(variables) if variables is not None else None)
         lo_ = tuple(read_number(_exact_text(a)) for a, _ in box)
         hi_ = tuple(read_number(_exact_text(b)) for _, b in box)
         if any(a >= b for a, b in zip(lo_, hi_, strict=True)):
