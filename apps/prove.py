@@ -101,7 +101,7 @@ class _Engine:
         self.shape = () if self.n == 1 else (self.n,)
         self.graph = self.bounder.graph(self.shape)
         self.variables = list(self.bounder.variables) or [f"x{j}" for j in range(self.n)]
-        self.calls = 0
+        self.calls = self.boxes = 0
         self.chunk = chunk
 
     def leaves(self, boxes: list[Box]) -> list[Leaf | None]:
@@ -114,6 +114,7 @@ class _Engine:
         shaped = lambda a: pad(a).reshape((size, *self.shape))  # noqa: E731
         coeffs = self.bounder.batch(shaped(x0s), shaped(los), shaped(his))
         self.calls += 1
+        self.boxes += len(boxes)
         ends = []
         for c in coeffs:
             lo_, hi_ = (c.lo, c.hi) if is_interval(c) else (c, c)
@@ -174,6 +175,12 @@ def _halves(box: Box) -> tuple[Box, Box]:
     return (a, (*b[:j], mid, *b[j + 1 :])), ((*a[:j], mid, *a[j + 1 :]), b)
 
 
+class _Disproved(Exception):
+    def __init__(self, leaf: Leaf):
+        super().__init__("counterexample")
+        self.leaf = leaf
+
+
 def _run(
     engine: _Engine, score: Callable[[Leaf], float | None], max_boxes: int, chunk: int
 ) -> tuple[list[tuple[Leaf, Box]], list[Box], int]:
@@ -223,22 +230,21 @@ def prove(
         "le": lambda r: r[1] <= c,
         "lt": lambda r: r[1] < c,
     }[claim]
-    failure: list[Leaf] = []
-
     def score(leaf: Leaf) -> float | None:
         r = enclosure_range(leaf, engine.n)
         if holds(r):
             return None
         ((c_lo, c_hi),) = leaf.coefficients[0]
         if (read_number(c_lo) > c) if upper else (read_number(c_hi) < c):
-            failure.append(leaf)  # f(x0) itself breaks the claim
+            raise _Disproved(leaf)  # f(x0) itself breaks the claim
         return float(r[1] - c) if upper else float(c - r[0])
 
-    done, open_, count = _run(engine, score, max_boxes, chunk)
+    try:
+        done, open_, count = _run(engine, score, max_boxes, chunk)
+    except _Disproved as found:
+        x = tuple(float(read_number(v)) for v in found.leaf.x0)
+        return Proof("disproved", None, x, engine.boxes, f"the claim fails at x = {x}")
     kind = BoundClaim(kind=claim, value=write_number(c))
-    if failure:
-        x = tuple(float(read_number(v)) for v in failure[0].x0)
-        return Proof("disproved", None, x, count, f"the claim fails at x = {x}")
     if open_:
         return Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
     leaves = [_with(leaf, range=enclosure_range(leaf, engine.n)) for leaf, _ in done]
