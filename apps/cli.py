@@ -103,13 +103,15 @@ def _fail(code: ExitCode, message: str) -> None:
     raise typer.Exit(int(code))
 
 
-def _guarded(command: Callable[..., None]) -> Callable[..., None]:
-    """Run `command` turning bad input into exit code 2 and anything else into 70."""
+def _guarded(command: Callable[..., None], engine: bool = True) -> Callable[..., None]:
+    """Run `command` turning bad input into exit code 2 and anything else into 70; with
+    `engine`, in float64 JAX (``check`` runs without JAX at all)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
-            _enable_x64()
+            if engine:
+                _enable_x64()
             command(*args, **kwargs)
             return
         except typer.Exit:

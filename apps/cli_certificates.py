@@ -9,6 +9,7 @@ autobound check cert.json
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -124,7 +125,7 @@ def prove_command(
 
 
 @app.command("check", no_args_is_help=True, help=_CHECK_HELP, short_help="Check a certificate.")
-@_guarded
+@functools.partial(_guarded, engine=False)
 def check_command(
     certificate: Annotated[
         Path, typer.Argument(metavar="CERT.json", help="The certificate.", show_default=False)

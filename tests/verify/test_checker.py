@@ -477,3 +477,30 @@ def test_forged_consistent_certificates_never_pass_a_false_claim(n_and_e, data):
             assert value >= mp.mpf(float(c_lo)), (
                 f"checker accepted f >= {float(c_lo)} but f({x}) = {value}"
             )
+
+
+def test_the_checker_runs_without_jax(tmp_path):
+    # The trusted base must not load the engine: import and run it in a fresh interpreter,
+    # through the API and through `autobound check`, and look at what got imported.
+    import subprocess
+    import sys
+
+    doc = _hand_made("x**2", [["-1", "1"]], {"kind": "ge", "value": "-1"})
+    doc["leaves"][0].update(
+        coefficients=[[["0", "0"]], [["0", "0"]], [["1", "1"]]], range=["0", "1"]
+    )
+    path = tmp_path / "cert.json"
+    path.write_text(json.dumps(doc))
+    script = f"""
+import sys
+from autobound.verify import check_certificate
+assert check_certificate(open({str(path)!r}).read()).ok
+from typer.testing import CliRunner
+from autobound.cli import app
+result = CliRunner().invoke(app, ["check", {str(path)!r}])
+assert result.exit_code == 0, result.output
+loaded = [m for m in sys.modules if m.split(".")[0] in ("jax", "jaxlib")
+          or m in ("autobound.api", "autobound.lower", "autobound.enclosure")]
+assert not loaded, loaded
+"""
+    subprocess.run([sys.executable, "-c", script], check=True)
