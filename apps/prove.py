@@ -84,8 +84,16 @@ class _Engine:
     """Enclosures of f over many exact boxes, one batched jitted call per chunk."""
 
     def __init__(
-        self, f: Any, box: Sequence[Sequence[Any]], degree: int, variables: Any, chunk: int
+        self,
+        f: Any,
+        box: Sequence[Sequence[Any]],
+        degree: int,
+        variables: Any,
+        chunk: int,
+        max_boxes: int,
     ):
+        if max_boxes < 1 or chunk < 1:
+            raise InvalidArgument("max_boxes and chunk must be positive")
         self.bounder = _bounder(f, degree, tuple(variables) if variables is not None else None)
         lo_ = tuple(read_number(_exact_text(a)) for a, _ in box)
         hi_ = tuple(read_number(_exact_text(b)) for _, b in box)
@@ -219,9 +227,13 @@ def prove(
     """Prove ``f >= value`` (or ``>``, ``<=``, ``<``, by `claim`) for every x in `box`.
 
     `box` is one ``(lo, hi)`` per variable (floats, ints, Fractions or exact strings such as
-    ``"1/3"``).  Returns a :class:`Proof` whose certificate the independent checker accepts.
+    ``"1/3"``); a Python function of ``jax.numpy`` arrays gets x of shape ``()`` for one
+    variable, ``(n,)`` for n.  Returns a :class:`Proof` whose certificate the independent
+    checker accepts.
     """
-    engine = _Engine(f, box, degree, variables, chunk)
+    if claim not in ("ge", "gt", "le", "lt"):
+        raise InvalidArgument(f"claim must be 'ge', 'gt', 'le' or 'lt', got {claim!r}")
+    engine = _Engine(f, box, degree, variables, chunk, max_boxes)
     c = read_number(_exact_text(value))
     upper = claim in ("le", "lt")
     holds = {
@@ -230,6 +242,7 @@ def prove(
         "le": lambda r: r[1] <= c,
         "lt": lambda r: r[1] < c,
     }[claim]
+
     def score(leaf: Leaf) -> float | None:
         r = enclosure_range(leaf, engine.n)
         if holds(r):
@@ -251,6 +264,11 @@ def prove(
     return Proof("proved", engine.certificate(kind, leaves, degree), None, count, "proved")
 
 
+def _positive(tol: float) -> None:
+    if not tol > 0:
+        raise InvalidArgument(f"tol must be positive, got {tol!r}")
+
+
 def _with(leaf: Leaf, **records: tuple[Fraction, Fraction]) -> Leaf:
     pairs = {k: [write_number(a), write_number(b)] for k, (a, b) in records.items()}
     return leaf.model_copy(update=pairs)
@@ -268,7 +286,8 @@ def certify_minimum(
     """Enclose ``min f`` over `box` in ``[l, u]`` with ``u - l <= tol`` (about): u is f at a
     witness point (an upper end of its enclosure), l the least lower bound over the leaves,
     lowered by tol/4 to leave the checker room."""
-    engine = _Engine(f, box, degree, variables, chunk)
+    _positive(tol)
+    engine = _Engine(f, box, degree, variables, chunk, max_boxes)
     best = [math.inf, None]
 
     def score(leaf: Leaf) -> float | None:
@@ -300,7 +319,8 @@ def certify_integral(
 ) -> Proof:
     """Enclose ``∫_box f`` in an interval of width about `tol`: leaves are split until each
     leaf's enclosure integral is narrower than ``tol/2`` times its share of the volume."""
-    engine = _Engine(f, box, degree, variables, chunk)
+    _positive(tol)
+    engine = _Engine(f, box, degree, variables, chunk, max_boxes)
     volume = math.prod(float(b - a) for a, b in zip(*engine.box, strict=True))
 
     def score(leaf: Leaf) -> float | None:

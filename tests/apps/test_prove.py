@@ -65,3 +65,12 @@ def test_a_minimum_in_two_variables():
 def test_bad_boxes_are_refused(box, error, words):
     with pytest.raises(error, match=words):
         prove("exp(x)", box, "ge", 0)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(InvalidArgument, match="claim must be"):
+        prove("exp(x)", [(0, 1)], "geq", 0)
+    with pytest.raises(InvalidArgument, match="tol must be positive"):
+        certify_minimum("exp(x)", [(0, 1)], tol=0)
+    with pytest.raises(InvalidArgument, match="max_boxes"):
+        prove("exp(x)", [(0, 1)], "ge", 0, max_boxes=0)
