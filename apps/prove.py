@@ -33,10 +33,9 @@ from autobound.verify.certificate import (
     MinimumClaim,
     enclosure_integral,
     enclosure_range,
-    graph_to_json,
-    read_number,
-    write_number,
 )
+from autobound.verify.exact import read_number, write_number
+from autobound.verify.graph_json import graph_to_json
 
 Box = tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
 Status = Literal["proved", "disproved", "unknown"]

@@ -52,12 +52,11 @@ from .certificate import (
     claim_text,
     enclosure_integral,
     enclosure_range,
-    graph_from_json,
-    graph_text,
     load,
-    read_number,
 )
+from .exact import read_number
 from .gradient import gradient_interval
+from .graph_json import graph_from_json, graph_text
 from .reference import evaluate_interval
 from .rigorous import exact, hi, iv_precision, lo
 

@@ -15,7 +15,7 @@ from autobound.apps.prove import certify_minimum, prove
 from autobound.errors import AutoBoundError, InvalidArgument, InvalidRegion
 from autobound.frontends.sympy_frontend import graph_from_string
 from autobound.verify import check_certificate, evaluate
-from autobound.verify.certificate import read_number, write_number
+from autobound.verify.exact import read_number, write_number
 from tests.strategies import as_string, expressions
 
 

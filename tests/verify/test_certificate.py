@@ -20,12 +20,9 @@ from autobound.verify.certificate import (
     Leaf,
     enclosure_integral,
     enclosure_range,
-    graph_from_json,
-    graph_text,
-    graph_to_json,
-    read_number,
-    write_number,
 )
+from autobound.verify.exact import read_number, write_number
+from autobound.verify.graph_json import graph_from_json, graph_text, graph_to_json
 
 # -- exact numbers -----------------------------------------------------------------------------
 

@@ -19,10 +19,9 @@ from autobound.verify.certificate import (
     Leaf,
     enclosure_integral,
     enclosure_range,
-    graph_to_json,
-    read_number,
-    write_number,
 )
+from autobound.verify.exact import read_number, write_number
+from autobound.verify.graph_json import graph_to_json
 from autobound.verify.rigorous import iv_precision
 from tests.strategies import as_string, expressions
 
