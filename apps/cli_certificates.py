@@ -27,7 +27,8 @@ _PROVE_HELP = """Prove an inequality f(x) >= C (or >, <=, <) for every x in a bo
 certificate that `autobound check` re-checks without the engine.
 
 The box is one --over LO HI per variable (variables in name order unless --variables), read \
-exactly: 0.1 means 1/10. The prover bisects the box until degree-K outward-rounded Taylor \
+exactly: 0.1 means 1/10; a constant such as pi/2 is rounded outward (quote such a pair: \
+--over "-pi/2 pi/2"). The prover bisects the box until degree-K outward-rounded Taylor \
 enclosures prove the claim on every piece.
 
 Exit status: 0 proved, 3 disproved (a point where the claim fails), 4 unknown (the budget of \

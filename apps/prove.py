@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from autobound.api import Bounder, taylor_bounds
-from autobound.errors import InvalidArgument, InvalidRegion
+from autobound.errors import CertificateError, InvalidArgument, InvalidRegion
 from autobound.interval import is_interval
 from autobound.verify.certificate import (
     BoundClaim,
@@ -94,8 +94,8 @@ class _Engine:
         if max_boxes < 1 or chunk < 1:
             raise InvalidArgument("max_boxes and chunk must be positive")
         self.bounder = _bounder(f, degree, tuple(variables) if variables is not None else None)
-        lo_ = tuple(read_number(_exact_text(a)) for a, _ in box)
-        hi_ = tuple(read_number(_exact_text(b)) for _, b in box)
+        lo_ = tuple(_box_end(a, up=False) for a, _ in box)
+        hi_ = tuple(_box_end(b, up=True) for _, b in box)
         if any(a >= b for a, b in zip(lo_, hi_, strict=True)):
             raise InvalidRegion(f"the box must have lo < hi on every side, got {box!r}")
         self.box: Box = (lo_, hi_)
@@ -159,6 +159,31 @@ class _Engine:
             leaves=leaves,
             prover={"name": "autobound.apps.prove", "degree": degree, "rounding": "outward"},
         )
+
+
+def _box_end(v: Any, up: bool) -> Fraction:
+    """A box end as an exact number; a constant expression such as ``"pi/2"`` (parsed by
+    sympy: this is the user's input, not a certificate) is rounded outward to a double, so
+    the certificate's box contains the one asked for."""
+    try:
+        return read_number(_exact_text(v))
+    except CertificateError:
+        if not isinstance(v, str):
+            raise
+    import sympy
+
+    try:
+        expr = sympy.sympify(v, rational=True)
+    except (sympy.SympifyError, SyntaxError, TypeError) as err:
+        raise InvalidRegion(f"box end {v!r} is not a number or a constant expression") from err
+    if expr.free_symbols or not expr.is_real:
+        raise InvalidRegion(f"box end {v!r} is not a real constant")
+    approx = Fraction(str(sympy.N(expr, 60)))  # within 1e-58 relative of the true value
+    x = float(approx)
+    slack = abs(approx) * Fraction(1, 10**50) + Fraction(1, 10**300)
+    while (Fraction(x) < approx + slack) if up else (Fraction(x) > approx - slack):
+        x = math.nextafter(x, math.inf if up else -math.inf)
+    return Fraction(x)
 
 
 def _exact_text(v: Any) -> Any:
@@ -225,10 +250,10 @@ def prove(
 ) -> Proof:
     """Prove ``f >= value`` (or ``>``, ``<=``, ``<``, by `claim`) for every x in `box`.
 
-    `box` is one ``(lo, hi)`` per variable (floats, ints, Fractions or exact strings such as
-    ``"1/3"``); a Python function of ``jax.numpy`` arrays gets x of shape ``()`` for one
-    variable, ``(n,)`` for n.  Returns a :class:`Proof` whose certificate the independent
-    checker accepts.
+    `box` is one ``(lo, hi)`` per variable (floats, ints, Fractions, exact strings such as
+    ``"1/3"``, or constants such as ``"pi/2"``, rounded outward to doubles); a Python function
+    of ``jax.numpy`` arrays gets x of shape ``()`` for one variable, ``(n,)`` for n.  Returns
+    a :class:`Proof` whose certificate the independent checker accepts.
     """
     if claim not in ("ge", "gt", "le", "lt"):
         raise InvalidArgument(f"claim must be 'ge', 'gt', 'le' or 'lt', got {claim!r}")

@@ -65,7 +65,8 @@ def test_a_minimum_in_two_variables():
     [
         ([(1, 0)], InvalidRegion, "lo < hi"),
         ([(0, 1), (0, 1)], InvalidArgument, "2 sides, f has 1 variable"),
-        ([("0", "pi")], AutoBoundError, "not an exact number"),
+        ([("0", "x + 1")], InvalidRegion, "not a real constant"),
+        ([("0", "import os")], InvalidRegion, "not a number or a constant expression"),
     ],
 )
 def test_bad_boxes_are_refused(box, error, words):
@@ -113,3 +114,13 @@ def test_prover_and_checker_agree_on_random_functions(n_and_e):
         event("checked" if verdict.ok else "the checker's bounds fell short")
     else:
         event("prover ran out of boxes")
+
+
+def test_irrational_box_ends_are_rounded_outward():
+    proof = prove("cos(x)", [("-pi/2", "pi/2")], "ge", "-1e-9")
+    assert proof
+    lo, hi = (read_number(v) for v in proof.certificate.box[0])
+    half_pi = Fraction("1.5707963267948966192313216916397514420986")  # 40 digits
+    assert lo < -half_pi and hi > half_pi  # the double nearest pi/2 is below it: not enough
+    assert hi - half_pi < 1e-15 and -half_pi - lo < 1e-15
+    assert check_certificate(proof.certificate).ok
