@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -129,7 +130,10 @@ def prove_command(
 @functools.partial(_guarded, engine=False)
 def check_command(
     certificate: Annotated[
-        Path, typer.Argument(metavar="CERT.json", help="The certificate.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="CERT.json", help="The certificate (- reads stdin).", show_default=False
+        ),
     ],
     prec: Annotated[int, typer.Option("--prec", min=24, help="mpmath.iv precision (bits).")] = 80,
     max_splits: Annotated[
@@ -140,7 +144,7 @@ def check_command(
     from autobound.verify import check_certificate
 
     try:
-        text = certificate.read_bytes()
+        text = sys.stdin.buffer.read() if str(certificate) == "-" else certificate.read_bytes()
     except OSError as err:
         raise _BadInput(f"cannot read {certificate}: {err.strerror or err}") from err
     verdict = check_certificate(text, prec=prec, max_splits=max_splits)

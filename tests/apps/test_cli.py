@@ -235,6 +235,8 @@ def test_prove_writes_a_certificate_that_check_accepts(tmp_path):
     assert "ok: f >= " in result.stdout
     verdict = json.loads(invoke("check", str(cert), "--json").stdout)
     assert verdict["ok"] is True and verdict["leaves"] >= 1
+    piped = runner.invoke(app, ["check", "-"], input=cert.read_text())
+    assert piped.exit_code == ExitCode.OK and "ok: " in piped.stdout
 
 
 def test_check_rejects_a_tampered_certificate_with_exit_code_1(tmp_path):
