@@ -15,7 +15,8 @@ from typing import Any
 from autobound.errors import CertificateError
 
 MAX_NUMBER_CHARS = 2000
-MAX_EXPONENT = 1200
+MAX_EXPONENT = 1200  # of a decimal: 10**1200
+MAX_BITS = 20_000  # binary exponent of a hex float: exact products of tiny numbers need many
 
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _RATIONAL = re.compile(r"[+-]?\d+/\d+")
@@ -65,7 +66,7 @@ def _read_hex(text: str) -> Fraction:
     mantissa, _, exponent = body.lower().partition("p")
     whole, _, frac = mantissa.partition(".")
     exp = int(exponent or 0) - 4 * len(frac)
-    if abs(exp) > 4 * MAX_EXPONENT:
+    if abs(exp) > MAX_BITS:
         raise CertificateError(f"{text[:60]!r}: exponent out of range")
     return sign * Fraction(int(whole + frac or "0", 16)) * Fraction(2) ** exp
 

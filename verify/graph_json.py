@@ -10,6 +10,7 @@ function out for people, from the graph itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Literal
@@ -92,7 +93,7 @@ def _decode_array(body: Mapping[str, Any]) -> np.ndarray:
     shape, data, kind = body.get("shape"), body.get("data"), body.get("kind")
     if not (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)):
         raise CertificateError("an array needs a shape of non-negative ints")
-    size = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    size = math.prod(shape)  # Python ints: no overflow
     if size > MAX_ARRAY_SIZE or not isinstance(data, list) or len(data) != size:
         raise CertificateError(f"array data does not match its shape {shape}")
     if kind == "int":
@@ -134,7 +135,7 @@ def graph_from_json(data: Graph, names: Sequence[str] = ()) -> ExprGraph:
             raise CertificateError(f"node {i}: unknown op {node.op[:40]!r}")
         if any(not 0 <= a < i for a in node.args):
             raise CertificateError(f"node {i}: arguments must refer to earlier nodes")
-        if any(s < 0 for s in node.shape) or np.prod(node.shape, dtype=np.int64) > MAX_ARRAY_SIZE:
+        if any(s < 0 for s in node.shape) or math.prod(node.shape) > MAX_ARRAY_SIZE:
             raise CertificateError(f"node {i}: bad shape {node.shape}")
         params = {k: _decode(v) for k, v in node.params.items()}
         shape = tuple(node.shape)

@@ -113,6 +113,9 @@ def test_graph_reader_refuses_unknown_ops_and_forward_references():
     unknown = [*nodes[:-1], {**nodes[-1], "op": "__import__('os').system('true')"}]
     with pytest.raises(CertificateError, match="unknown op"):
         graph_from_json(type(graph).model_validate({**graph.model_dump(), "nodes": unknown}))
+    huge = [{**nodes[0], "shape": [2**40, 2**40]}, nodes[1]]  # int64 product would wrap to 0
+    with pytest.raises(CertificateError, match="bad shape"):
+        graph_from_json(type(graph).model_validate({**graph.model_dump(), "nodes": huge}))
     forward = [{**nodes[0]}, {**nodes[1], "args": [5]}]
     with pytest.raises(CertificateError, match="earlier nodes"):
         graph_from_json(type(graph).model_validate({**graph.model_dump(), "nodes": forward}))
