@@ -72,7 +72,7 @@ Box = tuple[list[Fraction], list[Fraction]]
 
 # The gradient is a refinement: where it is unbounded or an op has no interval derivative,
 # the natural extension alone bounds the box.
-_NO_GRADIENT = (DomainError, ArithmeticError, ValueError, TypeError)
+_NO_GRADIENT = (DomainError, ArithmeticError, ValueError)
 
 
 @dataclass(frozen=True)

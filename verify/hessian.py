@@ -263,7 +263,8 @@ def _half_min(g: Interval, h: Interval, end: Any) -> Any:
     candidates = [mp.zero, lo(slope * d + curv * d * d / 2)]
     if lo(curv) > 0:  # convex: the vertex value lower-bounds the parabola everywhere
         vertex = -slope / curv
-        if not (hi(vertex) < min(0, end) or lo(vertex) > max(0, end)):
+        left, right = exact(min(0, end)), exact(max(0, end))
+        if not (hi(vertex) < lo(left) or lo(vertex) > hi(right)):
             candidates.append(lo(-slope * slope / (2 * curv)))
     return min(candidates)
 
