@@ -204,7 +204,7 @@ _ALPHAS = st.sampled_from([0.1, Fraction(1, 8), 0.01, 2.0])
 
 
 @pytest.mark.parametrize("op", sorted(elementwise_ops()))
-@settings(max_examples=60)
+@settings(max_examples=80)
 @given(data=st.data())
 def test_elementwise_value_slope_and_curvature_enclosures(op, data):
     a, b, points = data.draw(intervals(op), label="a, b, points")
@@ -411,7 +411,7 @@ def _partial(f: Callable, x: list, orders: tuple[int, ...]) -> Callable[[], obje
 
 
 @pytest.mark.parametrize("text, variables, f, where", COMPOSITES, ids=[c[0] for c in COMPOSITES])
-@settings(max_examples=25)
+@settings(max_examples=50)
 @given(data=st.data())
 def test_composite_value_gradient_and_hessian_enclosures(text, variables, f, where, data):
     n = len(variables)
