@@ -66,7 +66,7 @@ from .gradient import gradient_interval
 from .graph_json import graph_from_json, graph_text
 from .hessian import hessian_interval, second_order_bounds, second_order_integral
 from .reference import evaluate_interval
-from .rigorous import exact, hi, iv_precision, lo
+from .rigorous import exact, hi, iv_precision, lo, span
 
 Box = tuple[list[Fraction], list[Fraction]]
 
@@ -207,7 +207,7 @@ class _Bounds:
                         centre.append(c if s <= c <= t else (s + t) / 2)
                 total = self.at(centre)
                 for g, s, t, c in zip(grads, a, b, centre, strict=True):
-                    total = total + g * _span(s - c, t - c)
+                    total = total + g * span(s - c, t - c)
                 if mp.isnan(lo(total)) or mp.isnan(hi(total)):
                     continue
                 if sign > 0:
@@ -229,10 +229,6 @@ def _q(v: Any) -> Fraction | float:
         return -math.inf if v < 0 else math.inf
     sign, man, exp, _ = v._mpf_
     return (-1) ** sign * Fraction(man) * Fraction(2) ** exp
-
-
-def _span(a: Fraction, b: Fraction) -> Any:
-    return iv.mpf([lo(exact(a)), hi(exact(b))])
 
 
 def _halves(box: Box) -> tuple[Box, Box]:

@@ -18,6 +18,7 @@ unbounded on the box (``sqrt`` at 0) :func:`gradient_interval` raises
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -30,7 +31,7 @@ from autobound.graph import ExprGraph
 
 from . import rigorous
 from .reference import _INTERVAL, _Arith, _iv_div, _iv_integer_pow, _iv_is_integer, _iv_pow, _run
-from .rigorous import exact, hi, iv_precision, lo
+from .rigorous import exact, hi, iv_precision, lo, span
 
 Interval = Any
 
@@ -187,7 +188,7 @@ def _extreme(pick_max: bool) -> Callable[[Dual, Dual], Dual]:
     return rule
 
 
-def _arith(n: int, xs: np.ndarray) -> _Arith:
+def _arith(n: int) -> _Arith:
     return _Arith(
         const=lambda v: Dual.lift(v, n),
         elementwise=_elementwise,
@@ -197,8 +198,38 @@ def _arith(n: int, xs: np.ndarray) -> _Arith:
         max=_extreme(True),
         min=_extreme(False),
         truth=lambda d: _INTERVAL.truth(d.v),
-        x=xs,
     )
+
+
+def unit(j: int, n: int) -> tuple[Interval, ...]:
+    """The derivative of input j with respect to the n inputs: the j-th unit vector."""
+    return tuple(iv.mpf(1 if k == j else 0) for k in range(n))
+
+
+def forward_scalar(
+    graph: ExprGraph,
+    box_lo: Sequence[Any],
+    box_hi: Sequence[Any],
+    prec: int,
+    variable: Callable[[Interval, int, int], Any],
+    arith: Callable[[int], _Arith],
+) -> Any:
+    """f over the box in a forward-mode number system: input j is ``variable(X_j, j, n)``
+    (X_j its side as an interval), ``arith(n)`` gives the rules.  Returns the scalar output
+    as a number of that system (lifted if it is a constant)."""
+    shape = tuple(graph.shape(graph.input))
+    n = math.prod(shape)
+    with iv_precision(prec):
+        xs = np.empty(n, dtype=object)
+        for j, (a, b) in enumerate(zip(box_lo, box_hi, strict=True)):
+            xs[j] = variable(span(a, b), j, n)
+        numbers = arith(n)
+        out = _run(graph, replace(numbers, x=xs.reshape(shape)))
+        if isinstance(out, np.ndarray):
+            if out.size != 1:
+                raise DomainError("forward-mode bounds need a scalar-output function")
+            out = out.reshape(-1)[0]
+        return numbers.const(out)
 
 
 def gradient_interval(
@@ -210,17 +241,5 @@ def gradient_interval(
     Returns ``(F, [G_0, ..., G_{n-1}])`` as ``mpmath.iv`` intervals.  Raises
     :class:`~autobound.errors.DomainError` where f or a derivative is unbounded on the box.
     """
-    shape = tuple(graph.shape(graph.input))
-    n = max(1, int(np.prod(shape, dtype=np.int64)))
-    with iv_precision(prec):
-        xs = np.empty(n, dtype=object)
-        for j, (a, b) in enumerate(zip(box_lo, box_hi, strict=True)):
-            unit = tuple(iv.mpf(1 if k == j else 0) for k in range(n))
-            xs[j] = Dual(iv.mpf([lo(exact(a)), hi(exact(b))]), unit)
-        out = _run(graph, replace(_arith(n, xs.reshape(shape)), x=xs.reshape(shape)))
-        if isinstance(out, np.ndarray):
-            if out.size != 1:
-                raise DomainError("gradient_interval needs a scalar-output function")
-            out = out.reshape(-1)[0]
-        out = Dual.lift(out, n)
-        return out.v, list(out.g)
+    out = forward_scalar(graph, box_lo, box_hi, prec, lambda X, j, n: Dual(X, unit(j, n)), _arith)
+    return out.v, list(out.g)

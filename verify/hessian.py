@@ -18,19 +18,17 @@ for every x and c in the box (Taylor's theorem with the Lagrange remainder along
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
-import numpy as np
 from mpmath import iv, mp
 
 from autobound.errors import DomainError
 from autobound.graph import ExprGraph
 
 from . import rigorous
-from .gradient import SLOPES
-from .reference import _INTERVAL, _Arith, _iv_div, _iv_integer_pow, _iv_is_integer, _iv_pow, _run
-from .rigorous import exact, hi, iv_precision, lo
+from .gradient import SLOPES, forward_scalar, unit
+from .reference import _INTERVAL, _Arith, _iv_div, _iv_integer_pow, _iv_is_integer, _iv_pow
+from .rigorous import exact, hi, lo, span
 
 Interval = Any
 
@@ -214,6 +212,19 @@ def _extreme(pick_max: bool) -> Callable[[Jet, Jet], Jet]:
     return rule
 
 
+def _arith(n: int) -> _Arith:
+    return _Arith(
+        const=lambda v: Jet.lift(v, n),
+        elementwise=_elementwise,
+        div=lambda a, b: a * _reciprocal(b),
+        integer_pow=_integer_pow,
+        pow=_pow,
+        max=_extreme(True),
+        min=_extreme(False),
+        truth=lambda d: _INTERVAL.truth(d.v),
+    )
+
+
 def hessian_interval(
     graph: ExprGraph, box_lo: Sequence[Any], box_hi: Sequence[Any], prec: int = 100
 ) -> tuple[Interval, list[Interval], list[list[Interval]]]:
@@ -223,32 +234,12 @@ def hessian_interval(
     Raises :class:`~autobound.errors.DomainError` where a second derivative does not exist or
     is unbounded somewhere on the box.
     """
-    shape = tuple(graph.shape(graph.input))
-    n = max(1, int(np.prod(shape, dtype=np.int64)))
-    with iv_precision(prec):
-        zero, one = iv.mpf(0), iv.mpf(1)
-        xs = np.empty(n, dtype=object)
-        for j, (a, b) in enumerate(zip(box_lo, box_hi, strict=True)):
-            unit = tuple(one if k == j else zero for k in range(n))
-            xs[j] = Jet(iv.mpf([lo(exact(a)), hi(exact(b))]), unit, ((zero,) * n,) * n)
-        arith = _Arith(
-            const=lambda v: Jet.lift(v, n),
-            elementwise=_elementwise,
-            div=lambda a, b: a * _reciprocal(b),
-            integer_pow=_integer_pow,
-            pow=_pow,
-            max=_extreme(True),
-            min=_extreme(False),
-            truth=lambda d: _INTERVAL.truth(d.v),
-            x=xs.reshape(shape),
-        )
-        out = _run(graph, replace(arith, x=xs.reshape(shape)))
-        if isinstance(out, np.ndarray):
-            if out.size != 1:
-                raise DomainError("hessian_interval needs a scalar-output function")
-            out = out.reshape(-1)[0]
-        out = Jet.lift(out, n)
-        return out.v, list(out.g), [list(r) for r in out.h]
+
+    def variable(X: Interval, j: int, n: int) -> Jet:
+        return Jet(X, unit(j, n), ((iv.mpf(0),) * n,) * n)
+
+    out = forward_scalar(graph, box_lo, box_hi, prec, variable, _arith)
+    return out.v, list(out.g), [list(r) for r in out.h]
 
 
 # -- the second-order forms --------------------------------------------------------------------
@@ -283,11 +274,7 @@ def second_order_bounds(
         high = high - min(_half_min(-g, -h, a), _half_min(-g, -h, b))
     for i in range(n):
         for j in range(i + 1, n):
-            cross = (
-                hess[i][j]
-                * iv.mpf([lo(exact(spans[i][0])), hi(exact(spans[i][1]))])
-                * iv.mpf([lo(exact(spans[j][0])), hi(exact(spans[j][1]))])
-            )
+            cross = hess[i][j] * span(*spans[i]) * span(*spans[j])
             low, high = low + lo(cross), high + hi(cross)
     return lo(low), hi(high)
 

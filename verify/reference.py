@@ -417,5 +417,5 @@ def evaluate_interval(graph: ExprGraph, box_lo: Any, box_hi: Any, prec: int = 10
     with iv_precision(prec):
         ends = np.stack([a, b], axis=-1).astype(object).reshape(-1, 2)
         xs = np.empty(len(ends), dtype=object)
-        xs[:] = [iv.mpf([lo(rigorous.exact(u)), hi(rigorous.exact(v))]) for u, v in ends]
+        xs[:] = [rigorous.span(u, v) for u, v in ends]
         return _run(graph, replace(_INTERVAL, x=xs.reshape(a.shape)))

@@ -80,6 +80,11 @@ def exact(value: Any) -> Interval:
     return iv.mpf(float(value))
 
 
+def span(a: Any, b: Any) -> Interval:
+    """The interval [a, b] for exact numbers a <= b (each end rounded outward)."""
+    return iv.mpf([lo(exact(a)), hi(exact(b))])
+
+
 def _round_out(v: Interval, prec: int) -> Interval:
     a = libmp.mpf_pos(v._mpi_[0], prec, libmp.round_floor)
     b = libmp.mpf_pos(v._mpi_[1], prec, libmp.round_ceiling)
