@@ -116,40 +116,46 @@ class _Bounds:
         self.graph, self.prec, self.boxes = graph, prec, 0
         self.shape = tuple(graph.shape(graph.input))
 
-    def _value(self, a: Sequence[Fraction], b: Sequence[Fraction]) -> Any:
+    def _value(self, a: Sequence[Fraction], b: Sequence[Fraction], prec: int | None = None):
         arr = lambda v: np.array(list(v), dtype=object).reshape(self.shape)  # noqa: E731
-        out = evaluate_interval(self.graph, arr(a), arr(b), prec=self.prec)
+        out = evaluate_interval(self.graph, arr(a), arr(b), prec=prec or self.prec)
         return out.reshape(-1)[0] if isinstance(out, np.ndarray) else out
 
-    def at(self, x: Sequence[Fraction]) -> Any:
-        """An enclosure of f(x) at the exact point x."""
-        return self._value(x, x)
+    def at(self, x: Sequence[Fraction], prec: int | None = None) -> Any:
+        """An enclosure of f(x) at the exact point x (at `prec` bits, default the checker's)."""
+        return self._value(x, x, prec)
 
     def integral(self, box: Box) -> Any:
         """An enclosure of ∫ f over the box: vol · F(box) intersected with the integrated
-        mean-value form at the centre c, ``vol · (f(c) ± Σ_j wid(G_j) w_j / 8)`` (the mean of
-        ``max(d, 0)`` over a side of width w centred at 0 is w/8)."""
+        forms at the centre c: mean-value ``vol · (f(c) ± Σ_j wid(G_j) w_j / 8)`` (the mean of
+        ``max(d, 0)`` over a side of width w centred at 0 is w/8) and, where f is twice
+        differentiable on the box, second order (:func:`~verify.hessian.second_order_integral`).
+        One Hessian pass gives G as well; the gradient pass runs only where it fails."""
         self.boxes += 1
         a, b = box
         vol = exact(_volume(box))
         natural = vol * self._natural(a, b)
         try:
-            _, grads = gradient_interval(self.graph, a, b, prec=self.prec)
-            centre = [(s + t) / 2 for s, t in zip(a, b, strict=True)]
-            spread = iv.mpf(0)
-            for g, s, t in zip(grads, a, b, strict=True):
-                spread = spread + (iv.mpf(hi(g)) - iv.mpf(lo(g))) * exact(t - s) / 8
-            mean_value = vol * (self.at(centre) + iv.mpf([-hi(spread), hi(spread)]))
+            _, grads, hess = hessian_interval(self.graph, a, b, prec=self.prec)
         except _NO_GRADIENT:
-            return natural
-        best = _meet(natural, mean_value)
+            hess = None
+            try:
+                _, grads = gradient_interval(self.graph, a, b, prec=self.prec)
+            except _NO_GRADIENT:
+                return natural
+        centre = [(s + t) / 2 for s, t in zip(a, b, strict=True)]
         try:
-            _, _, hess = hessian_interval(self.graph, a, b, prec=self.prec)
-            widths = [t - s for s, t in zip(a, b, strict=True)]
-            second = second_order_integral(self.at(centre), hess, widths, _volume(box))
-        except _NO_GRADIENT:
+            f_c = self.at(centre)
+        except (DomainError, ArithmeticError):
+            return natural
+        spread = iv.mpf(0)
+        for g, s, t in zip(grads, a, b, strict=True):
+            spread = spread + (iv.mpf(hi(g)) - iv.mpf(lo(g))) * exact(t - s) / 8
+        best = _meet(natural, vol * (f_c + iv.mpf([-hi(spread), hi(spread)])))
+        if hess is None:
             return best
-        return _meet(best, second)
+        widths = [t - s for s, t in zip(a, b, strict=True)]
+        return _meet(best, second_order_integral(f_c, hess, widths, _volume(box)))
 
     def _natural(self, a: Sequence[Fraction], b: Sequence[Fraction]) -> Any:
         """The natural interval extension; unbounded where an op leaves its domain on the box
@@ -292,13 +298,10 @@ def _check_cover(box: Box, leaves: list[Box]) -> None:
 def _check_x0(bounds: _Bounds, leaf: Leaf, x0: list[Fraction], index: int) -> None:
     c_lo, c_hi = (read_number(v) for v in leaf.coefficients[0][0])
     for prec in (bounds.prec, 4 * bounds.prec):
-        bounds.prec, saved = prec, bounds.prec
         try:
-            value = bounds.at(x0)
+            value = bounds.at(x0, prec)
         except (DomainError, ZeroDivisionError) as err:
             raise _Reject(f"f is undefined at x0: {err}", index) from err
-        finally:
-            bounds.prec = saved
         if _q(lo(value)) >= c_lo and _q(hi(value)) <= c_hi:
             return
         if _q(hi(value)) < c_lo or _q(lo(value)) > c_hi:
