@@ -108,7 +108,7 @@ class _Engine:
         self.shape = () if self.n == 1 else (self.n,)
         self.graph = self.bounder.graph(self.shape)
         self.variables = list(self.bounder.variables) or [f"x{j}" for j in range(self.n)]
-        self.calls = self.boxes = 0
+        self.boxes = 0
         self.chunk = chunk
 
     def leaves(self, boxes: list[Box]) -> list[Leaf | None]:
@@ -120,7 +120,6 @@ class _Engine:
         pad = lambda a: np.concatenate([a, np.repeat(a[-1:], size - len(a), 0)])  # noqa: E731
         shaped = lambda a: pad(a).reshape((size, *self.shape))  # noqa: E731
         coeffs = self.bounder.batch(shaped(x0s), shaped(los), shaped(his))
-        self.calls += 1
         self.boxes += len(boxes)
         ends = []
         for c in coeffs:
@@ -150,8 +149,9 @@ class _Engine:
             )
         return out
 
-    def certificate(self, claim: Any, leaves: list[Leaf], degree: int) -> Certificate:
-        return Certificate(
+    def proof(self, claim: Any, leaves: list[Leaf], degree: int) -> Proof:
+        """The ``proved`` outcome: the certificate of `claim` with the done leaves."""
+        certificate = Certificate(
             expression=Expression(graph=graph_to_json(self.graph), text=_text(self.bounder.f)),
             variables=self.variables,
             box=[[write_number(a), write_number(b)] for a, b in zip(*self.box, strict=True)],
@@ -159,6 +159,7 @@ class _Engine:
             leaves=leaves,
             prover={"name": "autobound.apps.prove", "degree": degree, "rounding": "outward"},
         )
+        return Proof("proved", certificate, None, self.boxes, "proved")
 
 
 def _box_end(v: Any, up: bool) -> Fraction:
@@ -166,7 +167,7 @@ def _box_end(v: Any, up: bool) -> Fraction:
     sympy: this is the user's input, not a certificate) is rounded outward to a double, so
     the certificate's box contains the one asked for."""
     try:
-        return read_number(_exact_text(v))
+        return _exact(v)
     except CertificateError:
         if not isinstance(v, str):
             raise
@@ -179,23 +180,28 @@ def _box_end(v: Any, up: bool) -> Fraction:
     if expr.free_symbols or not expr.is_real:
         raise InvalidRegion(f"box end {v!r} is not a real constant")
     approx = Fraction(str(sympy.N(expr, 60)))  # within 1e-58 relative of the true value
-    x = float(approx)
     slack = abs(approx) * Fraction(1, 10**50) + Fraction(1, 10**300)
-    while (Fraction(x) < approx + slack) if up else (Fraction(x) > approx - slack):
-        x = math.nextafter(x, math.inf if up else -math.inf)
-    return Fraction(x)
+    return Fraction(_up(approx + slack) if up else _down(approx - slack))
 
 
-def _exact_text(v: Any) -> Any:
+def _exact(v: Any) -> Fraction:
+    """A number given to the prover, exactly: floats and Fractions as they are, text and ints
+    as a certificate would read them."""
     if isinstance(v, (float, np.floating)):
-        return write_number(float(v))
+        if not math.isfinite(v):
+            raise InvalidArgument(f"{v!r} is not a finite number")
+        return Fraction(float(v))
     if isinstance(v, Fraction):
-        return write_number(v)
-    return v
+        return v
+    return read_number(v)
 
 
 def _text(f: Any) -> str | None:
     return f if isinstance(f, str) else (str(f) if not callable(f) else None)
+
+
+def _volume(box: Box) -> Fraction:
+    return math.prod((b - a for a, b in zip(*box, strict=True)), start=Fraction(1))
 
 
 def _halves(box: Box) -> tuple[Box, Box]:
@@ -214,28 +220,31 @@ class _Disproved(Exception):
 
 
 def _run(
-    engine: _Engine, score: Callable[[Leaf], float | None], max_boxes: int, chunk: int
-) -> tuple[list[tuple[Leaf, Box]], list[Box], int]:
-    """Bisect boxes until `score` accepts them (returns None) or the budget is spent.
+    engine: _Engine, score: Callable[[Leaf, Box], Leaf | float], max_boxes: int, chunk: int
+) -> tuple[list[Leaf], Proof | None]:
+    """Bisect boxes until `score` accepts them or the budget is spent.
 
-    `score(leaf)` returns None when the leaf is done, else a priority (higher splits first).
-    Returns (done leaves with their boxes, the boxes still open, boxes bounded).
+    `score(leaf, box)` returns the finished leaf (with its record) when the leaf is done, else
+    a priority (higher splits first).  Returns the done leaves and, when boxes are left open,
+    the ``unknown`` :class:`Proof` to give back.
     """
-    done: list[tuple[Leaf, Box]] = []
+    done: list[Leaf] = []
     open_: list[tuple[float, int, Box]] = [(0.0, 0, engine.box)]
-    count = tie = 0
-    while open_ and count < max_boxes:
+    tie = 0
+    while open_ and engine.boxes < max_boxes:
         take = [heapq.heappop(open_)[2] for _ in range(min(chunk, len(open_)))]
-        count += len(take)
         for box, leaf in zip(take, engine.leaves(take), strict=True):
-            priority = math.inf if leaf is None else score(leaf)
-            if priority is None:
-                done.append((leaf, box))
+            result = math.inf if leaf is None else score(leaf, box)
+            if isinstance(result, Leaf):
+                done.append(result)
                 continue
             for half in _halves(box):
                 tie += 1
-                heapq.heappush(open_, (-priority, tie, half))
-    return done, [b for _, _, b in open_], count
+                heapq.heappush(open_, (-result, tie, half))
+    if open_:
+        count = engine.boxes
+        return done, Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
+    return done, None
 
 
 def prove(
@@ -258,7 +267,7 @@ def prove(
     if claim not in ("ge", "gt", "le", "lt"):
         raise InvalidArgument(f"claim must be 'ge', 'gt', 'le' or 'lt', got {claim!r}")
     engine = _Engine(f, box, degree, variables, chunk, max_boxes)
-    c = read_number(_exact_text(value))
+    c = _exact(value)
     upper = claim in ("le", "lt")
     holds = {
         "ge": lambda r: r[0] >= c,
@@ -267,25 +276,22 @@ def prove(
         "lt": lambda r: r[1] < c,
     }[claim]
 
-    def score(leaf: Leaf) -> float | None:
+    def score(leaf: Leaf, box: Box) -> Leaf | float:
         r = enclosure_range(leaf, engine.n)
         if holds(r):
-            return None
+            return _with(leaf, range=r)
         ((c_lo, c_hi),) = leaf.coefficients[0]
         if (read_number(c_lo) > c) if upper else (read_number(c_hi) < c):
             raise _Disproved(leaf)  # f(x0) itself breaks the claim
         return float(r[1] - c) if upper else float(c - r[0])
 
     try:
-        done, open_, count = _run(engine, score, max_boxes, chunk)
+        leaves, unknown = _run(engine, score, max_boxes, chunk)
     except _Disproved as found:
         x = tuple(float(read_number(v)) for v in found.leaf.x0)
         return Proof("disproved", None, x, engine.boxes, f"the claim fails at x = {x}")
     kind = BoundClaim(kind=claim, value=write_number(c))
-    if open_:
-        return Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
-    leaves = [_with(leaf, range=enclosure_range(leaf, engine.n)) for leaf, _ in done]
-    return Proof("proved", engine.certificate(kind, leaves, degree), None, count, "proved")
+    return unknown if unknown is not None else engine.proof(kind, leaves, degree)
 
 
 def _positive(tol: float) -> None:
@@ -313,23 +319,26 @@ def certify_minimum(
     _positive(tol)
     engine = _Engine(f, box, degree, variables, chunk, max_boxes)
     best = [math.inf, None]
+    lows: list[Fraction] = []
 
-    def score(leaf: Leaf) -> float | None:
+    def score(leaf: Leaf, box: Box) -> Leaf | float:
         ((_, c_hi),) = leaf.coefficients[0]
         if read_number(c_hi) < best[0]:
             best[:] = [read_number(c_hi), leaf.x0]
-        low = enclosure_range(leaf, engine.n)[0]
-        return None if low >= best[0] - Fraction(tol) / 2 else float(best[0] - low)
+        r = enclosure_range(leaf, engine.n)
+        if r[0] < best[0] - Fraction(tol) / 2:
+            return float(best[0] - r[0])
+        lows.append(r[0])
+        return _with(leaf, range=r)
 
-    done, open_, count = _run(engine, score, max_boxes, chunk)
-    if open_:
-        return Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
-    leaves = [_with(leaf, range=enclosure_range(leaf, engine.n)) for leaf, _ in done]
-    low = min(read_number(leaf.range[0]) for leaf in leaves) - Fraction(tol) / 4
+    leaves, unknown = _run(engine, score, max_boxes, chunk)
+    if unknown is not None:  # (a Proof is falsy unless proved)
+        return unknown
+    low = min(lows) - Fraction(tol) / 4
     claim = MinimumClaim(
         kind="min_in", lower=write_number(_down(low)), upper=write_number(best[0]), witness=best[1]
     )
-    return Proof("proved", engine.certificate(claim, leaves, degree), None, count, "proved")
+    return engine.proof(claim, leaves, degree)
 
 
 def certify_integral(
@@ -345,30 +354,26 @@ def certify_integral(
     leaf's enclosure integral is narrower than ``tol/2`` times its share of the volume."""
     _positive(tol)
     engine = _Engine(f, box, degree, variables, chunk, max_boxes)
-    volume = math.prod(float(b - a) for a, b in zip(*engine.box, strict=True))
+    volume = _volume(engine.box)
+    total = [Fraction(0), Fraction(0)]
 
-    def score(leaf: Leaf) -> float | None:
+    def score(leaf: Leaf, box: Box) -> Leaf | float:
         lo_, hi_ = enclosure_integral(leaf, engine.n)
-        share = (
-            math.prod(
-                float(read_number(b) - read_number(a))
-                for a, b in zip(leaf.lo, leaf.hi, strict=True)
-            )
-            / volume
-        )
+        share = _volume(box) / volume
         width = float(hi_ - lo_)
-        return None if width <= tol / 2 * share else width / share
+        if width > tol / 2 * share:
+            return width / share
+        total[0], total[1] = total[0] + lo_, total[1] + hi_
+        return _with(leaf, integral=(lo_, hi_))
 
-    done, open_, count = _run(engine, score, max_boxes, chunk)
-    if open_:
-        return Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
-    leaves = [_with(leaf, integral=enclosure_integral(leaf, engine.n)) for leaf, _ in done]
-    total_lo = sum(read_number(leaf.integral[0]) for leaf in leaves)
-    total_hi = sum(read_number(leaf.integral[1]) for leaf in leaves)
+    leaves, unknown = _run(engine, score, max_boxes, chunk)
+    if unknown is not None:  # (a Proof is falsy unless proved)
+        return unknown
+    total_lo, total_hi = total
     slack = Fraction(tol) / 4
     claim = IntegralClaim(
         kind="integral_in",
         lower=write_number(_down(total_lo - slack)),
         upper=write_number(_up(total_hi + slack)),
     )
-    return Proof("proved", engine.certificate(claim, leaves, degree), None, count, "proved")
+    return engine.proof(claim, leaves, degree)
