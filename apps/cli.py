@@ -178,11 +178,19 @@ class _BoundCommand(TyperCommand):
         return super().parse_args(ctx, _join_interval_tokens(args))
 
 
-def _parse_interval(text: str) -> tuple[float, float]:
+def _interval_words(text: str) -> tuple[str, str]:
+    """The two words of an --over value: "LO HI", "LO,HI" or "[LO, HI]"."""
     parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()").strip()) if p]
-    if len(parts) != 2 or not all(_is_number(p) for p in parts):
+    if len(parts) != 2:
         raise _BadInput(f"--over needs two numbers LO HI, got {text!r}")
-    return float(parts[0]), float(parts[1])
+    return parts[0], parts[1]
+
+
+def _parse_interval(text: str) -> tuple[float, float]:
+    lo, hi = _interval_words(text)
+    if not (_is_number(lo) and _is_number(hi)):
+        raise _BadInput(f"--over needs two numbers LO HI, got {text!r}")
+    return float(lo), float(hi)
 
 
 def _parse_variables(text: str | None) -> tuple[str, ...] | None:

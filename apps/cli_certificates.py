@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +19,15 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .cli import ExitCode, _BadInput, _BoundCommand, _guarded, _parse_variables, app
+from .cli import (
+    ExitCode,
+    _BadInput,
+    _BoundCommand,
+    _guarded,
+    _interval_words,
+    _parse_variables,
+    app,
+)
 
 _CLAIMS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
@@ -46,13 +53,6 @@ with bisection).
 
 Exit status: 0 when the certificate checks, 1 when it is rejected (the reason names the leaf), \
 2 when the file cannot be read."""
-
-
-def _interval_words(text: str) -> tuple[str, str]:
-    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()").strip()) if p]
-    if len(parts) != 2:
-        raise _BadInput(f"--over needs two numbers LO HI, got {text!r}")
-    return parts[0], parts[1]
 
 
 @app.command(
