@@ -11,6 +11,7 @@ Fractions, with no tolerance at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from itertools import product
@@ -592,6 +593,16 @@ def _integral_of(poly: dict, box_lo: list, box_hi: list) -> Fraction:
     return total
 
 
+def _draw_box(data, n: int, side):
+    """A box in [-3, 3]**n plus sides drawn from `side`: (lo, hi, widths, centre, volume),
+    the last three exact."""
+    box_lo = [data.draw(st.floats(-3.0, 3.0), label="lo") for _ in range(n)]
+    box_hi = [a + data.draw(side, label="width") for a in box_lo]
+    widths = [Fraction(b) - Fraction(a) for a, b in zip(box_lo, box_hi, strict=True)]
+    centre = [(Fraction(a) + Fraction(b)) / 2 for a, b in zip(box_lo, box_hi, strict=True)]
+    return box_lo, box_hi, widths, centre, math.prod(widths, start=Fraction(1))
+
+
 def _value_of(poly: dict, x: list) -> Fraction:
     total = Fraction(0)
     for powers, c in poly.items():
@@ -607,13 +618,7 @@ def _value_of(poly: dict, x: list) -> Fraction:
 @given(data=st.data())
 def test_second_order_integral_is_exact_for_quadratics(text, variables, poly, data):
     n = len(variables)
-    box_lo = [data.draw(st.floats(-3.0, 3.0), label="lo") for _ in range(n)]
-    box_hi = [a + data.draw(st.floats(0.0, 2.0), label="width") for a in box_lo]
-    widths = [Fraction(b) - Fraction(a) for a, b in zip(box_lo, box_hi, strict=True)]
-    centre = [(Fraction(a) + Fraction(b)) / 2 for a, b in zip(box_lo, box_hi, strict=True)]
-    volume = Fraction(1)
-    for w in widths:
-        volume *= w
+    box_lo, box_hi, widths, centre, volume = _draw_box(data, n, st.floats(0.0, 2.0))
     want = _integral_of(poly, box_lo, box_hi)
     # the module's own Hessian of a quadratic is the constant one, as point intervals
     _, _, hess = hessian_interval(_graph(text, variables), box_lo, box_hi)
@@ -642,14 +647,8 @@ EXPONENTIALS = [
 @given(data=st.data())
 def test_second_order_integral_of_exp(text, variables, f, data):
     n = len(variables)
-    box_lo = [data.draw(st.floats(-3.0, 3.0), label="lo") for _ in range(n)]
-    box_hi = [a + data.draw(_EXP_SIDE, label="width") for a in box_lo]
+    box_lo, box_hi, widths, centre, volume = _draw_box(data, n, _EXP_SIDE)
     assume(all(b > a for a, b in zip(box_lo, box_hi, strict=True)))
-    widths = [Fraction(b) - Fraction(a) for a, b in zip(box_lo, box_hi, strict=True)]
-    centre = [(Fraction(a) + Fraction(b)) / 2 for a, b in zip(box_lo, box_hi, strict=True)]
-    volume = Fraction(1)
-    for w in widths:
-        volume *= w
     graph = _graph(text, variables)
     F_c, _, _ = hessian_interval(graph, centre, centre)
     _, _, hess = hessian_interval(graph, box_lo, box_hi)
