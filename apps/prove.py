@@ -31,6 +31,7 @@ from autobound.verify.certificate import (
     IntegralClaim,
     Leaf,
     MinimumClaim,
+    box_volume,
     enclosure_integral,
     enclosure_range,
 )
@@ -200,10 +201,6 @@ def _text(f: Any) -> str | None:
     return f if isinstance(f, str) else (str(f) if not callable(f) else None)
 
 
-def _volume(box: Box) -> Fraction:
-    return math.prod((b - a for a, b in zip(*box, strict=True)), start=Fraction(1))
-
-
 def _halves(box: Box) -> tuple[Box, Box]:
     a, b = box
     j = max(range(len(a)), key=lambda k: b[k] - a[k])
@@ -354,12 +351,12 @@ def certify_integral(
     leaf's enclosure integral is narrower than ``tol/2`` times its share of the volume."""
     _positive(tol)
     engine = _Engine(f, box, degree, variables, chunk, max_boxes)
-    volume = _volume(engine.box)
+    volume = box_volume(engine.box)
     total = [Fraction(0), Fraction(0)]
 
     def score(leaf: Leaf, box: Box) -> Leaf | float:
         lo_, hi_ = enclosure_integral(leaf, engine.n)
-        share = _volume(box) / volume
+        share = box_volume(box) / volume
         width = float(hi_ - lo_)
         if width > tol / 2 * share:
             return width / share

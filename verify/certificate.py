@@ -31,7 +31,8 @@ the rest through pydantic models.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -110,6 +111,11 @@ def _show(value: str | int) -> str:
     """A number for people: as written when short, else its nearest double."""
     text = str(value)
     return text if len(text) <= 20 and "x" not in text else f"{float(read_number(value)):.17g}"
+
+
+def box_volume(box: tuple[Sequence[Fraction], Sequence[Fraction]]) -> Fraction:
+    """The exact volume of a box given as (lower ends, upper ends)."""
+    return math.prod((t - s for s, t in zip(*box, strict=True)), start=Fraction(1))
 
 
 def claim_text(claim: Any) -> str:

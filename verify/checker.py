@@ -56,6 +56,7 @@ from .certificate import (
     IntegralClaim,
     Leaf,
     MinimumClaim,
+    box_volume,
     claim_text,
     enclosure_integral,
     enclosure_range,
@@ -133,7 +134,7 @@ class _Bounds:
         One Hessian pass gives G as well; the gradient pass runs only where it fails."""
         self.boxes += 1
         a, b = box
-        vol = exact(_volume(box))
+        vol = exact(box_volume(box))
         natural = vol * self._natural(a, b)
         try:
             _, grads, hess = hessian_interval(self.graph, a, b, prec=self.prec)
@@ -155,7 +156,7 @@ class _Bounds:
         if hess is None:
             return best
         widths = [t - s for s, t in zip(a, b, strict=True)]
-        return _meet(best, second_order_integral(f_c, hess, widths, _volume(box)))
+        return _meet(best, second_order_integral(f_c, hess, widths, box_volume(box)))
 
     def _natural(self, a: Sequence[Fraction], b: Sequence[Fraction]) -> Any:
         """The natural interval extension; unbounded where an op leaves its domain on the box
@@ -268,10 +269,6 @@ def _numbers(values: Sequence[Any], n: int, what: str, leaf: int | None = None) 
     return [read_number(v) for v in values]
 
 
-def _volume(box: Box) -> Fraction:
-    return math.prod((t - s for s, t in zip(*box, strict=True)), start=Fraction(1))
-
-
 def _check_cover(box: Box, leaves: list[Box]) -> None:
     a, b = box
     for i, (lo_, hi_) in enumerate(leaves):
@@ -291,7 +288,7 @@ def _check_cover(box: Box, leaves: list[Box]) -> None:
                 max(p, r) < min(q, s) for p, q, r, s in zip(*leaves[i], *leaves[j], strict=True)
             ):
                 raise _Reject(f"the leaf overlaps leaf {j}", i)
-    if sum((_volume(leaf) for leaf in leaves), Fraction(0)) != _volume(box):
+    if sum((box_volume(leaf) for leaf in leaves), Fraction(0)) != box_volume(box):
         raise _Reject("the leaves do not cover the box (their volumes fall short of it)")
 
 
