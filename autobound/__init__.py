@@ -25,7 +25,9 @@ _LAZY = {
     "TaylorBounds": "autobound.api",
     "compile": "autobound.api",
     "taylor_bounds": "autobound.api",
-    "TaylorEnclosure": "autobound.enclosure",
+    "Enclose": "autobound.core",
+    "TaylorEnclosure": "autobound.core",
+    "enclose": "autobound.core",
     "ExprGraph": "autobound.graph",
     "Interval": "autobound.interval",
 }
@@ -54,6 +56,8 @@ __all__ = [
     "TaylorEnclosure",
     "UnsupportedOperation",
     "compile",
+    "enclose",
+    "Enclose",
     "taylor_bounds",
 ]
 __version__ = "0.1.0"

@@ -27,28 +27,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from autobound.core import INPUT_FLAG, Enclose, check_dtype
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion, ShapeMismatch
-from autobound.graph import ExprGraph, optimize
+from autobound.graph import ExprGraph
 from autobound.interval import Interval, is_interval, round_outward_to
-from autobound.lower import lower
 
 __all__ = ["Bounder", "TaylorBounds", "compile", "taylor_bounds"]
-
-
-def _default_dtype() -> str:
-    return "float64" if jax.config.jax_enable_x64 else "float32"
-
-
-def _check_dtype(dtype: str) -> str:
-    dtype = str(jnp.dtype(dtype))
-    if dtype not in ("float32", "float64"):
-        raise InvalidArgument(f"dtype must be float32 or float64, got {dtype}")
-    if dtype == "float64" and not jax.config.jax_enable_x64:
-        raise InvalidArgument(
-            "float64 bounds need 64-bit JAX: call jax.config.update('jax_enable_x64', True) "
-            "before using autobound (or pass dtype='float32')"
-        )
-    return dtype
 
 
 @dataclass(frozen=True)
@@ -60,7 +44,10 @@ class TaylorBounds:
     ``lower(x) <= f(x) <= upper(x)``.
 
     **Fields:** `f` (the bounded function, if callable), `x0`, `x_trust_region`,
-    `coefficients`, `degree`, `rounding`.
+    `coefficients`, `degree`, `rounding`, `variables`, `flags` (the domain flags of
+    :class:`autobound.TaylorEnclosure`; empty when the host layer already raised on them).
+    A JAX pytree (f, degree, rounding and variables are static), so functions returning it
+    can be jitted and vmapped.
     """
 
     f: Any
@@ -70,6 +57,7 @@ class TaylorBounds:
     degree: int
     rounding: str = "nearest"
     variables: tuple[str, ...] = field(default=())
+    flags: dict[str, jax.Array] = field(default_factory=dict)
 
     @property
     def region(self) -> tuple[jax.Array, jax.Array]:
@@ -220,6 +208,24 @@ class TaylorBounds:
         }
 
 
+jax.tree_util.register_dataclass(
+    TaylorBounds,
+    data_fields=["x0", "x_trust_region", "coefficients", "flags"],
+    meta_fields=["f", "degree", "rounding", "variables"],
+)
+
+
+def domain_error(bad: Sequence[str], lo_: Any, hi_: Any) -> DomainError:
+    """The error for the flags `bad` raised over the region ``[lo_, hi_]``."""
+    return DomainError(
+        f"over the region [{lo_}, {hi_}] the argument of {', '.join(bad)} leaves the "
+        "function's domain (e.g. log of values <= 0, sqrt of negatives, asin outside "
+        "[-1, 1], division by a range containing 0), or at x0 it sits where the "
+        "function has no derivatives (sqrt at 0 with degree >= 1): no finite bound "
+        "exists; shrink the region or move x0"
+    )
+
+
 class Bounder:
     """A function prepared for bounding: graph built once, jitted once per input shape.
 
@@ -236,47 +242,33 @@ class Bounder:
         trust_regions: bool = True,
         dtype: str | None = None,
     ):
-        if not isinstance(degree, (int, np.integer)) or isinstance(degree, bool) or degree < 0:
-            raise InvalidArgument(f"degree must be an integer >= 0, got {degree!r}")
-        if rounding not in ("nearest", "outward"):
-            raise InvalidArgument(f"rounding must be 'nearest' or 'outward', got {rounding!r}")
+        self._enc = Enclose(
+            f,
+            degree,
+            rounding=rounding,
+            dtype=dtype,
+            variables=variables,
+            trust_regions=trust_regions,
+        )
         self.f = f
-        self.degree = int(degree)
+        self.degree = self._enc.degree
         self.rounding = rounding
-        self.trust_regions = bool(trust_regions)
-        self.dtype = _check_dtype(dtype or _default_dtype())
-        self._graphs: dict[tuple, ExprGraph] = {}
-        self._fns: dict[tuple, Callable] = {}  # per input shape: the lowered bound function
-        self._evaluator: Callable | None = None
-        self.variables: tuple[str, ...] = ()
-        if isinstance(f, ExprGraph):
-            self._fixed = optimize(f)
-        elif callable(f) and not _is_sympy(f):
-            self._fixed = None
-            self._evaluator = f
-        else:
-            from autobound.frontends.sympy_frontend import graph_from_string, graph_from_sympy
+        self.trust_regions = self._enc.trust_regions
+        self.dtype = self._enc.dtype
+        self.variables: tuple[str, ...] = self._enc.variables
+        self._fixed = self._enc._fixed
+        self._evaluator: Callable | None = self.f if self._fixed is None else None
+        self._batched = jax.jit(jax.vmap(self._enc))
+        self._values: Enclose | None = None  # degree 0, for plots of f through its graph
 
-            g = (
-                graph_from_string(f, variables=variables, dtype=self.dtype)
-                if isinstance(f, str)
-                else graph_from_sympy(f, variables=variables, dtype=self.dtype)
-            )
-            self.variables = tuple(g.input_names)
-            self._fixed = optimize(g)
-        if self._fixed is not None:
-            self.variables = tuple(self._fixed.input_names) or self.variables
+    @property
+    def enclose(self) -> Enclose:
+        """The pure function under this host layer (see :func:`autobound.enclose`)."""
+        return self._enc
 
     def graph(self, x_shape: tuple[int, ...] = ()) -> ExprGraph:
         """The (optimized) expression graph for inputs of shape `x_shape`."""
-        if self._fixed is not None:
-            return self._fixed
-        key = tuple(x_shape)
-        if key not in self._graphs:
-            from autobound.frontends.jax_frontend import graph_from_callable
-
-            self._graphs[key] = optimize(graph_from_callable(self.f, key, dtype=self.dtype))
-        return self._graphs[key]
+        return self._enc.graph(tuple(x_shape))
 
     def _x_shape(self, x0: np.ndarray) -> tuple[int, ...]:
         if self._fixed is None:
@@ -310,14 +302,14 @@ class Bounder:
             raise InvalidRegion(f"empty or reversed region: lo={lo_} > hi={hi_}")
         if np.any(x0 < lo_) or np.any(x0 > hi_):
             raise InvalidRegion(f"x0={x0} lies outside the region [{lo_}, {hi_}]")
-        tiny = np.finfo(self.dtype).tiny
+        dt = np.dtype(self.dtype)
+        tiny = np.finfo(dt).tiny
         if np.any((x0 != 0) & (np.abs(x0) < tiny)):
             raise InvalidRegion(
                 f"x0 has entries below the smallest normal {np.dtype(self.dtype).name} number "
                 f"({tiny}) in magnitude, which XLA on CPU flushes to zero: {x0}; use 0 or a "
                 "larger number"
             )
-        dt = np.dtype(self.dtype)
         x0c = x0.astype(dt)
         # Round the region outward to the dtype so that it still contains the user's box.
         loc, hic = round_outward_to(dt, lo_, hi_)
@@ -329,19 +321,6 @@ class Bounder:
         x0c = np.clip(x0c, loc, hic)
         return x0c, loc.astype(dt), hic.astype(dt)
 
-    def _fn(self, x_shape):
-        fn = self._fns.get(x_shape)
-        if fn is None:
-            fn = self._fns[x_shape] = lower(
-                self.graph(x_shape),
-                self.degree,
-                x_shape,
-                self.dtype,
-                self.rounding,
-                self.trust_regions,
-            )
-        return fn
-
     def __call__(self, x0: Any, region: Any) -> TaylorBounds:
         """The degree-k Taylor enclosure of f at x0, valid for x in ``region = (lo, hi)``.
 
@@ -350,21 +329,15 @@ class Bounder:
         """
         x0, lo_, hi_ = self._inputs(x0, region)
         x_shape = self._x_shape(x0)
-        coeffs, flags = self._fn(x_shape)(x0, lo_, hi_)
-        bad = sorted(k for k, v in jax.device_get(flags).items() if bool(v))
+        e = self._enc(x0, lo_, hi_)
+        bad = sorted(k for k, v in jax.device_get(e.flags).items() if bool(v))
         if bad:
-            raise DomainError(
-                f"over the region [{lo_}, {hi_}] the argument of {', '.join(bad)} leaves the "
-                "function's domain (e.g. log of values <= 0, sqrt of negatives, asin outside "
-                "[-1, 1], division by a range containing 0), or at x0 it sits where the "
-                "function has no derivatives (sqrt at 0 with degree >= 1): no finite bound "
-                "exists; shrink the region or move x0"
-            )
+            raise domain_error(bad, lo_, hi_)
         return TaylorBounds(
             self._evaluator or _graph_evaluator(self, x_shape),
-            x0,
-            (lo_, hi_),
-            coeffs,
+            e.x0,
+            (e.lo, e.hi),
+            e.coefficients,
             self.degree,
             self.rounding,
             self.variables,
@@ -385,27 +358,24 @@ class Bounder:
             raise ShapeMismatch(
                 f"x0s {x0s.shape}, los {los.shape} and his {his.shape} must have one shape"
             )
+        n = x0s.shape[0]
+        if n == 0:
+            raise ShapeMismatch("batch needs at least one box (got a batch of size 0)")
         x0c, loc, hic = self._inputs(x0s, (los, his))
-        x_shape = self._x_shape(x0c[0])
-        fn = _batched(self._fn(x_shape))
-        coeffs, flags = fn(jnp.asarray(x0c), jnp.asarray(loc), jnp.asarray(hic))
+        self._x_shape(x0c[0])
+        size = _bucket(n)
+        pad = [(0, size - n)] + [(0, 0)] * (x0c.ndim - 1)
+        e = self._batched(*(np.pad(v, pad, mode="edge") for v in (x0c, loc, hic)))
+        # sliced on the host: a device slice per batch size would be a program per size
+        coeffs, flags = jax.tree.map(lambda a: np.asarray(a)[:n], (e.coefficients, e.flags))
+        flags.pop(INPUT_FLAG)
         return (coeffs, flags) if return_flags else coeffs
 
 
-_BATCHED: dict[int, Callable] = {}
-
-
-def _batched(fn: Callable) -> Callable:
-    key = id(fn)
-    if key not in _BATCHED:
-        _BATCHED[key] = jax.jit(jax.vmap(fn))
-    return _BATCHED[key]
-
-
-def _is_sympy(f: Any) -> bool:
-    import sympy
-
-    return isinstance(f, sympy.Basic)
+def _bucket(n: int) -> int:
+    """Batch sizes are padded to powers of two (at least 8), so a new batch size compiles
+    only when it crosses one."""
+    return max(8, 1 << (n - 1).bit_length())
 
 
 def _graph_evaluator(bounder: Bounder, x_shape: tuple[int, ...]):
@@ -413,9 +383,11 @@ def _graph_evaluator(bounder: Bounder, x_shape: tuple[int, ...]):
     lowered on first use."""
 
     def f(xs):
-        fn = _batched(lower(bounder.graph(x_shape), 0, x_shape, bounder.dtype, "nearest"))
+        if bounder._values is None:
+            values = Enclose(bounder.graph(x_shape), 0, rounding="nearest", dtype=bounder.dtype)
+            bounder._values = jax.jit(jax.vmap(values))
         xs = jnp.asarray(np.asarray(xs, bounder.dtype).reshape((-1,) + x_shape))
-        (c0,), _ = fn(xs, xs, xs)
+        (c0,) = bounder._values(xs, xs, xs).coefficients
         return np.asarray(c0.lo if is_interval(c0) else c0)
 
     return f

@@ -29,7 +29,7 @@ import numpy as np
 from autobound.interval import Arith, Interval, Value, is_interval, lo, shape_of, tree_map
 
 
-class TaylorEnclosure(NamedTuple):
+class Expansion(NamedTuple):
     """``f(x) ∈ Σ_i coeffs[i] · (x − x0)^{⊗i}`` for all x in the region (a JAX pytree)."""
 
     coeffs: tuple
@@ -109,7 +109,7 @@ def contract_tail(A: Arith, c: Value, r: Interval, e: int) -> Value:
     return A.sum(prod, tuple(range(nd - e, nd)))
 
 
-def enclosure_range(A: Arith, region: Region, enc: TaylorEnclosure) -> Value:
+def enclosure_range(A: Arith, region: Region, enc: Expansion) -> Value:
     """An interval containing f(x) for all x in the box."""
     acc = enc.coeffs[0]
     for i, c in enumerate(enc.coeffs[1:], start=1):
@@ -117,31 +117,31 @@ def enclosure_range(A: Arith, region: Region, enc: TaylorEnclosure) -> Value:
     return acc
 
 
-def truncate(A: Arith, region: Region, enc: TaylorEnclosure, k: int) -> TaylorEnclosure:
+def truncate(A: Arith, region: Region, enc: Expansion, k: int) -> Expansion:
     """Fold coefficients of degree > k into degree k."""
     if enc.degree <= k:
         return enc
     cs = list(enc.coeffs[: k + 1])
     for m in range(k + 1, enc.degree + 1):
         cs[k] = A.add(cs[k], contract_tail(A, enc.coeffs[m], region.monomials(m - k), m - k))
-    return TaylorEnclosure(tuple(cs))
+    return Expansion(tuple(cs))
 
 
-def constant(value: Value) -> TaylorEnclosure:
-    return TaylorEnclosure((value,))
+def constant(value: Value) -> Expansion:
+    return Expansion((value,))
 
 
-def identity(x0: jax.Array, z: Interval, k: int, A: Arith, region: Region) -> TaylorEnclosure:
+def identity(x0: jax.Array, z: Interval, k: int, A: Arith, region: Region) -> Expansion:
     """The enclosure of x itself: ``x = x0 + I·z`` (exact), or its range when k = 0."""
     shape = x0.shape
     n = region.n
     if k == 0:
-        return TaylorEnclosure((A.add(x0, tree_map(lambda a: a.reshape(shape), z)),))
+        return Expansion((A.add(x0, tree_map(lambda a: a.reshape(shape), z)),))
     eye = jnp.eye(n, dtype=x0.dtype).reshape(shape + (n,))
-    return TaylorEnclosure((x0, eye))
+    return Expansion((x0, eye))
 
 
-def add(A: Arith, a: TaylorEnclosure, b: TaylorEnclosure) -> TaylorEnclosure:
+def add(A: Arith, a: Expansion, b: Expansion) -> Expansion:
     n = max(len(a.coeffs), len(b.coeffs))
     cs = []
     for i in range(n):
@@ -151,18 +151,18 @@ def add(A: Arith, a: TaylorEnclosure, b: TaylorEnclosure) -> TaylorEnclosure:
             cs.append(a.coeffs[i])
         else:
             cs.append(A.add(a.coeffs[i], b.coeffs[i]))
-    return TaylorEnclosure(tuple(cs))
+    return Expansion(tuple(cs))
 
 
-def neg(A: Arith, a: TaylorEnclosure) -> TaylorEnclosure:
-    return TaylorEnclosure(tuple(A.neg(c) for c in a.coeffs))
+def neg(A: Arith, a: Expansion) -> Expansion:
+    return Expansion(tuple(A.neg(c) for c in a.coeffs))
 
 
-def sub(A: Arith, a: TaylorEnclosure, b: TaylorEnclosure) -> TaylorEnclosure:
+def sub(A: Arith, a: Expansion, b: Expansion) -> Expansion:
     return add(A, a, neg(A, b))
 
 
-def broadcast_out(enc: TaylorEnclosure, shape: tuple[int, ...]) -> TaylorEnclosure:
+def broadcast_out(enc: Expansion, shape: tuple[int, ...]) -> Expansion:
     """Broadcast the output part of each coefficient to `shape` (numpy rules)."""
     out = enc.out_shape
     if tuple(out) == tuple(shape):
@@ -177,7 +177,7 @@ def broadcast_out(enc: TaylorEnclosure, shape: tuple[int, ...]) -> TaylorEnclosu
 
         return tree_map(g, c)
 
-    return TaylorEnclosure(tuple(f(c, i) for i, c in enumerate(enc.coeffs)))
+    return Expansion(tuple(f(c, i) for i, c in enumerate(enc.coeffs)))
 
 
 def _products(A, region, k, a, b, pair, shape):
@@ -196,10 +196,10 @@ def _products(A, region, k, a, b, pair, shape):
             out[m] = t if out[m] is None else A.add(out[m], t)
     dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
     out = [jnp.zeros(shape + (region.n,) * m, dtype) if c is None else c for m, c in enumerate(out)]
-    return TaylorEnclosure(tuple(out))
+    return Expansion(tuple(out))
 
 
-def _out_shape(enc: TaylorEnclosure) -> tuple[int, ...]:
+def _out_shape(enc: Expansion) -> tuple[int, ...]:
     for i, c in enumerate(enc.coeffs):
         if c is not None:
             shp = shape_of(c)
@@ -207,10 +207,10 @@ def _out_shape(enc: TaylorEnclosure) -> tuple[int, ...]:
     raise ValueError("enclosure without coefficients")
 
 
-def mul(A: Arith, region: Region, k: int, a: TaylorEnclosure, b: TaylorEnclosure):
+def mul(A: Arith, region: Region, k: int, a: Expansion, b: Expansion):
     """Entrywise product of two enclosures with equal output shapes."""
     if len(a.coeffs) == 1 and len(b.coeffs) == 1:
-        return TaylorEnclosure((A.mul(a.coeffs[0], b.coeffs[0]),))
+        return Expansion((A.mul(a.coeffs[0], b.coeffs[0]),))
 
     def pair(x, y, i, j):
         return A.mul(_expand(x, i, 0, j), _expand(y, j, i, 0))
@@ -230,23 +230,23 @@ def _over_var_axes(f, c: Value, nvar: int) -> Value:
     return jnp.moveaxis(res, 0, -1).reshape(res.shape[1:] + var)
 
 
-def linear_map(A: Arith, f, enc: TaylorEnclosure) -> TaylorEnclosure:
+def linear_map(A: Arith, f, enc: Expansion) -> Expansion:
     """Apply an exact linear map (a reshape, slice, gather, broadcast, transpose, ...) that
     only moves or copies entries: interval ends map separately."""
     cs = []
     for i, c in enumerate(enc.coeffs):
         cs.append(tree_map(lambda a, i=i: _over_var_axes(f, a, i), c))
-    return TaylorEnclosure(tuple(cs))
+    return Expansion(tuple(cs))
 
 
-def sum_axes(A: Arith, enc: TaylorEnclosure, axes: tuple[int, ...]) -> TaylorEnclosure:
+def sum_axes(A: Arith, enc: Expansion, axes: tuple[int, ...]) -> Expansion:
     """Sum over output axes (rounded outward in outward mode)."""
-    return TaylorEnclosure(tuple(A.sum(c, axes) for c in enc.coeffs))
+    return Expansion(tuple(A.sum(c, axes) for c in enc.coeffs))
 
 
 def bilinear(
-    A: Arith, region: Region, k: int, f, m: int, a: TaylorEnclosure, b: TaylorEnclosure
-) -> TaylorEnclosure:
+    A: Arith, region: Region, k: int, f, m: int, a: Expansion, b: Expansion
+) -> Expansion:
     """``f(a, b)`` for a bilinear map `f` of output-shaped arrays summing `m` products
     (dot_general, convolution); either side may be constant (one coefficient)."""
 
@@ -267,8 +267,8 @@ def bilinear(
 
 
 def horner(
-    A: Arith, region: Region, k: int, phis: list[Value], rem: Value, w: TaylorEnclosure
-) -> TaylorEnclosure:
+    A: Arith, region: Region, k: int, phis: list[Value], rem: Value, w: Expansion
+) -> Expansion:
     """``Σ_{j<k} phis[j] w^j + rem · w^k`` evaluated as a Horner scheme in enclosure
     arithmetic (truncated at degree k)."""
     acc = constant(rem)
@@ -296,9 +296,9 @@ def aligned(encs, n: int) -> list[list[Value]]:
     return rows
 
 
-def select(A: Arith, n: int, mask, a: TaylorEnclosure, b: TaylorEnclosure) -> TaylorEnclosure:
+def select(A: Arith, n: int, mask, a: Expansion, b: Expansion) -> Expansion:
     """Entrywise `a` where `mask` (shape out) holds, else `b`."""
     cs = []
     for i, (ca, cb) in enumerate(aligned([a, b], n)):
         cs.append(A.where(mask.reshape(mask.shape + (1,) * i), ca, cb))
-    return TaylorEnclosure(tuple(cs))
+    return Expansion(tuple(cs))

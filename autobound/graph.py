@@ -117,6 +117,35 @@ class ExprGraph:
             return self.add("constant", (), {"value": Fraction(float(arr))}, ())
         return self.add("constant", (), {"value": np.array(arr)}, arr.shape)
 
+    def add_param(self, index: int, shape: tuple[int, ...], dtype: str | None = None) -> int:
+        """Add (or find) runtime parameter `index`: a point value of the given shape, supplied
+        when the lowered function is called (never bounded over the box, never folded)."""
+        return self.add("param", (), {"index": int(index)}, tuple(shape), dtype or self.dtype)
+
+    def param_nodes(self) -> dict[int, int]:
+        """Reachable ``param`` nodes by parameter index."""
+        return {self.params(n)["index"]: n for n in self.order() if self.op(n) == "param"}
+
+    def bind_params(self, values: Sequence[Any]) -> ExprGraph:
+        """A copy in which parameter i is the exact constant ``values[i]`` (how a certificate
+        records the parameters a bound was computed with: the checker reads constants)."""
+        new = ExprGraph(dtype=self.dtype)
+        mapping: dict[int, int] = {}
+        if self.input is not None:
+            mapping[self.input] = new.add_input(self.shape(self.input), self.input_names)
+        for n in self.order():
+            if n in mapping:
+                continue
+            d = self.nx.nodes[n]
+            if d["op"] == "param":
+                value = np.asarray(values[d["params"]["index"]], dtype=d["dtype"])
+                mapping[n] = new.add_constant(np.broadcast_to(value, d["shape"]), d["shape"])
+            else:
+                args = tuple(mapping[a] for a in d["args"])
+                mapping[n] = new.add(d["op"], args, d["params"], d["shape"], d["dtype"])
+        new.set_output(mapping[self.output])
+        return new
+
     def set_output(self, node: int) -> None:
         self.output = int(node)
 
@@ -169,6 +198,8 @@ class ExprGraph:
             return str(v) if isinstance(v, Fraction) else f"const{tuple(v.shape)}"
         if d["op"] == "input":
             return "x" if not self.input_names else "x[" + ",".join(self.input_names) + "]"
+        if d["op"] == "param":
+            return f"p{d['params']['index']}"
         extra = {k: v for k, v in d["params"].items() if not isinstance(v, np.ndarray)}
         return d["op"] + (f" {extra}" if extra else "")
 

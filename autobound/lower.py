@@ -1,9 +1,8 @@
-"""Lowering: ExprGraph -> one jitted JAX function ``(x0, lo, hi) -> (coefficients, flags)``.
+"""Lowering: ExprGraph -> one JAX function ``(x0, lo, hi, *params) -> (coefficients, flags)``.
 
 The function walks the graph once at trace time, calling each op's rule from the registry
-(:mod:`autobound.ops`); Python loops run only while tracing.  Results are cached per
-(graph, degree, input shape, dtype, rounding, trust regions), so repeated calls and
-``vmap``-ed batches reuse one compilation.
+(:mod:`autobound.ops`); Python loops run only while tracing, so the result is an ordinary
+traceable JAX function (``jit``, ``vmap``, ``scan`` and sharding apply).
 
 Output coefficient i has shape ``out + x_shape * i`` (a scalar input gives coefficients of
 shape ``out``); interval coefficients are :class:`~autobound.interval.Interval` pairs.
@@ -13,7 +12,6 @@ op's domain (the coefficients are then not finite or not meaningful).
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from fractions import Fraction
@@ -29,7 +27,6 @@ from autobound.interval import Arith, Interval, down, is_interval, sanitize, tre
 from autobound.ops import ARITH, ELEMENTWISE, op_info, rule_for
 from autobound.rules.context import RuleContext
 
-_GRAPHS: dict[str, ExprGraph] = {}
 # Ops that only move or copy entries: the range of their result is known exactly when the
 # range of their argument is (x[0] of the box is the box's first interval).
 _MOVES = frozenset({"take", "reshape", "slice", "squeeze", "transpose", "broadcast_in_dim"})
@@ -47,12 +44,38 @@ def _constant_value(A: Arith, value):
     return Interval(jnp.asarray(lo_), jnp.asarray(hi_))
 
 
+def _param_value(A: Arith, value):
+    """A runtime parameter as an exact point of the arithmetic's dtype; a wider float that the
+    dtype cannot hold becomes its outward-rounded interval (outward mode)."""
+    value = jnp.asarray(value)
+    if value.dtype == A.dtype:
+        return value
+    narrow = value.astype(A.dtype)
+    if not A.outward or jnp.finfo(value.dtype).bits <= jnp.finfo(A.dtype).bits:
+        return narrow
+    back = narrow.astype(value.dtype)
+    lo_ = jnp.where(back > value, jnp.nextafter(narrow, -jnp.inf), narrow)
+    hi_ = jnp.where(back < value, jnp.nextafter(narrow, jnp.inf), narrow)
+    return Interval(lo_, hi_)
+
+
 def evaluate_graph(
-    graph: ExprGraph, x0, lo, hi, degree: int, rounding: str, trust_regions: bool = False
+    graph: ExprGraph,
+    x0,
+    lo,
+    hi,
+    degree: int,
+    rounding: str,
+    trust_regions: bool = False,
+    params: tuple = (),
 ):
-    """Trace-time body: the enclosure of the graph's output (and domain flags)."""
+    """Trace-time body: the enclosure of the graph's output (and domain flags).
+
+    `params[i]` is the value of the graph's ``param`` node i (a point, never bounded over
+    the box)."""
     dtype = x0.dtype
     A = Arith(rounding, dtype)
+    params = tuple(_param_value(A, p) for p in params)
     n = max(1, math.prod(x0.shape))
     x0f, lof, hif = x0.reshape(n), lo.reshape(n), hi.reshape(n)
     z = Interval(_sub_outward(A, lof, x0f, down), _sub_outward(A, hif, x0f, up))
@@ -61,15 +84,15 @@ def evaluate_graph(
     box = Interval(lo, hi)
     ranges = None
     if trust_regions and degree > 0:
-        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None, box)
+        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None, box, params)
         ranges = {k: E.enclosure_range(A, region, v) for k, v in ranges.items()}
-    values, flags = _walk(graph, A, region, degree, x0, ranges, box)
+    values, flags = _walk(graph, A, region, degree, x0, ranges, box, params)
     return values[graph.output], flags
 
 
-def _walk(graph, A, region, k, x0, ranges, box):
+def _walk(graph, A, region, k, x0, ranges, box, param_values=()):
     """Apply every node's rule in topological order; `box` is the exact input range."""
-    values: dict[int, E.TaylorEnclosure] = {}
+    values: dict[int, E.Expansion] = {}
     exact = {graph.input: box}  # exact ranges: the box, and entries moved out of it
     ctx = RuleContext(A, region, k)
     for node in graph.order():
@@ -79,6 +102,12 @@ def _walk(graph, A, region, k, x0, ranges, box):
             enc = E.identity(x0, region.z, k, A, region)
         elif op == "constant":
             enc = E.constant(_constant_value(A, params["value"]))
+        elif op == "param":
+            value = tree_map(
+                lambda a: jnp.broadcast_to(a, graph.shape(node)), param_values[params["index"]]
+            )
+            enc = E.constant(value)
+            exact[node] = _as_interval(value)
         else:
             args = [values[a] for a in graph.args(node)]
             ctx.arg_consts = tuple(
@@ -122,7 +151,7 @@ def _as_interval(v):
     return v if is_interval(v) else Interval(v, v)
 
 
-def _finalize(enc: E.TaylorEnclosure, x_shape: tuple[int, ...]):
+def _finalize(enc: E.Expansion, x_shape: tuple[int, ...]):
     out = []
     for i, c in enumerate(enc.coeffs):
 
@@ -135,19 +164,6 @@ def _finalize(enc: E.TaylorEnclosure, x_shape: tuple[int, ...]):
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(
-    key: str, degree: int, x_shape: tuple, dtype: str, rounding: str, trust_regions: bool
-) -> Callable:
-    graph = _GRAPHS[key]
-
-    def fn(x0, lo, hi):
-        enc, flags = evaluate_graph(graph, x0, lo, hi, degree, rounding, trust_regions)
-        return _finalize(enc, x_shape), flags
-
-    return jax.jit(fn)
-
-
 def lower(
     graph: ExprGraph,
     degree: int,
@@ -156,9 +172,16 @@ def lower(
     rounding: str = "nearest",
     trust_regions: bool = False,
 ) -> Callable:
-    """The jitted ``(x0, lo, hi) -> (coefficients, flags)`` of `graph` (cached)."""
-    key = graph.key()
-    _GRAPHS.setdefault(key, graph)
-    return _compiled(
-        key, int(degree), tuple(x_shape), str(jnp.dtype(dtype)), rounding, bool(trust_regions)
-    )
+    """The jitted ``(x0, lo, hi, *params) -> (coefficients, flags)`` of `graph`.
+
+    Not cached here: the caller (:class:`autobound.core.Enclose`) owns its compiled
+    functions.  `x0`, `lo`, `hi` must already have shape `x_shape` and the dtype; `params`
+    are the values of the graph's ``param`` nodes, in index order.
+    """
+    degree, x_shape = int(degree), tuple(x_shape)
+
+    def fn(x0, lo, hi, *params):
+        enc, flags = evaluate_graph(graph, x0, lo, hi, degree, rounding, trust_regions, params)
+        return _finalize(enc, x_shape), flags
+
+    return jax.jit(fn)

@@ -13,7 +13,8 @@ without touching the JAX lowering.
 
 Kinds:
 
-* ``source``: ``input`` (the variable vector x) and ``constant`` (exact value in params).
+* ``source``: ``input`` (the variable vector x), ``constant`` (exact value in params) and
+  ``param`` (a runtime parameter: a point known only when the function is called).
 * ``elementwise``: a scalar function applied entrywise (``exp``, ``sin``, ``relu``, ...).
 * ``arith``: ``add``, ``sub``, ``mul``, ``div``, ``neg``, ``integer_pow``, ``pow``, ``max``, ``min``
   (entrywise, numpy broadcasting).
@@ -70,6 +71,13 @@ def _def(name: str, arity: int | None, kind: str, doc: str, params: tuple[str, .
 
 _def("input", 0, SOURCE, "the input variable x (shape given by the node)")
 _def("constant", 0, SOURCE, "an exact constant: params['value'] is a Fraction or numpy array")
+_def(
+    "param",
+    0,
+    SOURCE,
+    "a runtime parameter: a point whose value is supplied at call time (params['index'])",
+    ("index",),
+)
 
 for _name, _doc in [
     ("exp", "exp(x)"),

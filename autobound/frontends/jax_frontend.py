@@ -134,21 +134,53 @@ def graph_from_callable(
     g = graph_from_callable(lambda x: jnp.exp(x[0]) * jnp.sin(x[1]), (2,))
     ```
     """
+    graph, captured = trace_callable(f, x0_shape, dtype)
+    if captured:
+        raise AutoBoundError(
+            "f closes over traced values (it is being traced by jit/vmap): use "
+            "autobound.enclose, which takes them as runtime parameters"
+        )
+    return graph
+
+
+def trace_callable(
+    f: Callable[..., jax.Array],
+    x0_shape: tuple[int, ...],
+    dtype: str = "float64",
+    params: Any = None,
+) -> tuple[ExprGraph, list[Any]]:
+    """Trace ``f(x)`` (or ``f(x, params)`` when `params` is given) into a graph.
+
+    `params` is a pytree of ``jax.ShapeDtypeStruct`` (or arrays, read for shape only); its
+    floating leaves become ``param`` nodes 0, 1, ... in ``jax.tree.leaves`` order: points
+    whose values are supplied when the lowered function runs, so the graph depends on their
+    shapes only.  Values `f` closes over that are themselves being traced (f built inside a
+    function under ``jit``/``vmap``) become further ``param`` nodes; they are returned, in
+    index order after the explicit ones, as the second result.  Concrete closed-over arrays
+    are exact constants of the graph.
+    """
     if str(dtype) not in ("float32", "float64"):
         raise AutoBoundError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     dtype = str(dtype)
     x0_shape = tuple(int(d) for d in x0_shape)
+    x_aval = jax.ShapeDtypeStruct(x0_shape, dtype)
     with jax.enable_x64(dtype == "float64" or jax.config.jax_enable_x64):
-        closed = jax.make_jaxpr(f)(jax.ShapeDtypeStruct(x0_shape, dtype))
+        if params is None:
+            closed = jax.make_jaxpr(f)(x_aval)
+        else:
+            closed = jax.make_jaxpr(f)(x_aval, params)
         if len(closed.jaxpr.outvars) != 1:
             raise AutoBoundError(
                 f"f must return a single array, it returns {len(closed.jaxpr.outvars)} values"
             )
         builder = _Builder(ExprGraph(dtype))
         x = builder.graph.add_input(x0_shape)
-        (out,) = builder.run(closed.jaxpr, closed.consts, [x])
+        leaves = [builder.graph.add_param(i, v.aval.shape) for i, v in enumerate(
+            closed.jaxpr.invars[1:])]
+        builder.first_captured = len(leaves)
+        (out,) = builder.run(closed.jaxpr, closed.consts, [x, *leaves])
         builder.graph.set_output(builder.node(out))
-    return builder.graph
+    return builder.graph, builder.captured
 
 
 def _supported() -> list[str]:
@@ -211,6 +243,19 @@ class _Builder:
 
     def __init__(self, graph: ExprGraph):
         self.graph = graph
+        self.first_captured = 0
+        self.captured: list[Any] = []  # traced closed-over values, as params
+
+    def constant_input(self, c: Any) -> Any:
+        """A closed-over value: a concrete array, or (traced) a new ``param`` node."""
+        if not isinstance(c, jax.core.Tracer):
+            return np.asarray(c)
+        if not jax.numpy.issubdtype(c.dtype, jax.numpy.floating):
+            raise UnsupportedOperation(
+                "closure", _supported(), f"a traced {c.dtype} value f closes over"
+            )
+        self.captured.append(c)
+        return self.graph.add_param(self.first_captured + len(self.captured) - 1, c.shape)
 
     # -- values ---------------------------------------------------------------------------
     def shape(self, v: Any) -> tuple[int, ...]:
@@ -282,7 +327,7 @@ class _Builder:
             return env[v]
 
         for var, c in zip(jaxpr.constvars, consts, strict=True):
-            env[var] = np.asarray(c)
+            env[var] = self.constant_input(c)
         for var, a in zip(jaxpr.invars, args, strict=True):
             env[var] = a
         for eqn in _live_equations(jaxpr):

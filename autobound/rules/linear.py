@@ -55,7 +55,7 @@ def _div(ctx: RuleContext, a, b):
         for i, c in enumerate(a.coeffs):
             di = tree_map(lambda t, i=i: t.reshape(t.shape + (1,) * i), d)
             cs.append(A.div(c, di))
-        return E.TaylorEnclosure(tuple(cs))
+        return E.Expansion(tuple(cs))
     return E.mul(A, ctx.region, ctx.k, a, power(ctx, b, -1, arg=1))
 
 
@@ -111,7 +111,7 @@ def _concatenate(ctx: RuleContext, *args, dimension):
             )
         else:
             cs.append(jnp.concatenate(row, dimension))
-    return E.TaylorEnclosure(tuple(cs))
+    return E.Expansion(tuple(cs))
 
 
 @register_rule("select")

@@ -36,8 +36,8 @@ def _phi(A, sl, sr, y):
 
 
 def kink(
-    ctx: RuleContext, u: E.TaylorEnclosure, sl, sr, use_ranges: bool = True
-) -> E.TaylorEnclosure:
+    ctx: RuleContext, u: E.Expansion, sl, sr, use_ranges: bool = True
+) -> E.Expansion:
     """The enclosure of phi(u) (module docstring); `use_ranges`: u is the node's argument, so
     its trust-region range applies."""
     A = ctx.A
@@ -76,7 +76,7 @@ def _leaky_relu(ctx, u, *, alpha):
     return kink(ctx, u, alpha, 1)
 
 
-def _max_min(ctx: RuleContext, u, v, larger: bool) -> E.TaylorEnclosure:
+def _max_min(ctx: RuleContext, u, v, larger: bool) -> E.Expansion:
     """max(u, v) (larger) or min(u, v): where one argument's range lies above the other's
     the result is that argument exactly (constants: the exact max/min of the two); elsewhere
     the kink rule on u − v."""

@@ -33,8 +33,8 @@ def _as_interval(v):
 
 
 def compose(
-    ctx: RuleContext, fn: Elementwise, u: E.TaylorEnclosure, arg: int | None = 0
-) -> E.TaylorEnclosure:
+    ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None = 0
+) -> E.Expansion:
     """The enclosure of ``fn(u)`` (see module docstring); `arg`: which argument of the
     current node u is (its known range then tightens Y), or None if u is an intermediate."""
     A = ctx.A
@@ -58,17 +58,17 @@ def compose(
     return E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0))
 
 
-def shifted(A, u: E.TaylorEnclosure, y0) -> E.TaylorEnclosure:
+def shifted(A, u: E.Expansion, y0) -> E.Expansion:
     """``u − y0``; its constant term is an exact zero (None) when u's is the point y0."""
     c0 = u.coeffs[0]
-    return E.TaylorEnclosure((A.sub(c0, y0) if is_interval(c0) else None,) + u.coeffs[1:])
+    return E.Expansion((A.sub(c0, y0) if is_interval(c0) else None,) + u.coeffs[1:])
 
 
 def _def_smooth(name: str) -> None:
     fn = ELEMENTWISE[name]
 
     @register_rule(name)
-    def rule(ctx: RuleContext, u: E.TaylorEnclosure) -> E.TaylorEnclosure:
+    def rule(ctx: RuleContext, u: E.Expansion) -> E.Expansion:
         return compose(ctx, fn, u)
 
 
@@ -76,7 +76,7 @@ for _name in ELEMENTWISE:
     _def_smooth(_name)
 
 
-def power(ctx: RuleContext, u: E.TaylorEnclosure, n: int, arg: int | None = 0):
+def power(ctx: RuleContext, u: E.Expansion, n: int, arg: int | None = 0):
     """``u**n`` for an integer n (`arg` as in :func:`compose`)."""
     if n == 0:
         return E.constant(ctx.A.add(0.0 * lo(u.coeffs[0]), 1))
@@ -86,12 +86,12 @@ def power(ctx: RuleContext, u: E.TaylorEnclosure, n: int, arg: int | None = 0):
 
 
 @register_rule("integer_pow")
-def _integer_pow(ctx: RuleContext, u: E.TaylorEnclosure, *, n: int) -> E.TaylorEnclosure:
+def _integer_pow(ctx: RuleContext, u: E.Expansion, *, n: int) -> E.Expansion:
     return power(ctx, u, int(n))
 
 
 @register_rule("pow")
-def _pow(ctx: RuleContext, u: E.TaylorEnclosure, v: E.TaylorEnclosure) -> E.TaylorEnclosure:
+def _pow(ctx: RuleContext, u: E.Expansion, v: E.Expansion) -> E.Expansion:
     """``u**v``: a constant exponent gives an integer or real power, else exp(v log u)."""
     from autobound.ops import rule_for
 
