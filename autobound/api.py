@@ -59,6 +59,21 @@ class TaylorBounds:
     variables: tuple[str, ...] = field(default=())
     flags: dict[str, jax.Array] = field(default_factory=dict)
 
+    def __post_init__(self):
+        # The reference implementation writes an interval coefficient as a plain (lo, hi)
+        # tuple: read it as an Interval rather than as an array of two numbers.
+        coefficients = tuple(
+            Interval(*c) if type(c) in (tuple, list) and len(c) == 2 else c
+            for c in self.coefficients
+        )
+        for i, c in enumerate(coefficients):
+            if type(c) in (tuple, list):
+                raise InvalidArgument(
+                    f"coefficient {i} is a {type(c).__name__} of {len(c)} items: give an array "
+                    "or an interval (lo, hi)"
+                )
+        object.__setattr__(self, "coefficients", coefficients)
+
     @property
     def region(self) -> tuple[jax.Array, jax.Array]:
         return self.x_trust_region

@@ -143,6 +143,13 @@ class Enclose:
             raise InvalidArgument(f"degree must be an integer >= 0, got {degree!r}")
         if rounding not in ("nearest", "outward"):
             raise InvalidArgument(f"rounding must be 'nearest' or 'outward', got {rounding!r}")
+        if rounding == "outward" and jax.default_backend() != "cpu":
+            raise InvalidArgument(
+                "rounding='outward' rests on the error margins of XLA's CPU kernels, measured "
+                "in autobound/ulp_table.py; the default JAX backend here is "
+                f"{jax.default_backend()!r}, whose kernels were not measured: use "
+                "rounding='nearest', or run on the CPU (JAX_PLATFORMS=cpu)"
+            )
         self.f = f
         self.degree = int(degree)
         self.rounding = rounding

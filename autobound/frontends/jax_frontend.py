@@ -178,7 +178,10 @@ def trace_callable(
         leaves = [builder.graph.add_param(i, v.aval.shape) for i, v in enumerate(
             closed.jaxpr.invars[1:])]
         builder.first_captured = len(leaves)
-        (out,) = builder.run(closed.jaxpr, closed.consts, [x, *leaves])
+        # Constant subprograms are evaluated by binding primitives: concretely, even when the
+        # graph is built while a caller's jit is tracing.
+        with jax.ensure_compile_time_eval():
+            (out,) = builder.run(closed.jaxpr, closed.consts, [x, *leaves])
         builder.graph.set_output(builder.node(out))
     return builder.graph, builder.captured
 
@@ -637,6 +640,26 @@ def _cumsum(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     return b.take(prod, index)
 
 
+def _reduce_window_sum(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    """Window sums (``avg_pool``, ``sum_pool``) as one product with a constant 0/1 matrix:
+    column i is the primitive applied to the i-th unit array (exact weights; the dot rule
+    rounds the sums outward)."""
+    (a,) = ins
+    shape = b.shape(a)
+    size = math.prod(shape)
+    if size * math.prod(aval.shape) > 1 << 24:
+        raise UnsupportedOperation(
+            "reduce_window_sum", _supported(), f"window sums over {size} entries (too large)"
+        )
+    eye = np.eye(size, dtype=np.float64).reshape((size, *shape))
+    cols = np.stack([np.asarray(jax.lax.reduce_window_sum_p.bind(e, **params)) for e in eye])
+    matrix = cols.reshape(size, -1).T  # (outputs, inputs)
+    dims = (((1,), (0,)), ((), ()))
+    prod = b.emit("dot_general", [matrix, b.flatten(a)], (matrix.shape[0],),
+                  dimension_numbers=dims)
+    return b.emit("reshape", [prod], tuple(aval.shape), shape=tuple(aval.shape))
+
+
 _CONV_PARAMS = (
     "window_strides",
     "padding",
@@ -701,5 +724,6 @@ _RULES: dict[str, Callable] = {
     "reduce_min": _reduce_extremum("min"),
     "reduce_prod": _reduce_extremum("mul"),
     "cumsum": _cumsum,
+    "reduce_window_sum": _reduce_window_sum,
     **{name: _renamed(name) for name in _RENAMED},
 }
