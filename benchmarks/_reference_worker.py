@@ -7,16 +7,19 @@ one request per line on stdin, one answer per line on stdout.  Requests:
 
 - ``{"cmd": "info"}``: Python, JAX and autobound versions.
 - ``{"cmd": "bounds", "case": CASE, "degree": k, "tr": bool}``: the coefficients of
-  ``taylor_bounds(f, k, propagate_trust_regions=tr)(x0, (lo, hi))`` and the time of that first
-  (eager) call.
-- ``{"cmd": "prepare", "case": CASE, "degree": k, "boxes": NPZ, "sizes": [B, ...]}``: build the
-  timed callables (eager call, ``jax.jit`` of one call, ``jax.jit(jax.vmap(...))`` over the first
-  B boxes of the npz file), run each once and report the first-call (compile) times, or why
-  jitting failed.
-- ``{"cmd": "time", "what": NAME, "target_s": t}``: seconds per call of a prepared callable,
-  averaged over as many calls as fit in ``t`` seconds.
-- ``{"cmd": "breadth", "items": [ITEM, ...]}``: for each item, whether the reference bounds it
-  (finite coefficients that contain f at sampled points), or the error it raises.
+  ``taylor_bounds(f, k, propagate_trust_regions=tr)(x0, (lo, hi))``.
+- ``{"cmd": "prepare_boxes", "case": CASE, "boxes": NPZ, "sizes": [B, ..], ..}``: degree-2
+  bounds of the case as ``jax.jit`` of one box and ``jax.jit(jax.vmap(..))`` over the first B
+  boxes of the npz file (:meth:`_measure.Timed.prepare_boxes`): first calls, op counts,
+  coefficients.
+- ``{"cmd": "prepare_mm", "problem": NPZ, "activation": .., "eta_max": ..}``: the MM case
+  (:meth:`_measure.Timed.prepare_mm`): ``jax.jit`` of a function of the parameters that builds
+  ``taylor_bounds(h, 2)`` with h closing over them and calls it, as a user of the reference
+  would; and ``jax.jit(jax.value_and_grad(loss))``.
+- ``{"cmd": "time", "what": NAME, "target_s": t}``: CPU (and wall) seconds per call of a
+  prepared callable (:func:`_measure.cpu_per_call`).
+- ``{"cmd": "breadth", "items": [ITEM, ...]}``: for each item, the coefficients of the
+  reference's degree-2 bound, or the error it raises.
 
 A CASE is ``{"src": EXPR, "params": {name: list}, "x0": .., "lo": .., "hi": ..}``; EXPR is a
 Python expression in ``x``, the parameters and ``m``, a namespace of elementwise functions
@@ -31,11 +34,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import traceback
 from types import SimpleNamespace
 
 import numpy as np
+from _measure import Timed, coefficients_to_json, mlp_loss, mm_h, mm_params
 
 
 def jnp_namespace() -> SimpleNamespace:
@@ -68,36 +71,9 @@ def make_function(src: str, params: dict, m: SimpleNamespace, array=None):
     return eval("lambda x: " + src, scope)  # noqa: S307 - expressions written in bench_engine
 
 
-def time_per_call(fn, target_s: float) -> float:
-    """Seconds per call of `fn` (already warm), averaged over the calls that fit in target_s."""
-    calls = 0
-    start = time.perf_counter()
-    while True:
-        fn()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= target_s:
-            return elapsed / calls
-
-
 def _short_error(e: BaseException) -> str:
     first = str(e).strip().splitlines()[0] if str(e).strip() else ""
     return f"{type(e).__name__}: {first}"[:160]
-
-
-def _coefficients_to_json(coefficients) -> list:
-    out = []
-    for c in coefficients:
-        if isinstance(c, tuple):
-            out.append(
-                {
-                    "lo": np.asarray(c[0], np.float64).tolist(),
-                    "hi": np.asarray(c[1], np.float64).tolist(),
-                }
-            )
-        else:
-            out.append(np.asarray(c, np.float64).tolist())
-    return out
 
 
 class Worker:
@@ -110,7 +86,7 @@ class Worker:
         self.jax = jax
         self.ref = ref
         self.m = jnp_namespace()
-        self.timed: dict = {}
+        self.timed = Timed()
 
     def info(self, _req):
         import importlib.metadata
@@ -124,66 +100,57 @@ class Worker:
 
     def _case(self, case):
         f = make_function(case["src"], case["params"], self.m)
-        x0 = np.asarray(case["x0"], np.float64)
-        lo = np.asarray(case["lo"], np.float64)
-        hi = np.asarray(case["hi"], np.float64)
-        return f, x0, lo, hi
+        return f, *(np.asarray(case[k], np.float64) for k in ("x0", "lo", "hi"))
 
     def bounds(self, req):
         f, x0, lo, hi = self._case(req["case"])
-        jax = self.jax
         try:
-            start = time.perf_counter()
             b = self.ref.taylor_bounds(f, req["degree"], propagate_trust_regions=req["tr"])
-            coefficients = jax.block_until_ready(b(x0, (lo, hi)).coefficients)
-            first_s = time.perf_counter() - start
+            coefficients = self.jax.block_until_ready(b(x0, (lo, hi)).coefficients)
         except Exception as e:  # noqa: BLE001 - reported as a table entry
             return {"error": _short_error(e)}
-        return {"coefficients": _coefficients_to_json(coefficients), "first_s": first_s}
+        return {"coefficients": coefficients_to_json(coefficients)}
 
-    def prepare(self, req):
-        jax = self.jax
+    def prepare_boxes(self, req):
         f, x0, lo, hi = self._case(req["case"])
-        k = req["degree"]
-        bound = self.ref.taylor_bounds(f, k)
-        self.timed = {}
-        out: dict = {}
+        taylor_bounds = self.ref.taylor_bounds
 
-        def eager():
-            return jax.block_until_ready(bound(x0, (lo, hi)).coefficients)
+        def fn(a, b, c):
+            return taylor_bounds(f, 2)(a, (b, c)).coefficients
 
-        start = time.perf_counter()
-        eager()
-        out["eager_first_s"] = time.perf_counter() - start
-        self.timed["eager"] = eager
-
-        one = jax.jit(lambda a, b, c: self.ref.taylor_bounds(f, k)(a, (b, c)).coefficients)
-        try:
-            start = time.perf_counter()
-            jax.block_until_ready(one(x0, lo, hi))
-            out["jit_first_s"] = time.perf_counter() - start
-            self.timed["jit"] = lambda: jax.block_until_ready(one(x0, lo, hi))
-        except Exception as e:  # noqa: BLE001 - the reference cannot always be jitted
-            out["jit_error"] = _short_error(e)
-
-        boxes = np.load(req["boxes"])
-        many = jax.jit(
-            jax.vmap(lambda a, b, c: self.ref.taylor_bounds(f, k)(a, (b, c)).coefficients)
+        boxes = dict(np.load(req["boxes"]))
+        return self.timed.prepare_boxes(
+            "ref",
+            fn,
+            lambda out: out,
+            (x0, lo, hi),
+            boxes,
+            req["sizes"],
+            req["max_call_s"],
+            req["skip_call_s"],
         )
-        for size in req["sizes"]:
-            args = tuple(np.ascontiguousarray(boxes[n][:size]) for n in ("x0", "lo", "hi"))
-            try:
-                start = time.perf_counter()
-                jax.block_until_ready(many(*args))
-                out[f"batch{size}_first_s"] = time.perf_counter() - start
-                self.timed[f"batch{size}"] = lambda args=args: jax.block_until_ready(many(*args))
-            except Exception as e:  # noqa: BLE001 - reported; bench_engine falls back to a loop
-                out["batch_error"] = _short_error(e)
-                break
-        return out
+
+    def prepare_mm(self, req):
+        params, params2 = mm_params(dict(np.load(req["problem"])))
+        loss = mlp_loss(req["activation"])
+        h, eta_max = mm_h(loss), req["eta_max"]
+        taylor_bounds = self.ref.taylor_bounds
+
+        def bound(p):  # h closes over p: the reference traces h anew for each p
+            return taylor_bounds(lambda eta: h(eta, p), 2)(0.0, (0.0, eta_max)).coefficients
+
+        return self.timed.prepare_mm(
+            "ref",
+            lambda p: (bound, (p,), lambda out: out),
+            params,
+            params2,
+            loss,
+            params["w"],
+            params["batch"],
+        )
 
     def time(self, req):
-        return {"s": time_per_call(self.timed[req["what"]], req["target_s"])}
+        return self.timed.time(req["what"], req["target_s"])
 
     def breadth(self, req):
         jax = self.jax
@@ -200,7 +167,7 @@ class Worker:
                 hi = np.asarray(item["hi"], np.float64)
                 tb = self.ref.taylor_bounds(f, item["degree"])(x0, (lo, hi))
                 coefficients = jax.block_until_ready(tb.coefficients)
-                results.append({"coefficients": _coefficients_to_json(coefficients)})
+                results.append({"coefficients": coefficients_to_json(coefficients)})
             except Exception as e:  # noqa: BLE001 - a failure is a table entry
                 results.append({"error": _short_error(e)})
         return {"results": results}

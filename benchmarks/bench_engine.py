@@ -1,58 +1,65 @@
-"""The engine against the reference implementation (google/autobound 0.1.7): tightness,
-soundness, speed and breadth, measured side by side in one run.
+"""The engine against the reference implementation (google/autobound 0.1.7), side by side in
+one run: program size, speed, the MM use case, tightness, soundness and breadth.
 
 Both implementations bound the same functions, written once as expressions in ``x`` and a
 namespace ``m`` of elementwise functions (see :data:`CASES`) and built with ``jax.numpy`` on both
 sides (with mpmath for exact values).  Ours runs in this process; the reference, which needs an
 older JAX, runs in its own virtual environment as one subprocess
 (``benchmarks/_reference_worker.py``) that this script starts and drives, so that timings of the
-two alternate round by round on the same machine.
+two alternate on the same machine.  The measuring code is one module, ``_measure.py``, that both
+processes import and run under their own JAX.
 
-Tables (printed as Markdown, also written to ``--txt``; raw numbers to ``--json``):
+Tables (Markdown on stdout, also written to ``--txt``; raw numbers to ``--json``):
 
-1. **Tightness.**  ``W = sum_i width(c_i) . r^{(x) i}``, ``r = max(|lo - x0|, |hi - x0|)``, over
-   the interval coefficients ``c_i`` (only the last one, except in our outward mode): a bound on
-   ``max_x upper(x) - lower(x)`` over the region.  Ratios ours / reference (< 1: ours tighter),
-   for ``rounding="nearest"`` and ``"outward"``, without and with trust regions (against the
-   reference without and with ``propagate_trust_regions``).  ``sampled`` is the same ratio for
-   the largest ``upper - lower`` over the sample points (nearest, no trust regions).
-2. **Soundness.**  At x0, the box corners and random points of the region (``--points`` in
-   all), f is evaluated exactly (mpmath, 50 digits; the parameters are the float64 numbers) and
-   compared with each enclosure's lower and upper polynomials (float64, re-checked in exact
-   rational arithmetic when close).  A miss is a point where f lies outside; its size is given
-   in ulps of f.
-3. **Latency.**  One bound per call, after warm-up: ours ``Bounder.__call__`` (jitted inside),
-   the reference as documented (``taylor_bounds(f, k)(x0, (lo, hi))``, eager) and jitted
-   (``jax.jit`` around one call).  ``first`` = time of the first call (tracing + compiling).
-4. **Throughput.**  Bounds per second over B boxes: ours ``Bounder.batch``, the reference in
-   ``jax.jit(jax.vmap(...))`` (a Python loop of eager calls where it cannot be traced).
-5. **Breadth.**  Which functions and JAX primitives each implementation bounds at degree 2
-   (finite coefficients that contain f at sampled points; ours with ``rounding="nearest"``, the
-   mode of the ``autobound.jax`` drop-in and of the reference).
+1. **Program size, first call, width** (degree 2, one box, speed cases).  StableHLO ops of
+   ``jax.jit(fn).lower(x0, lo, hi).as_text()``: the lines that assign a ``stablehlo.`` op
+   (constants included, each private function once; "inlined" counts each ``call`` as its
+   callee's ops).  First call: wall and CPU seconds of the first ``jax.jit(fn)`` call (tracing,
+   and for ours building the graph, plus XLA compile; the XLA part from ``jax.monitoring``).
+   ``W = sum_i width(c_i) . r^{(x) i}``, ``r = max(|lo - x0|, |hi - x0|)``.
+2. **Speed.**  CPU time (``time.process_time``: user + system, all threads) per call of the
+   jitted single-box function (µs) and of ``jax.jit(jax.vmap(fn))`` over B boxes (bounds per
+   CPU second), inputs already on the device.  Each quantity: the minimum over 5 chunks of the
+   mean per call (``--target`` CPU seconds in all); ``--rounds`` rounds alternate ours nearest,
+   ours outward and the reference quantity by quantity; tables show medians over rounds, and
+   ratios are medians of per-round ratios.  A batch call slower than 2 s is timed once; a size
+   whose estimate from the previous size exceeds 60 s is skipped.
+3. **MM** (majorization-minimization step).  One degree-2 bound of
+   ``h(eta) = loss(w + eta v)`` on ``eta in [0, 1]`` at ``eta0 = 0``, for an MSE loss of a
+   one-hidden-layer softplus MLP (d inputs, 32 hidden units, 256 data points: P = 32 d + 65
+   parameters, 993, 9985 and 100001), divided by the time of one
+   ``jax.jit(jax.value_and_grad(loss))(w, batch)`` under the same JAX (CPU time, rounds as in 2).
+   Ours is ``jax.jit(autobound.enclose(h, degree=2))(0, 0, 1, params)`` with the parameters a
+   runtime input; the reference ``jax.jit`` of a function of the parameters that builds
+   ``taylor_bounds(h, 2)`` with h closing over them and calls it.  "2nd call": the same bound
+   with new weight values, and whether JAX traced or compiled again.
+4. **Tightness**: W ours / W reference (< 1: ours tighter) for ``rounding="nearest"`` and
+   ``"outward"``, without and with trust regions (against the reference without and with
+   ``propagate_trust_regions``); ``sampled``: the same for the largest ``upper - lower`` over
+   the sample points.
+5. **Soundness.**  At x0, the box corners and random points of the region (``--points``), f is
+   evaluated exactly (mpmath, 50 digits) and compared with each enclosure's lower and upper
+   polynomials (float64, re-checked in exact rational arithmetic when close); misses in ulps.
+6. **Breadth.**  Which functions and JAX primitives each implementation bounds at degree 2
+   (finite coefficients that contain f at sampled points; ours with ``rounding="nearest"``).
 
-What a run covers (see :data:`MODES`; compiling our bound functions, 1-150 s each on a shared
-2-core machine, dominates the run time):
-
-- ``--quick``: two cases at degree 2, every variant; seven breadth entries.
-- default ("full"): every case at degrees 1-4 with ``nearest`` and ``nearest+TR``, ``outward``
-  at degree 2; three cases timed at degree 2 (B = 1000 and 10000); every breadth entry.
-- ``--extended``: every variant at degrees 1-4; every case timed at degree 2, two at degree 4.
-
-Timings: each timed quantity is the mean over as many calls as fit in ``--target`` seconds;
-``--rounds`` rounds alternate ours and the reference, quantity by quantity; tables show the
-median over rounds and the median of the per-round ratios.
+Until ``autobound.enclose`` exists, tables 1-3 measure ours through today's API: the jitted
+``(x0, lo, hi) -> (coefficients, flags)`` of ``autobound.taylor_bounds(f, 2)`` (``Bounder._fn``),
+built before the first call (its graph capture is then not in the first-call times of table 1;
+in the MM case it is: h closes over the parameters, so new parameters make a new bound
+function).  The header of the output says which API was measured.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_engine.py --quick     # < 2 minutes
-    .venv/bin/python benchmarks/bench_engine.py             # ~10-20 minutes
-    .venv/bin/python benchmarks/bench_engine.py --extended  # ~30-40 minutes
+    .venv/bin/python benchmarks/bench_engine.py --quick     # ~2 minutes
+    .venv/bin/python benchmarks/bench_engine.py             # ~15-25 minutes
+    .venv/bin/python benchmarks/bench_engine.py --only speed mm
 
 The reference runs from ``--ref-python`` (default ``$AUTOBOUND_REF_PYTHON`` or
 ``/work/refvenv/bin/python``), a virtual environment made with::
 
-    python3.12 -m venv /work/refvenv
-    /work/refvenv/bin/pip install jax==0.7.0 jaxlib==0.7.0 typing_extensions numpy
+    PYENV_VERSION=3.12.1 python3.12 -m venv /work/refvenv
+    /work/refvenv/bin/pip install jax==0.7.0 jaxlib==0.7.0 typing_extensions
     /work/refvenv/bin/pip install --no-deps autobound==0.1.7
 """
 
@@ -81,10 +88,22 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _reference_worker import jnp_namespace, make_function, time_per_call  # noqa: E402
+from _measure import (  # noqa: E402
+    Timed,
+    mlp_loss,
+    mm_h,
+    mm_parameter_count,
+    mm_params,
+    mm_problem,
+)
+from _reference_worker import jnp_namespace, make_function  # noqa: E402
 
 RESULTS = HERE / "results"
 DEFAULT_REF_PYTHON = os.environ.get("AUTOBOUND_REF_PYTHON", "/work/refvenv/bin/python")
+MAX_CALL_S = 2.0  # a batch call slower than this (CPU s) is timed once, not in rounds
+SKIP_CALL_S = 60.0  # a batch size estimated slower than this is skipped
+MM = {"hidden": 32, "points": 256, "activation": "softplus", "eta_max": 1.0}
+
 
 # --------------------------------------------------------------------------- the functions
 
@@ -157,32 +176,28 @@ CASES = [
 
 @dataclass(frozen=True)
 class Mode:
-    """What a run covers.  Compiling our bound functions (1-150 s each on a shared 2-core
-    machine, most for outward rounding at degree >= 3) dominates the run time."""
+    """What a run covers.  Compiling our bound functions (1-40 s each on a shared 2-core
+    machine) dominates the run time."""
 
-    cases: tuple | None  # None: all
-    degrees: tuple
+    cases: tuple | None  # tightness cases (None: all)
+    degrees: tuple  # tightness degrees
     variant_degrees: dict  # our variant -> degrees it runs at (missing: all)
-    speed_cases: tuple | None
-    speed_degrees: tuple
-    degree4_cases: tuple  # cases also timed at degree 4
-    sizes: list
-    target_s: float
-    max_call_s: float  # a timed call slower than this is measured once, not in rounds
-    breadth: tuple | None
+    speed_cases: tuple | None  # cases of tables 1-2 (None: all)
+    sizes: tuple  # batch sizes B
+    mm_inputs: tuple  # input dimensions d of the MM case's MLP
+    target_s: float  # CPU seconds per timed quantity and round
+    breadth: tuple | None  # breadth entries (None: all)
 
 
 MODES = {
     "quick": Mode(
-        ("ref_example", "mlp_softplus"),
+        ("ref_example",),
         (2,),
-        dict.fromkeys(("nearest", "outward", "nearest+TR", "outward+TR"), (2,)),
-        None,
-        (2,),
-        (),
-        [1000],
-        0.05,
-        0.5,
+        {"nearest": (2,), "outward": (2,), "nearest+TR": (), "outward+TR": ()},
+        ("ref_example",),
+        (10_000, 100_000),
+        (29,),
+        0.1,
         ("exp", "sin", "softplus", "relu", "x[0] (indexing)", "dot (matrix)", "max (reduce)"),
     ),
     "full": Mode(
@@ -190,25 +205,12 @@ MODES = {
         (1, 2, 3, 4),
         {"outward": (2,), "outward+TR": ()},
         ("ref_example", "softplus_sigmoid", "mlp_softplus"),
-        (2,),
-        (),
-        [1000, 10000],
-        0.1,
-        1.5,
+        (10_000, 100_000),
+        (29, 310, 3123),
+        0.3,
         None,
     ),
-    "extended": Mode(
-        None,
-        (1, 2, 3, 4),
-        {},
-        None,
-        (2, 4),
-        ("ref_example", "mlp_softplus"),
-        [1000, 10000],
-        0.1,
-        1.5,
-        None,
-    ),
+    "extended": Mode(None, (1, 2, 3, 4), {}, None, (10_000, 100_000), (29, 310, 3123), 0.3, None),
 }
 
 # Breadth: (name, expression in x with jnp / jax / lax / jss (jax.scipy.special), input size).
@@ -483,18 +485,52 @@ def _ours():
     return jax, ab
 
 
+def has_enclose() -> bool:
+    return hasattr(_ours()[1], "enclose")
+
+
 def ours_function(case: Case):
     return make_function(case.src, case.params, jnp_namespace())
 
 
 def ours_bounds(case: Case, degree: int, rounding: str, tr: bool):
-    """(coefficients, seconds of the first call including compile, bounder)."""
+    """Coefficients of the public call ``taylor_bounds(f, degree, ...)(x0, (lo, hi))``."""
     jax, ab = _ours()
     x0, lo, hi = case.arrays()
-    start = time.perf_counter()
-    b = ab.compile(ours_function(case), degree=degree, rounding=rounding, trust_regions=tr)
-    coefficients = jax.block_until_ready(b(x0, (lo, hi)).coefficients)
-    return coefficients, time.perf_counter() - start, b
+    b = ab.taylor_bounds(ours_function(case), degree=degree, rounding=rounding, trust_regions=tr)
+    return jax.block_until_ready(b(x0, (lo, hi)).coefficients)
+
+
+def _first_out(out):
+    return out[0]
+
+
+def ours_box_fn(f, rounding: str, case_x0):
+    """``(fn, coefficients)``: our degree-2 bound of `f` as ``fn(x0, lo, hi)``, to be jitted and
+    vmapped, and how to read the coefficient tuple from its result."""
+    _, ab = _ours()
+    if has_enclose():
+        return ab.enclose(f, degree=2, rounding=rounding), lambda out: out.coefficients
+
+    # Today's API, built here, outside any trace (see ours_mm_make).
+    return ab.taylor_bounds(f, 2, rounding=rounding)._fn(tuple(np.shape(case_x0))), _first_out
+
+
+def ours_mm_make(h, eta_max: float):
+    """``make(params) -> (fn, args, coefficients)`` for :meth:`_measure.Timed.prepare_mm`: the
+    bound of ``eta -> h(eta, params)`` on ``[0, eta_max]`` at 0 is ``jax.jit(fn)(*args)``."""
+    _, ab = _ours()
+    if has_enclose():
+        enc = ab.enclose(h, degree=2)
+        return lambda p: (enc, (0.0, 0.0, eta_max, p), lambda out: out.coefficients)
+
+    # Today's API: h closes over p, so new parameters make a new function.  Built outside
+    # jax.jit: at f0b5fb0, the same Bounder built inside a jitted function gave this MM bound
+    # an interval first coefficient and a 24x wider W (its arrays then arrive as tracers).
+    def make(p):
+        return ab.taylor_bounds(lambda eta: h(eta, p), 2)._fn(()), (0.0, 0.0, eta_max), _first_out
+
+    return make
 
 
 # --------------------------------------------------------------------------- tightness
@@ -527,8 +563,7 @@ def run_tightness(
                 if k not in variant_degrees[label]:
                     continue
                 try:
-                    c, first_s, _ = ours_bounds(case, k, rounding, tr)
-                    impls[label] = {"coefficients": c, "first_s": first_s}
+                    impls[label] = {"coefficients": ours_bounds(case, k, rounding, tr)}
                 except Exception as e:  # noqa: BLE001 - reported in the table
                     impls[label] = {"error": f"{type(e).__name__}: {e}"[:160]}
             for label, ans in impls.items():
@@ -543,7 +578,6 @@ def run_tightness(
                         [(0 * a, 0 * b) for a, b in pairs[:-1]] + [pairs[-1]], x0, lo, hi
                     ),
                     "sampled_width": float(np.max(upper - lower)),
-                    "first_s": ans["first_s"],
                     **count_misses(pairs, x0.reshape(-1), pts, f_exact),
                 }
             rows.append(row)
@@ -573,94 +607,117 @@ def _median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
-def run_speed(
-    plan, sizes, ref: Reference | None, rounds: int, target_s: float, max_call_s: float, log
-) -> list[dict]:
-    """Time each (case, degree) of `plan`."""
-    jax, ab = _ours()
+def time_rounds(names: list[str], ours: Timed, ref: Reference | None, rounds: int, target_s):
+    """``{name: {"cpu": [..], "wall": [..]}}``, the names taken in turn in each round; names
+    starting with ``ref/`` are timed by the reference worker, the others here."""
+    times = {n: {"cpu": [], "wall": []} for n in names}
+    for _ in range(rounds):
+        for name in names:
+            if name.startswith("ref/"):
+                t = ref.ask("time", what=name, target_s=target_s)
+            else:
+                t = ours.time(name, target_s)
+            times[name]["cpu"].append(t["cpu"])
+            times[name]["wall"].append(t["wall"])
+    return times
+
+
+def run_speed(cases, sizes, ref: Reference | None, rounds: int, target_s: float, log):
+    """Tables 1-2: per case, ours (nearest, outward) and the reference at degree 2."""
     rows = []
-    tmp = tempfile.TemporaryDirectory()
-    for case, degrees in itertools.groupby(plan, key=lambda p: p[0]):
-        x0, lo, hi = case.arrays()
-        boxes = make_boxes(case, max(sizes))
-        box_file = os.path.join(tmp.name, f"{case.name}.npz")
-        np.savez(box_file, **boxes)
-        f = ours_function(case)
-        for _, k in degrees:
-            row: dict = {"case": case.name, "degree": k, "first": {}, "times": {}, "notes": []}
-            ours_timed, ref_timed, warm = {}, {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases:
+            boxes = make_boxes(case, max(sizes))
+            box_file = os.path.join(tmp, f"{case.name}.npz")
+            np.savez(box_file, **boxes)
+            ours = Timed()
+            row: dict = {"case": case.name, "impl": {}}
             for rounding in ("nearest", "outward"):
-                start = time.perf_counter()
-                b = ab.compile(f, degree=k, rounding=rounding)
-                jax.block_until_ready(b(x0, (lo, hi)).coefficients)
-                row["first"][f"{rounding}/single"] = time.perf_counter() - start
-                ours_timed[f"{rounding}/single"] = lambda b=b, at=(x0, (lo, hi)): (
-                    jax.block_until_ready(b(*at).coefficients)
+                fn, coefficients = ours_box_fn(ours_function(case), rounding, case.x0)
+                row["impl"][rounding] = ours.prepare_boxes(
+                    rounding,
+                    fn,
+                    coefficients,
+                    case.arrays(),
+                    boxes,
+                    list(sizes),
+                    MAX_CALL_S,
+                    SKIP_CALL_S,
                 )
-                for size in sizes:
-                    args = tuple(np.ascontiguousarray(boxes[n][:size]) for n in ("x0", "lo", "hi"))
-                    label = f"{rounding}/batch{size}"
-                    prev = sizes[sizes.index(size) - 1] if sizes.index(size) else None
-                    prev_s = warm.get(f"{rounding}/batch{prev}")
-                    if prev_s is not None and prev_s * size / prev > max_call_s:
-                        row["notes"].append(
-                            f"{label} skipped (estimated {prev_s * size / prev:.1f} s per call)"
-                        )
-                        continue
-                    start = time.perf_counter()
-                    jax.block_until_ready(b.batch(*args))
-                    row["first"][label] = time.perf_counter() - start
-                    call = lambda b=b, args=args: jax.block_until_ready(b.batch(*args))
-                    start = time.perf_counter()
-                    call()
-                    once = warm[label] = time.perf_counter() - start
-                    if once > max_call_s:  # too slow for rounds: one warm call is the figure
-                        row["times"][label] = [once]
-                        row["notes"].append(f"{label}: one warm call ({once:.1f} s)")
-                    else:
-                        ours_timed[label] = call
-                        row["times"][label] = []
+                log(f"speed {case.name}: ours {rounding} prepared")
             if ref is not None:
-                prep = ref.ask(
-                    "prepare", case=case.spec(), degree=k, boxes=box_file, sizes=list(sizes)
+                ans = ref.ask(
+                    "prepare_boxes",
+                    case=case.spec(),
+                    boxes=box_file,
+                    sizes=list(sizes),
+                    max_call_s=MAX_CALL_S,
+                    skip_call_s=SKIP_CALL_S,
                 )
-                if "error" in prep and "eager_first_s" not in prep:
-                    row["notes"].append(f"reference failed: {prep['error']}")
-                else:
-                    row["first"]["ref/eager"] = prep["eager_first_s"]
-                    ref_timed["ref/eager"] = "eager"
-                    if "jit_first_s" in prep:
-                        row["first"]["ref/jit"] = prep["jit_first_s"]
-                        ref_timed["ref/jit"] = "jit"
-                    else:
-                        row["notes"].append(f"reference jit failed: {prep['jit_error']}")
-                    for size in sizes:
-                        if f"batch{size}_first_s" in prep:
-                            row["first"][f"ref/batch{size}"] = prep[f"batch{size}_first_s"]
-                            ref_timed[f"ref/batch{size}"] = f"batch{size}"
-                    if "batch_error" in prep:
-                        row["notes"].append(
-                            f"reference jit(vmap) failed ({prep['batch_error']}); its batch "
-                            "figures are a Python loop of eager calls"
-                        )
-                        row["ref_batch_loop"] = True
-            for label in list(ours_timed) + list(ref_timed):
-                row["times"].setdefault(label, [])
-            pairs = [(lab, ours_timed[lab]) for lab in ours_timed]
-            for _ in range(rounds):
-                # Alternate: each of ours, then each of the reference's, every round.
-                for label, call in pairs:
-                    row["times"][label].append(time_per_call(call, target_s))
-                for label, what in ref_timed.items():
-                    ans = ref.ask("time", what=what, target_s=target_s)
-                    row["times"][label].append(ans["s"])
+                row["impl"]["ref"] = ans
+                if "error" in ans:
+                    log(f"speed {case.name}: reference failed: {ans['error']}")
+            names = [
+                f"{impl}/{q}"
+                for q in ("single", *map(str, sizes))
+                for impl in row["impl"]
+                if f"{impl}/{q}" in row["impl"][impl].get("timed", ())
+            ]
+            row["times"] = time_rounds(names, ours, ref, rounds, target_s)
+            for rec in row["impl"].values():
+                if "coefficients" in rec:
+                    rec["W"] = width_bound(as_pairs(rec["coefficients"], case.n), *case.arrays())
             rows.append(row)
-            med = {lab: _median(v) for lab, v in row["times"].items()}
             log(
-                f"speed {case.name} k={k}: "
-                + ", ".join(f"{lab}={v * 1e3:.3g}ms" for lab, v in med.items())
+                f"speed {case.name}: "
+                + ", ".join(f"{n}={_median(t['cpu']) * 1e6:.4g}µs" for n, t in row["times"].items())
             )
-    tmp.cleanup()
+    return rows
+
+
+def run_mm(inputs: list[int], ref: Reference | None, rounds: int, target_s: float, log):
+    """Table 3: the MM case for each input dimension d."""
+    loss = mlp_loss(MM["activation"])
+    h = mm_h(loss)
+    make = ours_mm_make(h, MM["eta_max"])
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for d in inputs:
+            flat = mm_problem(d, MM["hidden"], MM["points"])
+            problem = os.path.join(tmp, f"mm{d}.npz")
+            np.savez(problem, **flat)
+            params, params2 = mm_params(flat)
+            row: dict = {"P": mm_parameter_count(d, MM["hidden"]), "inputs": d, "impl": {}}
+            ours = Timed()
+            try:
+                row["impl"]["ours"] = ours.prepare_mm(
+                    "ours", make, params, params2, loss, params["w"], params["batch"]
+                )
+            except Exception as e:  # noqa: BLE001 - reported in the table
+                row["impl"]["ours"] = {"error": f"{type(e).__name__}: {e}"[:300]}
+            log(f"mm P={row['P']}: ours prepared")
+            if ref is not None:
+                row["impl"]["ref"] = ref.ask(
+                    "prepare_mm",
+                    problem=problem,
+                    activation=MM["activation"],
+                    eta_max=MM["eta_max"],
+                )
+            names = [
+                f"{impl}/{q}"
+                for impl in row["impl"]
+                for q in ("bound", "vg")
+                if "error" not in row["impl"][impl]
+            ]
+            row["times"] = time_rounds(names, ours, ref, rounds, target_s)
+            for rec in row["impl"].values():
+                if "coefficients" in rec:
+                    rec["W"] = width_bound(as_pairs(rec["coefficients"], 1), 0.0, 0.0, 1.0)
+            rows.append(row)
+            log(
+                f"mm P={row['P']}: "
+                + ", ".join(f"{n}={_median(t['cpu']) * 1e3:.4g}ms" for n, t in row["times"].items())
+            )
     return rows
 
 
@@ -843,98 +900,141 @@ def soundness_table(rows) -> str:
     return md_table(header, out)
 
 
-def latency_table(rows) -> str:
+def _per_round(times: dict, num: str, den: str) -> float:
+    """Median over rounds of the CPU-time ratio times[num] / times[den] (same round)."""
+    a, b = times.get(num, {}).get("cpu", []), times.get(den, {}).get("cpu", [])
+    if not a or not b:
+        return float("nan")
+    return _median([x / y for x, y in zip(a, b, strict=True)])
+
+
+def _call_s(row: dict, impl: str, q: str) -> tuple[float, str]:
+    """CPU seconds per call of quantity q ("single" or a batch size), and a note."""
+    name = f"{impl}/{q}"
+    if name in row["times"]:
+        return _median(row["times"][name]["cpu"]), ""
+    rec = row["impl"].get(impl, {})
+    if "error" in rec:
+        return float("nan"), "error"
+    b = rec.get("batch", {}).get(q, {})
+    if "once" in b:
+        return b["once"], " (1 call)"
+    if "skipped" in b:
+        return float("nan"), f"skipped (est. {b['skipped']:.0f} s)"
+    return float("nan"), ""
+
+
+def _first(first: dict | None) -> str:
+    """A first call as "wall (CPU)" seconds."""
+    return f"{first['wall']:.2g} ({first['cpu']:.2g})" if first else "-"
+
+
+def _slash(values, digits=3) -> str:
+    return " / ".join(_g(v, digits) for v in values)
+
+
+def size_table(rows) -> str:
     header = [
         "case",
-        "k",
-        "first: ours n / o / ref jit (s)",
-        "ours nearest (µs)",
-        "ours outward (µs)",
-        "ref eager (µs)",
-        "ref jit (µs)",
-        "speedup vs ref jit",
-        "speedup vs ref eager",
+        "StableHLO ops: nearest / outward / ref",
+        "inlined",
+        "ops nearest/ref",
+        "first call s, wall (CPU): nearest / outward / ref",
+        "of which XLA compile, wall s",
+        "W: nearest / outward / ref",
     ]
-    out, sp_jit, sp_eager = [], [], []
+    impls = ("nearest", "outward", "ref")
+    out = []
     for r in rows:
-        med = {lab: _median(v) for lab, v in r["times"].items()}
-        fs = r["first"]
-        line = [
-            r["case"],
-            r["degree"],
-            " / ".join(_g(fs.get(k), 2) for k in ("nearest/single", "outward/single", "ref/jit")),
-        ]
-        for lab in ("nearest/single", "outward/single", "ref/eager", "ref/jit"):
-            line.append(_g(med.get(lab, float("nan")) * 1e6))
-        for against, acc in (("ref/jit", sp_jit), ("ref/eager", sp_eager)):
-            q = _paired_ratio(r["times"], against, "nearest/single")
-            acc.append(q)
-            line.append(_g(q))
-        out.append(line)
-    out.append(
-        ["geometric mean", "", "", "", "", "", "", _g(_geomean(sp_jit)), _g(_geomean(sp_eager))]
-    )
+        im = {k: r["impl"].get(k, {}) for k in impls}
+        ops = [im[k].get("ops", {}).get("ops") for k in impls]
+        out.append(
+            [
+                r["case"],
+                " / ".join(str(v) if v is not None else "-" for v in ops),
+                " / ".join(str(im[k].get("ops", {}).get("ops_inlined", "-")) for k in impls),
+                _g(ops[0] / ops[2]) if ops[0] and ops[2] else "-",
+                " / ".join(_first(im[k].get("first")) for k in impls),
+                _slash([im[k].get("first", {}).get("compile_s") for k in impls], 2),
+                _slash([im[k].get("W") for k in impls], 4),
+            ]
+        )
     return md_table(header, out)
 
 
-def _paired_ratio(times: dict, num: str, den: str) -> float:
-    """Median over rounds of times[num] / times[den] (same round), or of the medians."""
-    a, b = times.get(num, []), times.get(den, [])
-    if not a or not b:
-        return float("nan")
-    if len(a) == len(b):
-        return _median([x / y for x, y in zip(a, b, strict=True)])
-    return _median(a) / _median(b)
-
-
-def throughput_table(rows, sizes) -> str:
+def speed_table(rows, sizes) -> str:
     header = [
         "case",
-        "k",
-        "B",
-        "ours nearest (bounds/s)",
-        "ours outward (bounds/s)",
-        "ref jit(vmap) (bounds/s)",
-        "nearest/ref",
-        "outward/ref",
-        "first call: ours n / o / ref (s)",
+        "quantity",
+        "ours nearest",
+        "ours outward",
+        "reference",
+        "speed nearest/ref",
+        "speed outward/ref",
     ]
-    out, rn, ro = [], [], []
+    out = []
     for r in rows:
-        med = {lab: _median(v) for lab, v in r["times"].items()}
-        for size in sizes:
-            loop = r.get("ref_batch_loop")
-            ref_lab = "ref/eager" if loop else f"ref/batch{size}"
-            per_ref = 1 if loop else size
-            tn, to = med.get(f"nearest/batch{size}"), med.get(f"outward/batch{size}")
-            tr = med.get(ref_lab)
-            rate = lambda t, per: per / t if t and np.isfinite(t) else float("nan")  # noqa: E731
-            qn = _paired_ratio(r["times"], ref_lab, f"nearest/batch{size}") * size / per_ref
-            qo = _paired_ratio(r["times"], ref_lab, f"outward/batch{size}") * size / per_ref
-            rn.append(qn)
-            ro.append(qo)
-            fs = r["first"]
+        for q in ("single", *map(str, sizes)):
+            per = 1 if q == "single" else int(q)
+            cells, secs = [], {}
+            for impl in ("nearest", "outward", "ref"):
+                s, note = _call_s(r, impl, q)
+                secs[impl] = s
+                if q == "single":
+                    value = _g(s * 1e6)
+                else:
+                    value = _g(per / s) if np.isfinite(s) else "-"
+                cells.append(value + note if np.isfinite(s) else note or "-")
+            ratios = []
+            for impl in ("nearest", "outward"):
+                q_round = _per_round(r["times"], f"ref/{q}", f"{impl}/{q}")
+                ratios.append(q_round if np.isfinite(q_round) else secs["ref"] / secs[impl])
+            label = "1 call (µs)" if q == "single" else f"B={per} (bounds/s)"
+            out.append([r["case"], label, *cells, *(_g(v) for v in ratios)])
+    return md_table(header, out)
+
+
+def mm_table(rows) -> str:
+    header = [
+        "P",
+        "impl",
+        "bound (ms)",
+        "value_and_grad (ms)",
+        "bound / v&g",
+        "first call s, wall (CPU); XLA compile",
+        "2nd call, new weights: traced / compiled (s, wall (CPU))",
+        "StableHLO ops: bound / v&g",
+        "W",
+    ]
+    out = []
+    for r in rows:
+        ratio = {}
+        for impl, name in (("ours", "ours"), ("ref", "reference")):
+            rec = r["impl"].get(impl)
+            if rec is None:
+                continue
+            if "error" in rec:
+                out.append([r["P"], name, rec["error"][:60], "", "", "", "", "", ""])
+                continue
+            t = r["times"]
+            ratio[impl] = _per_round(t, f"{impl}/bound", f"{impl}/vg")
+            first, second = rec["first"], rec["second"]
             out.append(
                 [
-                    r["case"],
-                    r["degree"],
-                    size,
-                    _g(rate(tn, size)),
-                    _g(rate(to, size)),
-                    _g(rate(tr, per_ref)) + (" (loop)" if loop else ""),
-                    _g(qn),
-                    _g(qo),
-                    " / ".join(
-                        _g(fs.get(k), 2)
-                        for k in (
-                            f"nearest/batch{size}",
-                            f"outward/batch{size}",
-                            "ref/eager" if loop else f"ref/batch{size}",
-                        )
-                    ),
+                    r["P"],
+                    name,
+                    _g(_median(t[f"{impl}/bound"]["cpu"]) * 1e3),
+                    _g(_median(t[f"{impl}/vg"]["cpu"]) * 1e3),
+                    _g(ratio[impl]),
+                    f"{_first(first)}; {first['compile_s']:.2g}",
+                    f"{'yes' if second['traces'] else 'no'} / "
+                    f"{'yes' if second['compiles'] else 'no'} ({_first(second)})",
+                    f"{rec['ops']['ops']} / {rec['vg_ops']['ops']}",
+                    _g(rec.get("W"), 5),
                 ]
             )
-    out.append(["geometric mean", "", "", "", "", "", _g(_geomean(rn)), _g(_geomean(ro)), ""])
+        if len(ratio) == 2:
+            out.append([r["P"], "ours ÷ ref", "", "", _g(ratio["ours"] / ratio["ref"]), *[""] * 4])
     return md_table(header, out)
 
 
@@ -988,6 +1088,8 @@ def machine_info(ref: Reference | None) -> dict:
         "jaxlib": importlib.metadata.version("jaxlib"),
         "git_commit": commit,
         "engine_changes": [d[3:] for d in dirty],
+        "enclose": has_enclose(),
+        "ours_path": str(Path(_ours()[1].__file__).resolve().parent),
     }
     if ref is not None:
         info["reference"] = ref.ask("info")
@@ -996,55 +1098,45 @@ def machine_info(ref: Reference | None) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="a subset, < 2 minutes")
-    ap.add_argument("--extended", action="store_true", help="every variant, degree and size")
+    ap.add_argument("--quick", action="store_true", help="a subset, ~2-3 minutes")
+    ap.add_argument("--extended", action="store_true", help="every variant and speed case")
     ap.add_argument(
         "--ref-python",
         default=DEFAULT_REF_PYTHON,
         help="Python of the reference's virtual environment ('' to skip it)",
     )
-    ap.add_argument(
-        "--only",
-        nargs="*",
-        default=None,
-        choices=["tightness", "speed", "breadth"],
-        help="sections to run",
-    )
-    ap.add_argument("--cases", nargs="*", default=None, help="case names")
-    ap.add_argument("--degrees", nargs="*", type=int, default=None)
-    ap.add_argument("--speed-degrees", nargs="*", type=int, default=None)
+    sections_all = ["speed", "mm", "tightness", "breadth"]
+    ap.add_argument("--only", nargs="*", default=None, choices=sections_all, help="sections")
+    ap.add_argument("--cases", nargs="*", default=None, help="tightness case names")
+    ap.add_argument("--speed-cases", nargs="*", default=None, help="speed case names")
+    ap.add_argument("--degrees", nargs="*", type=int, default=None, help="tightness degrees")
     ap.add_argument("--sizes", nargs="*", type=int, default=None, help="batch sizes B")
-    ap.add_argument("--rounds", type=int, default=None)
-    ap.add_argument("--target", type=float, default=None, help="seconds per timed quantity")
+    ap.add_argument("--mm-inputs", nargs="*", type=int, default=None, help="MM input dims d")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--target", type=float, default=None, help="CPU s per timed quantity")
     ap.add_argument("--points", type=int, default=200, help="soundness sample points")
-    ap.add_argument("--json", default=None, help="default benchmarks/results/engine_{mode}.json")
-    ap.add_argument("--txt", default=None, help="default benchmarks/results/engine_{mode}.txt")
+    ap.add_argument("--json", default=None, help="default benchmarks/results/engine[_mode].json")
+    ap.add_argument("--txt", default=None, help="default benchmarks/results/engine[_mode].txt")
     ap.add_argument("--from-json", default=None, help="print the tables of a saved run")
     args = ap.parse_args(argv)
     if args.from_json:
-        saved = json.loads(Path(args.from_json).read_text())
-        print(report(saved, saved["settings"]["sizes"]))
+        print(report(json.loads(Path(args.from_json).read_text())))
         return 0
 
     mode = "quick" if args.quick else "extended" if args.extended else "full"
     m = MODES[mode]
     names = args.cases or m.cases or [c.name for c in CASES]
     cases = [c for c in CASES if c.name in names]
+    speed_names = args.speed_cases or m.speed_cases or [c.name for c in CASES]
+    speed_cases = [c for c in CASES if c.name in speed_names]
     degrees = args.degrees or list(m.degrees)
     variant_degrees = {lab: list(m.variant_degrees.get(lab, degrees)) for lab, *_ in VARIANTS}
     if args.degrees:  # explicit degrees: every variant at each
         variant_degrees = dict.fromkeys(variant_degrees, degrees)
-    speed_cases = [c for c in cases if m.speed_cases is None or c.name in m.speed_cases]
-    plan = [
-        (c, k)
-        for c in speed_cases
-        for k in (args.speed_degrees or m.speed_degrees)
-        if k == 2 or args.speed_degrees or c.name in m.degree4_cases
-    ]
-    sizes = args.sizes or m.sizes
-    rounds = args.rounds or 3
+    sizes = args.sizes or list(m.sizes)
+    mm_inputs = args.mm_inputs or list(m.mm_inputs)
     target = args.target or m.target_s
-    sections = args.only or ["tightness", "speed", "breadth"]
+    sections = args.only or sections_all
     breadth_items = [b for b in BREADTH if m.breadth is None or b[0] in m.breadth]
 
     t0 = time.perf_counter()
@@ -1061,36 +1153,54 @@ def main(argv: list[str] | None = None) -> int:
     _ours()
     result: dict = {
         "mode": mode,
+        "command": " ".join(
+            [
+                *(
+                    [f"PYTHONPATH={os.environ['PYTHONPATH']}"]
+                    if os.environ.get("PYTHONPATH")
+                    else []
+                ),
+                ".venv/bin/python",
+                "benchmarks/bench_engine.py",
+                *sys.argv[1:],
+            ]
+        )
+        if argv is None
+        else None,
         "machine": machine_info(ref),
         "settings": {
             "cases": names,
             "degrees": degrees,
             "variant_degrees": variant_degrees,
-            "speed": [[c.name, k] for c, k in plan],
+            "speed_cases": speed_names,
             "sizes": sizes,
-            "rounds": rounds,
+            "mm": {**MM, "inputs": mm_inputs},
+            "rounds": args.rounds,
             "target_s": target,
             "points": args.points,
         },
         "cases": {c.name: c.spec() for c in cases},
     }
     RESULTS.mkdir(exist_ok=True)
-    json_path = Path(args.json or RESULTS / f"engine_{mode}.json")
-    txt_path = Path(args.txt or RESULTS / f"engine_{mode}.txt")
+    stem = "engine" if mode == "full" else f"engine_{mode}"
+    json_path = Path(args.json or RESULTS / f"{stem}.json")
+    txt_path = Path(args.txt or RESULTS / f"{stem}.txt")
 
     def write() -> str:
         """Write what has been measured so far (a run that is stopped keeps its sections)."""
         result["elapsed_s"] = time.perf_counter() - t0
-        text = report(result, sizes)
+        text = report(result)
         json_path.write_text(json.dumps(result, indent=1, default=_json_default) + "\n")
         txt_path.write_text(text + "\n")
         return text
 
     try:
-        # Speed first: our compiled functions are cached per graph, so the first-call
-        # (compile) times it reports must come before the tightness runs compile the same.
+        # Speed first, so that first calls compile what nothing has compiled before.
         if "speed" in sections:
-            result["speed"] = run_speed(plan, sizes, ref, rounds, target, m.max_call_s, log)
+            result["speed"] = run_speed(speed_cases, sizes, ref, args.rounds, target, log)
+            write()
+        if "mm" in sections:
+            result["mm"] = run_mm(mm_inputs, ref, args.rounds, target, log)
             write()
         if "tightness" in sections:
             result["tightness"] = run_tightness(
@@ -1107,18 +1217,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(result: dict, sizes) -> str:
+def report(result: dict) -> str:
     """The tables of a run, as Markdown."""
-    points = result["settings"]["points"]
+    s = result["settings"]
     m = result["machine"]
     parts = [
         f"# bench_engine.py ({result['mode']}), {m['date']}",
+        *([f"command: {result['command']}"] if result.get("command") else []),
         f"machine: {m['cpu']}, {m['cores']} cores; python {m['python']}, jax {m['jax']}, "
-        f"jaxlib {m['jaxlib']}, autobound (ours) @ {m['git_commit']}"
+        f"jaxlib {m['jaxlib']}, "
         + (
-            f" + uncommitted changes to {', '.join(m['engine_changes'])}"
-            if m["engine_changes"]
-            else ""
+            f"autobound (ours) from {m['ours_path']} (checkout @ {m['git_commit']})"
+            if m.get("ours_path", str(HERE.parent / "autobound")) != str(HERE.parent / "autobound")
+            else f"autobound (ours) @ {m['git_commit']}"
+            + (
+                f" + uncommitted changes to {', '.join(m['engine_changes'])}"
+                if m["engine_changes"]
+                else ""
+            )
+        ),
+        "ours measured through: "
+        + (
+            "autobound.enclose"
+            if m["enclose"]
+            else "autobound.taylor_bounds(f, 2)._fn (autobound.enclose not present)"
         ),
     ]
     if "reference" in m:
@@ -1127,6 +1249,33 @@ def report(result: dict, sizes) -> str:
             f"reference: autobound {r['autobound']} on python {r['python']}, "
             f"jax {r['jax']}, jaxlib {r['jaxlib']}"
         )
+    timing = (
+        f"CPU time (user + system), min of 5 chunks per quantity, median of {s['rounds']} "
+        f"interleaved rounds of {s['target_s']} s"
+    )
+    if "speed" in result:
+        parts += [
+            "",
+            "## Program size, first call, width (degree 2, one box; ops of "
+            "jax.jit(fn).lower(x0, lo, hi).as_text())",
+            "",
+            size_table(result["speed"]),
+            "",
+            f"## Speed: jax.jit(fn) per call and jax.jit(jax.vmap(fn)) over B boxes ({timing}; "
+            "speed ratio = reference time / our time, > 1: ours faster)",
+            "",
+            speed_table(result["speed"], s["sizes"]),
+        ]
+    if "mm" in result:
+        mm = s["mm"]
+        parts += [
+            "",
+            f"## MM: one degree-2 bound of h(eta) = loss(w + eta v) on [0, {mm['eta_max']}] / "
+            f"one jax.jit(jax.value_and_grad(loss)); MSE loss, {mm['activation']} MLP with "
+            f"{mm['hidden']} hidden units, {mm['points']} points ({timing})",
+            "",
+            mm_table(result["mm"]),
+        ]
     if "tightness" in result:
         parts += [
             "",
@@ -1135,25 +1284,10 @@ def report(result: dict, sizes) -> str:
             tightness_table(result["tightness"]),
             "",
             f"## Soundness: points where exact f is outside the bounds "
-            f"({points} points per case and degree)",
+            f"({s['points']} points per case and degree)",
             "",
             soundness_table(result["tightness"]),
         ]
-    if "speed" in result:
-        parts += [
-            "",
-            "## Latency: one bound per call (median of rounds; speedup = ref time / "
-            "ours nearest time, median of per-round ratios)",
-            "",
-            latency_table(result["speed"]),
-            "",
-            "## Throughput: bounds per second over B boxes (ratio > 1: ours faster)",
-            "",
-            throughput_table(result["speed"], sizes),
-        ]
-        notes = [f"- {r['case']} k={r['degree']}: {n}" for r in result["speed"] for n in r["notes"]]
-        if notes:
-            parts += ["", "Notes:", *notes]
     if "breadth" in result:
         parts += [
             "",
