@@ -34,10 +34,12 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "poly":
+        return importlib.import_module("autobound.poly")
     raise AttributeError(f"module 'autobound' has no attribute {name!r}")
 
 
@@ -56,6 +58,7 @@ __all__ = [
     "TaylorEnclosure",
     "UnsupportedOperation",
     "compile",
+    "poly",
     "enclose",
     "Enclose",
     "taylor_bounds",

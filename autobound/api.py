@@ -82,31 +82,12 @@ class TaylorBounds:
         """The enclosure evaluated at x: an interval ``(lower(x), upper(x))``.
 
         `x` has shape ``batch + x0.shape``; the result has shape ``batch + out_shape``.
-        Evaluated in float64 numpy, rounded to nearest.
+        Rigorous in outward mode (:func:`autobound.poly.evaluate`).
         """
-        x0 = np.asarray(self.x0, np.float64)
-        x = np.asarray(x, np.float64)
-        xs = x0.shape
-        batch = x.shape[: x.ndim - len(xs)]
-        n = max(1, math.prod(xs))
-        z = (x - x0).reshape(batch + (n,))
-        lo_ = hi_ = 0.0
-        mono = np.ones(batch + (1,))
-        for i, c in enumerate(self.coefficients):
-            if i:
-                mono = (mono[..., :, None] * z[..., None, :]).reshape(batch + (n**i,))
-            clo, chi = (
-                (np.asarray(c.lo), np.asarray(c.hi))
-                if is_interval(c)
-                else (np.asarray(c), np.asarray(c))
-            )
-            out = clo.shape[: clo.ndim - len(xs) * i]
-            clo = clo.reshape(out + (n**i,)).astype(np.float64)
-            chi = chi.reshape(out + (n**i,)).astype(np.float64)
-            m = mono.reshape(batch + (1,) * len(out) + (n**i,))
-            lo_ = lo_ + np.sum(np.minimum(clo * m, chi * m), axis=-1)
-            hi_ = hi_ + np.sum(np.maximum(clo * m, chi * m), axis=-1)
-        return Interval(lo_, hi_)
+        from autobound import poly
+
+        v = poly.evaluate(self, np.asarray(x, np.float64))
+        return Interval(np.asarray(v.lo), np.asarray(v.hi))
 
     def lower(self, x: Any) -> np.ndarray:
         """The lower bound polynomial at x (see :meth:`__call__`)."""
@@ -122,19 +103,11 @@ class TaylorBounds:
         return (c.lo, c.hi) if is_interval(c) else (c, c)
 
     def width(self) -> np.ndarray:
-        """An upper bound on ``max_x upper(x) − lower(x)`` over the region (per output)."""
-        x0 = np.asarray(self.x0, np.float64)
-        lo_, hi_ = (np.asarray(v, np.float64) for v in self.x_trust_region)
-        r = np.maximum(np.abs(lo_ - x0), np.abs(hi_ - x0)).reshape(-1)
-        total = 0.0
-        for i, c in enumerate(self.coefficients):
-            if not is_interval(c):
-                continue
-            w = np.asarray(c.hi, np.float64) - np.asarray(c.lo, np.float64)
-            for _ in range(i):
-                w = w.reshape(w.shape[: w.ndim - x0.ndim] + (-1,)) @ r if x0.ndim else w * r[0]
-            total = total + w
-        return np.asarray(total)
+        """An upper bound on ``max_x upper(x) − lower(x)`` over the region (per output;
+        :func:`autobound.poly.width`)."""
+        from autobound import poly
+
+        return np.asarray(poly.width(self))
 
     def to_sympy(self, symbols: Sequence[Any] | None = None):
         """The enclosure as a sympy expression (scalar output); interval coefficients become

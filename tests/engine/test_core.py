@@ -252,3 +252,35 @@ def test_sharded_boxes_keep_their_sharding():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          timeout=600)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
+
+
+def test_outward_rounding_refuses_a_backend_whose_kernels_were_not_measured(monkeypatch):
+    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
+    with pytest.raises(ab.InvalidArgument, match="'gpu'.*not measured"):
+        ab.enclose("exp(x)", rounding="outward")
+    ab.enclose("exp(x)", rounding="nearest")  # nearest mode promises no more than the kernels
+
+
+def test_avg_pool_reduce_window_sum_is_supported_and_sound():
+    from jax import lax
+
+    def f(x):
+        pooled = lax.reduce_window(x, 0.0, lax.add, (2, 2), (2, 2), "VALID") / 4
+        return jnp.sum(jnp.tanh(pooled) * pooled)
+
+    x0 = jnp.arange(16.0).reshape(4, 4) / 16 - 0.4
+    e = ab.enclose(f, degree=2, rounding="outward")(x0, x0 - 0.05, x0 + 0.05)
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        x = x0 + rng.uniform(-0.05, 0.05, x0.shape)
+        val = ab.poly.evaluate(e, x)
+        assert float(val.lo) - 1e-12 <= float(f(x)) <= float(val.hi) + 1e-12
+
+
+def test_taylor_bounds_reads_a_plain_pair_coefficient_as_an_interval():
+    t = ab.TaylorBounds(None, jnp.asarray(0.5), (0.0, 1.0), (1.0, 2.0, (0.5, 1.5)), 2)
+    assert isinstance(t.coefficients[2], ab.Interval)
+    assert float(t.lower(1.0)) == 1.0 + 2.0 * 0.5 + 0.5 * 0.25
+    assert float(t.upper(1.0)) == 1.0 + 2.0 * 0.5 + 1.5 * 0.25
+    with pytest.raises(ab.InvalidArgument, match="coefficient 1 is a tuple of 3"):
+        ab.TaylorBounds(None, jnp.asarray(0.5), (0.0, 1.0), (1.0, (1.0, 2.0, 3.0)), 1)
