@@ -84,18 +84,21 @@ def evaluate_graph(
     box = Interval(lo, hi)
     ranges = None
     if trust_regions and degree > 0:
-        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None, box, params)
+        # the output's own range is read by no rule: the walk stops before it
+        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None, box, params, last=False)
         ranges = {k: E.enclosure_range(A, region, v) for k, v in ranges.items()}
     values, flags = _walk(graph, A, region, degree, x0, ranges, box, params)
     return values[graph.output], flags
 
 
-def _walk(graph, A, region, k, x0, ranges, box, param_values=()):
-    """Apply every node's rule in topological order; `box` is the exact input range."""
+def _walk(graph, A, region, k, x0, ranges, box, param_values=(), last=True):
+    """Apply every node's rule in topological order; `box` is the exact input range
+    (`last=False`: every node but the output)."""
     values: dict[int, E.Expansion] = {}
     exact = {graph.input: box}  # exact ranges: the box, and entries moved out of it
     ctx = RuleContext(A, region, k)
-    for node in graph.order():
+    order = graph.order()
+    for node in order if last else order[:-1]:
         op = graph.op(node)
         params = graph.params(node)
         if op == "input":
