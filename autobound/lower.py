@@ -24,7 +24,7 @@ import autobound.rules  # noqa: F401  (registers every rule)
 from autobound import enclosure as E
 from autobound.graph import ExprGraph
 from autobound.interval import Arith, Interval, down, is_interval, sanitize, tree_map, up
-from autobound.ops import ARITH, ELEMENTWISE, op_info, rule_for
+from autobound.ops import ARITH, BILINEAR, ELEMENTWISE, LINEAR, op_info, rule_for
 from autobound.rules.context import RuleContext
 
 # Ops that only move or copy entries: the range of their result is known exactly when the
@@ -81,24 +81,54 @@ def evaluate_graph(
     z = Interval(_sub_outward(A, lof, x0f, down), _sub_outward(A, hif, x0f, up))
     z = Interval(jnp.minimum(z.lo, 0.0), jnp.maximum(z.hi, 0.0))
     region = E.Region(A, z, degree)
-    box = Interval(lo, hi)
-    ranges = None
-    if trust_regions and degree > 0:
-        # the output's own range is read by no rule: the walk stops before it
-        ranges, _ = _walk(graph, A, E.Region(A, z, 0), 0, x0, None, box, params, last=False)
-        ranges = {k: E.enclosure_range(A, region, v) for k, v in ranges.items()}
-    values, flags = _walk(graph, A, region, degree, x0, ranges, box, params)
+    values, flags = _walk(graph, A, region, degree, x0, Interval(lo, hi), params, trust_regions)
     return values[graph.output], flags
 
 
-def _walk(graph, A, region, k, x0, ranges, box, param_values=(), last=True):
-    """Apply every node's rule in topological order; `box` is the exact input range
-    (`last=False`: every node but the output)."""
+# Ops that are affine in an argument whenever the others do not depend on x.
+_AFFINE_ARITH = {"add", "sub", "neg", "mul", "div"}
+
+
+def _is_affine(graph: ExprGraph, node: int, affine: set, varying: set) -> bool:
+    """Whether `node` is an affine function of x (given which arguments are affine and which
+    depend on x at all): then its degree-k enclosure is exact up to rounding for k >= 1, and
+    an interval evaluation can never give it a tighter range."""
+    args = graph.args(node)
+    moving = [a for a in args if a in varying]
+    if not moving:
+        return True
+    if not all(a in affine for a in moving):
+        return False
+    kind, op = op_info(graph.op(node)).kind, graph.op(node)
+    if kind == LINEAR:
+        return True
+    if kind == BILINEAR or op in ("mul", "div"):
+        return len(moving) == 1 and (op != "div" or moving[0] == args[0])
+    return op in _AFFINE_ARITH
+
+
+def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
+    """Apply every node's rule in topological order; `box` is the exact input range.
+
+    With `trust_regions` (and k > 0), each node that is not affine in x also gets a degree-0
+    enclosure (an interval evaluation, from its arguments' degree-0 enclosures), and the
+    rules of its users intersect the ranges they derive from the degree-k enclosures with
+    it.  Affine nodes need none: their degree-k enclosure's range is as tight, and it serves
+    as their degree-0 value."""
     values: dict[int, E.Expansion] = {}
+    zero: dict[int, E.Expansion] = {}  # degree-0 enclosures of the non-affine nodes
     exact = {graph.input: box}  # exact ranges: the box, and entries moved out of it
     ctx = RuleContext(A, region, k)
-    order = graph.order()
-    for node in order if last else order[:-1]:
+    ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
+    trust = trust_regions and k > 0
+    varying, affine = {graph.input}, set()
+
+    def degree0(a):
+        if a in zero:
+            return zero[a]
+        return E.constant(E.enclosure_range(A, region, values[a]))
+
+    for node in graph.order():
         op = graph.op(node)
         params = graph.params(node)
         if op == "input":
@@ -112,24 +142,45 @@ def _walk(graph, A, region, k, x0, ranges, box, param_values=(), last=True):
             enc = E.constant(value)
             exact[node] = _as_interval(value)
         else:
-            args = [values[a] for a in graph.args(node)]
-            ctx.arg_consts = tuple(
+            arg_nodes = graph.args(node)
+            consts = tuple(
                 graph.params(a)["value"] if graph.op(a) == "constant" else None
-                for a in graph.args(node)
+                for a in arg_nodes
             )
-            ctx.arg_ranges = tuple(
-                exact.get(a) or (_as_interval(ranges[a]) if ranges else None)
-                for a in graph.args(node)
+            ranges = tuple(
+                exact.get(a) or (_as_interval(zero[a].coeffs[0]) if a in zero else None)
+                for a in arg_nodes
             )
-            enc = rule_for(op)(ctx, *args, **params)
-            if op in _MOVES and ctx.arg_ranges[0] is not None:
-                moved = rule_for(op)(ctx, E.constant(ctx.arg_ranges[0]), **params)
+            enc = _apply(ctx, graph, node, [values[a] for a in arg_nodes], consts, ranges)
+            if op in _MOVES and ranges[0] is not None:
+                moved = rule_for(op)(ctx, E.constant(ranges[0]), **params)
                 exact[node] = _as_interval(moved.coeffs[0])
-            if op_info(op).kind in (ELEMENTWISE, ARITH):
-                enc = E.broadcast_out(enc, graph.shape(node))
+            if any(a in varying for a in arg_nodes):
+                varying.add(node)
+            if trust and node != graph.output and not _is_affine(graph, node, affine, varying):
+                zero[node] = _apply(
+                    ctx0,
+                    graph,
+                    node,
+                    [degree0(a) for a in arg_nodes],
+                    consts,
+                    tuple(exact.get(a) for a in arg_nodes),
+                )
             enc = E.truncate(A, region, enc, k)
+        if node not in zero:
+            affine.add(node)
         values[node] = enc
     return values, ctx.flags
+
+
+def _apply(ctx: RuleContext, graph: ExprGraph, node: int, args, consts, ranges) -> E.Expansion:
+    """The rule of `node` on enclosures `args`, with the arguments' constants and ranges."""
+    op = graph.op(node)
+    ctx.arg_consts, ctx.arg_ranges = consts, ranges
+    enc = rule_for(op)(ctx, *args, **graph.params(node))
+    if op_info(op).kind in (ELEMENTWISE, ARITH):
+        enc = E.broadcast_out(enc, graph.shape(node))
+    return enc
 
 
 def _two_diff(a, b):
