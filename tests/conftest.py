@@ -1,21 +1,65 @@
-"""Shared test configuration: float64 JAX, strict promotion, a hypothesis profile for jit."""
+"""Shared test configuration: float64 JAX, a persistent compilation cache, and one
+deterministic hypothesis profile.
+
+* **Compilation cache.**  Most of the suite's time is XLA compiling the lowered enclosures.
+  Compiled programs are kept on disk in ``$AUTOBOUND_JAX_CACHE`` (default
+  ``$XDG_CACHE_HOME/autobound/jax-tests``, i.e. ``~/.cache/autobound/jax-tests``: outside the
+  repository, so that a fresh clone on the same machine, as CI's, finds it warm).  Set
+  ``AUTOBOUND_JAX_CACHE=off`` to compile everything afresh.  The cache key is the program and
+  the jax/jaxlib version and flags, so a stale entry is never used for a changed engine: a
+  change only turns hits into misses.  A cold cache (a new machine) costs the compile times
+  and nothing else.
+* **Hypothesis.**  Every run, in CI or not, replays the same examples (``derandomize=True``,
+  no example database): a new user sees exactly the examples CI saw, and a test that passes
+  in CI passes for them.  Exploration is opt-in: ``AUTOBOUND_HYPOTHESIS=explore`` draws fresh
+  examples (and keeps failures in ``.hypothesis/``), ``AUTOBOUND_MAX_EXAMPLES`` raises the
+  default example count.  The strategies are bounded so that any draw compiles in seconds
+  (see ``tests/strategies.py``).
+"""
 
 import os
+from pathlib import Path
 
 import jax
 from hypothesis import HealthCheck, settings
 
 jax.config.update("jax_enable_x64", True)
 
+
+def _cache_dir() -> str | None:
+    where = os.environ.get("AUTOBOUND_JAX_CACHE")
+    if where is not None:
+        return None if where.strip().lower() in ("", "0", "off", "no", "false") else where
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return str(Path(base) / "autobound" / "jax-tests")
+
+
+JAX_CACHE_DIR = _cache_dir()
+if JAX_CACHE_DIR is not None:
+    jax.config.update("jax_compilation_cache_dir", JAX_CACHE_DIR)
+    # Cache every program, of any size: the default threshold (1 s) would leave out the many
+    # 0.01-1 s compiles that add up, e.g. the ~650 one-primitive programs that the eager
+    # (jax.disable_jit) composite property compiles, ~80 ms each; a hit costs milliseconds.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+
+# Rank promotion: jax_numpy_rank_promotion="raise" breaks the suite (the front ends and user
+# style functions broadcast scalars against vectors, e.g. x0 of shape () with a region of
+# shape (n,)); dtype promotion "strict" rejects user code such as `x + 1` on float32 arrays.
+# Both stay at jax's defaults.
+
 # The first example of a property test pays jit compilation: no per-example deadline.
+_EXPLORE = os.environ.get("AUTOBOUND_HYPOTHESIS", "").lower() == "explore"
 settings.register_profile(
     "autobound",
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     max_examples=int(os.environ.get("AUTOBOUND_MAX_EXAMPLES", "10")),
-    # CI (CI=true) replays the same examples on every run, so that a landing is reproducible;
-    # runs elsewhere draw fresh examples and keep exploring.
-    derandomize=bool(os.environ.get("CI")),
+    # The same examples on every run, everywhere (not only in CI): a draw that fails or takes
+    # minutes to compile fails for everyone at once, never for a new user alone.
+    derandomize=not _EXPLORE,
+    database=None if not _EXPLORE else settings.default.database,
+    print_blob=True,
 )
 settings.load_profile("autobound")
 

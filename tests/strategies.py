@@ -16,7 +16,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,6 +28,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from hypothesis import event
 from hypothesis import strategies as st
 from mpmath import mp
 
@@ -266,6 +270,61 @@ class Expr:
         return TEMPLATES[self.kind].mp(*(a.mp(xs) for a in self.args))
 
 
+# -- what a tree costs to compile ---------------------------------------------------------------
+#
+# XLA compile time of a lowered enclosure grows fast with the tree: a template applied to a
+# variable compiles in the time below, but every level of nesting under a template multiplies
+# its share by about NESTING (degree 2, outward: sin(x) 2.5 s, sin(sin(x)) 5.4 s,
+# sin(sin(sin(x))) 15.6 s; tan(atan(x)/2) 11 s, tan(atan(max(1/2, x))/2) about 40 s, and over
+# 6 minutes on a loaded CI machine, where it hit the timeout).  The figures are CPU seconds of
+# one compile of the template on a variable (binary ones on two variables), degree 2,
+# outward rounding, measured on the 2-core CI machine; they only need to be right in order
+# of magnitude.  :func:`expressions` with ``max_cost`` keeps every draw under a budget of such
+# seconds, so that any draw of a compiled property compiles in seconds.
+
+COMPILE_COST: dict[str, float] = {
+    "add": 0.2, "sub": 0.2, "mul": 0.3, "div": 6.0, "max": 1.0, "min": 1.2, "scale": 0.3,
+    "shift": 0.2, "exp": 1.0, "expm1": 1.1, "sinh": 1.6, "cosh": 1.4, "sin": 2.5, "cos": 2.0,
+    "atan": 1.6, "tanh": 2.2, "sigmoid": 1.5, "softplus": 1.7, "swish": 1.5, "gelu": 2.6,
+    "erf": 1.7, "relu": 0.7, "leaky_relu": 0.6, "abs": 0.6, "square": 0.3, "cube": 1.2,
+    "cbrt": 1.3, "log": 2.7, "log1p": 2.6, "sqrt": 3.7, "rsqrt": 3.6, "asin": 6.5, "acos": 6.5,
+    "tan": 11.0, "inv_square": 3.0, "real_pow": 3.0,
+}  # fmt: skip
+NESTING = 2.5
+# The budget of the compiled properties: one template of any kind on the variables, or a few
+# light ones nested (exp(exp(x)) 3.5, sin(sin(x)) 8.75), never a heavy one over a nested tree.
+COMPILE_BUDGET = 12.0
+
+
+def compile_cost(e: Expr) -> float:
+    """The estimated compile time of `e` in CPU seconds (degree 2, outward): each template's
+    :data:`COMPILE_COST` times :data:`NESTING` per level of templates below it."""
+
+    def walk(node: Expr) -> tuple[float, int]:
+        if not node.args:
+            return 0.0, 0
+        parts = [walk(a) for a in node.args]
+        height = 1 + max(h for _, h in parts)
+        return sum(c for c, _ in parts) + COMPILE_COST[node.kind] * NESTING ** (height - 1), height
+
+    return walk(e)[0]
+
+
+def _height(e: Expr) -> int:
+    return 1 + max((_height(a) for a in e.args), default=-1) if e.args else 0
+
+
+def _cut(e: Expr) -> Expr:
+    """`e` with its deepest template (one whose arguments are all leaves) replaced by one of
+    its variables (variable 0 if it has none): lowers the nesting where it is deepest."""
+    if all(not a.args for a in e.args):
+        return Expr("var", value=min(e.variables(), default=0))
+    deepest = max(range(len(e.args)), key=lambda i: _height(e.args[i]))
+    args = list(e.args)
+    args[deepest] = _cut(args[deepest])
+    return Expr(e.kind, tuple(args))
+
+
 @st.composite
 def expressions(
     draw,
@@ -273,11 +332,16 @@ def expressions(
     max_depth: int = 4,
     kinds: Sequence[str] | None = None,
     constant_subtrees: bool = True,
+    max_cost: float | None = None,
 ):
     """A random :class:`Expr` of depth <= `max_depth` in variables ``0..n_vars-1``, using at
     least one of them.  With ``constant_subtrees=False`` every op node depends on a variable
-    (constants appear only as leaves beside one)."""
+    (constants appear only as leaves beside one).  With `max_cost`, :func:`compile_cost` of
+    the tree is at most `max_cost`: templates dearer than that alone are not drawn, and the
+    deepest templates of a dearer tree are cut back to variables until it fits."""
     names = sorted(kinds or TEMPLATES)
+    if max_cost is not None:
+        names = [k for k in names if COMPILE_COST[k] <= max_cost]
 
     def var() -> Expr:
         return Expr("var", value=draw(st.integers(0, n_vars - 1)))
@@ -296,6 +360,8 @@ def expressions(
     e = node(max_depth)
     if not e.variables():
         e = Expr("add", (e, var()))
+    while max_cost is not None and compile_cost(e) > max_cost:
+        e = _cut(e)
     return e
 
 
@@ -395,3 +461,79 @@ def soundness_violations(
         if any(outside):
             bad.append(Violation(x, fx, lo, hi))
     return bad, checked
+
+
+# -- refusals -----------------------------------------------------------------------------------
+
+
+class RefusalTally:
+    """How many examples of one property test were checked and how many were refused.
+
+    A soundness property that accepts "the engine refused" (a :class:`~autobound.DomainError`,
+    a non-finite bound, a prover that gave up) as a pass would also pass for an engine that
+    refuses everything.  :func:`bounded_refusals` counts both outcomes over all the examples
+    of one run of a test and fails the test when more than `max_share` of them were refused
+    (or none was checked).
+    """
+
+    def __init__(self, name: str, max_share: float):
+        self.name = name
+        self.max_share = max_share
+        self.checked = 0
+        self.reasons: Counter[str] = Counter()
+
+    @property
+    def refused(self) -> int:
+        return sum(self.reasons.values())
+
+    def verify(self) -> None:
+        total = self.checked + self.refused
+        share = self.refused / total if total else 1.0
+        log = os.environ.get("AUTOBOUND_REFUSALS_LOG")
+        if log:
+            with open(log, "a") as fh:
+                fh.write(f"{self.name}\t{self.checked}\t{self.refused}\t{dict(self.reasons)}\n")
+        assert self.checked > 0 and share <= self.max_share, (
+            f"{self.name}: {self.refused} of {total} examples refused ({share:.0%}, at most "
+            f"{self.max_share:.0%} allowed): {dict(self.reasons)}"
+        )
+
+
+_TALLIES: list[RefusalTally] = []
+
+
+def bounded_refusals(max_share: float = 0.2) -> Callable:
+    """Decorate a hypothesis test (above ``@settings``/``@given``, below parametrize marks):
+    its examples call :func:`checked` or :func:`refused`, and the test fails when more than
+    `max_share` of them were refused.  The examples are derandomized (tests/conftest.py), so
+    the count is the same on every run of an unchanged engine."""
+
+    def decorate(test: Callable) -> Callable:
+        @functools.wraps(test)
+        def run(*args: Any, **kwargs: Any) -> None:
+            params = ",".join(f"{v}" for _, v in sorted(kwargs.items()))
+            tally = RefusalTally(f"{run.__name__}[{params}]" if params else run.__name__,
+                                 max_share)  # fmt: skip
+            _TALLIES.append(tally)
+            try:
+                test(*args, **kwargs)
+            finally:
+                _TALLIES.pop()
+            tally.verify()
+
+        return run
+
+    return decorate
+
+
+def checked() -> None:
+    """The current example checked its property (see :func:`bounded_refusals`)."""
+    if _TALLIES:
+        _TALLIES[-1].checked += 1
+
+
+def refused(why: str) -> None:
+    """The current example checked nothing: the engine (or the oracle) refused it."""
+    event(f"refused: {why}")
+    if _TALLIES:
+        _TALLIES[-1].reasons[why] += 1
