@@ -81,6 +81,7 @@ class Worker:
         import jax
 
         jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_enable_compilation_cache", False)  # first calls compile
         import autobound.jax as ref
 
         self.jax = jax

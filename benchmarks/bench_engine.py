@@ -480,6 +480,8 @@ def _ours():
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    # First calls must compile: no persistent cache (the tests may set one up).
+    jax.config.update("jax_enable_compilation_cache", False)
     import autobound as ab
 
     return jax, ab
