@@ -357,15 +357,7 @@ def _void_where(bad: jax.Array, c: Any) -> Any:
     return jnp.where(bad, jnp.nan, c)
 
 
-def enclose(
-    f: Any,
-    degree: int = 2,
-    *,
-    rounding: str = "nearest",
-    dtype: str | None = None,
-    variables: Sequence[Any] | None = None,
-    trust_regions: bool = True,
-) -> Enclose:
+def enclose(f: Any, degree: int = 2, **options: Any) -> Enclose:
     """The engine as a pure JAX function: ``enc(x0, lo, hi[, params]) -> TaylorEnclosure``.
 
     **Arguments:**
@@ -374,6 +366,9 @@ def enclose(
       :class:`~autobound.graph.ExprGraph`, or a Python function ``f(x)`` or ``f(x, params)``
       on ``jax.numpy`` arrays (one array x; `params` any pytree of floating arrays).
     - `degree`: k >= 0; coefficient k is an interval.
+
+    **Options** (keyword only, as :class:`Enclose` takes them):
+
     - `rounding`: ``"nearest"`` (plain floating point, as the reference implementation) or
       ``"outward"`` (every coefficient that may carry rounding error is an interval rounded
       outward; the enclosure holds for the exact real function).
@@ -396,7 +391,4 @@ def enclose(
     >>> e.coefficients[:2], e.flags["input"]
     ```
     """
-    return Enclose(
-        f, degree, rounding=rounding, dtype=dtype, variables=variables, trust_regions=trust_regions
-    )
-
+    return Enclose(f, degree, **options)

@@ -129,22 +129,13 @@ class ExprGraph:
     def bind_params(self, values: Sequence[Any]) -> ExprGraph:
         """A copy in which parameter i is the exact constant ``values[i]`` (how a certificate
         records the parameters a bound was computed with: the checker reads constants)."""
-        new = ExprGraph(dtype=self.dtype)
-        mapping: dict[int, int] = {}
-        if self.input is not None:
-            mapping[self.input] = new.add_input(self.shape(self.input), self.input_names)
-        for n in self.order():
-            if n in mapping:
-                continue
-            d = self.nx.nodes[n]
-            if d["op"] == "param":
-                value = np.asarray(values[d["params"]["index"]], dtype=d["dtype"])
-                mapping[n] = new.add_constant(np.broadcast_to(value, d["shape"]), d["shape"])
-            else:
-                args = tuple(mapping[a] for a in d["args"])
-                mapping[n] = new.add(d["op"], args, d["params"], d["shape"], d["dtype"])
-        new.set_output(mapping[self.output])
-        return new
+
+        def bind(b: _Builder, args: tuple[int, ...], params: dict[str, Any]) -> int:
+            value = np.asarray(values[params["index"]], dtype=b.g.dtype)
+            shape = np.shape(value)
+            return b.g.add_constant(value, shape)
+
+        return _rebuild(self, {"param": [bind]})
 
     def set_output(self, node: int) -> None:
         self.output = int(node)

@@ -284,3 +284,24 @@ def test_taylor_bounds_reads_a_plain_pair_coefficient_as_an_interval():
     assert float(t.upper(1.0)) == 1.0 + 2.0 * 0.5 + 1.5 * 0.25
     with pytest.raises(ab.InvalidArgument, match="coefficient 1 is a tuple of 3"):
         ab.TaylorBounds(None, jnp.asarray(0.5), (0.0, 1.0), (1.0, (1.0, 2.0, 3.0)), 1)
+
+
+def test_bind_params_turns_parameters_into_exact_constants():
+    """How a certificate records a parametric function: the parameters become constants, and
+    the bound graph encloses the same function (as its own enclosure shows)."""
+    from autobound.frontends.jax_frontend import trace_callable
+
+    def f(x, p):
+        return jnp.exp(p["a"] * x) + jnp.sum(p["b"] * x)
+
+    p = {"a": jnp.asarray(0.75), "b": jnp.asarray([1.0, -2.0, 0.5])}
+    avals = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), p)
+    graph, captured = trace_callable(f, (), "float64", avals)
+    assert captured == [] and sorted(graph.param_nodes()) == [0, 1]
+    bound = graph.bind_params(jax.tree.leaves(p))
+    assert not bound.param_nodes()
+    with_params = ab.enclose(f, 2, rounding="outward")(0.1, -0.5, 0.5, p)
+    constants = ab.enclose(bound, 2, rounding="outward")(0.1, -0.5, 0.5)
+    for a, b in zip(with_params.coefficients, constants.coefficients, strict=True):
+        for ea, eb in zip(_coeff_ends(a), _coeff_ends(b), strict=True):
+            np.testing.assert_allclose(np.asarray(ea), np.asarray(eb), rtol=1e-12)
