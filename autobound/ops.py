@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autobound.errors import UnsupportedOperation
+from autobound.function_names import FUNCTION_NAMES
 
 SOURCE, ELEMENTWISE, ARITH, LINEAR, BILINEAR = (
     "source",
@@ -79,34 +80,9 @@ _def(
     ("index",),
 )
 
-for _name, _doc in [
-    ("exp", "exp(x)"),
-    ("log", "natural logarithm, x > 0"),
-    ("log1p", "log(1 + x), x > -1"),
-    ("expm1", "exp(x) - 1"),
-    ("sqrt", "sqrt(x), x >= 0"),
-    ("rsqrt", "1/sqrt(x), x > 0"),
-    ("cbrt", "real cube root"),
-    ("abs", "|x|"),
-    ("sin", "sin(x)"),
-    ("cos", "cos(x)"),
-    ("tan", "tan(x), x not at a pole"),
-    ("atan", "arctan(x)"),
-    ("asin", "arcsin(x), -1 <= x <= 1"),
-    ("acos", "arccos(x), -1 <= x <= 1"),
-    ("sinh", "sinh(x)"),
-    ("cosh", "cosh(x)"),
-    ("tanh", "tanh(x)"),
-    ("sigmoid", "1 / (1 + exp(-x))"),
-    ("softplus", "log(1 + exp(x))"),
-    ("swish", "x * sigmoid(x) (also called silu)"),
-    ("gelu", "x * (1 + erf(x / sqrt(2))) / 2 (exact, erf form)"),
-    ("erf", "2/sqrt(pi) * integral_0^x exp(-t^2) dt"),
-    ("relu", "max(x, 0)"),
-    ("square", "x**2"),
-]:
-    _def(_name, 1, ELEMENTWISE, _doc)
-_def("leaky_relu", 1, ELEMENTWISE, "x if x >= 0 else alpha*x", ("alpha",))
+# The elementwise ops, from their records (one per function: autobound.rules.functions).
+for _f in FUNCTION_NAMES.values():
+    _def(_f.name, 1, ELEMENTWISE, _f.doc, _f.params)
 
 _def("add", 2, ARITH, "x + y")
 _def("sub", 2, ARITH, "x - y")

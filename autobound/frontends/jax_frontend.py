@@ -52,6 +52,7 @@ import numpy as np
 from jax.extend.core import ClosedJaxpr, Literal
 
 from autobound.errors import AutoBoundError, UnsupportedOperation
+from autobound.function_names import FUNCTION_NAMES
 from autobound.graph import ExprGraph
 
 __all__ = ["graph_from_callable"]
@@ -70,10 +71,8 @@ _COMPARE_ERROR = (
     "write it with jnp.maximum/jnp.minimum, jax.nn.relu or jax.nn.leaky_relu"
 )
 
-_UNARY = {name: name for name in (
-    "exp log log1p expm1 sqrt rsqrt cbrt abs sin cos tan atan asin acos sinh cosh tanh erf "
-    "square neg"
-).split()} | {"logistic": "sigmoid"}  # fmt: skip
+# JAX primitive -> elementwise op, from the functions' records (FunctionNames.jax).
+_UNARY = {prim: f.name for f in FUNCTION_NAMES.values() for prim in f.jax} | {"neg": "neg"}
 _BINARY = {name: name for name in ("add", "sub", "mul", "div", "max", "min")}
 _IDENTITY = {"copy", "copy_p", "stop_gradient", "optimization_barrier"}
 # Pure data movement: emitted as `take` through the index map of the primitive itself.

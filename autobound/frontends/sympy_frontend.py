@@ -39,6 +39,7 @@ from sympy.parsing.sympy_parser import (
 )
 
 from autobound.errors import AutoBoundError, ParseError, UnsupportedOperation
+from autobound.function_names import FUNCTION_NAMES, FunctionNames
 from autobound.graph import ExprGraph
 
 __all__ = [
@@ -52,42 +53,27 @@ __all__ = [
 Variables = Iterable[sympy.Symbol | str] | str | None
 
 # Functions sympy lacks (or would rewrite, as it does cbrt(x) -> x**(1/3)) stay undefined
-# sympy Functions, so that they parse and reach the graph under their own name.
-_UNDEFINED = (
-    "sigmoid softplus swish silu gelu relu cbrt log1p expm1 leaky_relu square rsqrt "
-    "exp2 log2 log10 hypot"
-).split()
+# sympy Functions, so that they parse and reach the graph under their own name.  The
+# elementwise functions' names come from their records (FunctionNames.strings and .sympy).
+_UNDEFINED = "exp2 log2 log10 hypot".split()
+
+
+def _sympy_function(f: FunctionNames, name: str) -> Any:
+    return getattr(sympy, f.sympy) if f.sympy is not None else sympy.Function(name)
+
 
 _USER_NAMES: dict[str, Any] = {
     **{name: sympy.Function(name) for name in _UNDEFINED},
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "ln": sympy.log,
-    "sqrt": sympy.sqrt,
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "tan": sympy.tan,
+    **{n: _sympy_function(f, n) for f in FUNCTION_NAMES.values() for n in f.user_names},
     "sec": sympy.sec,
     "csc": sympy.csc,
     "cot": sympy.cot,
-    "asin": sympy.asin,
-    "arcsin": sympy.asin,
-    "acos": sympy.acos,
-    "arccos": sympy.acos,
-    "atan": sympy.atan,
-    "arctan": sympy.atan,
-    "sinh": sympy.sinh,
-    "cosh": sympy.cosh,
-    "tanh": sympy.tanh,
     "asinh": sympy.asinh,
     "arcsinh": sympy.asinh,
     "acosh": sympy.acosh,
     "arccosh": sympy.acosh,
     "atanh": sympy.atanh,
     "arctanh": sympy.atanh,
-    "erf": sympy.erf,
-    "abs": sympy.Abs,
-    "Abs": sympy.Abs,
     "max": sympy.Max,
     "Max": sympy.Max,
     "min": sympy.Min,
@@ -540,19 +526,9 @@ def _chain(op: str) -> Callable[[_Converter, tuple], int]:
 
 
 _ONE = frozenset({1})
-_UNARY_OPS = {
-    **{
-        name: name
-        for name in (
-            "exp log1p expm1 sin cos tan asin acos atan sinh cosh tanh erf "
-            "sigmoid softplus swish gelu relu cbrt square rsqrt"
-        ).split()
-    },
-    "silu": "swish",
-    "Abs": "abs",
-    "Cbrt": "cbrt",  # sympy.codegen.cfunctions.Cbrt: the real cube root of C
-    "Sqrt": "sqrt",
-}
+# sympy function name -> elementwise op (FunctionNames.heads); Cbrt is
+# sympy.codegen.cfunctions.Cbrt, the real cube root of C.
+_UNARY_OPS = {head: f.name for f in FUNCTION_NAMES.values() for head in f.heads}
 
 # name of the sympy function (class name, or an undefined Function's name)
 #   -> (accepted argument counts, None = any; rule)

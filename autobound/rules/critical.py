@@ -33,6 +33,8 @@ tail bound checked in rationals (:func:`_swish_tail_ok`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, partial
 
@@ -44,6 +46,17 @@ Brackets = tuple[tuple[float, float], ...]
 
 _X = sympy.Symbol("x", real=True)
 _ISOLATION_EPS = sympy.Rational(1, 10**30)
+
+with mpmath.workprec(200):
+    # Minimisers of swish(x) = x sigmoid(x) and gelu(x) = x Phi(x): roots of the derivatives.
+    _SWISH_ARGMIN = mpmath.findroot(
+        lambda x: 1 / (1 + mpmath.exp(-x)) * (1 + x * (1 - 1 / (1 + mpmath.exp(-x)))), -1.28
+    )
+    _GELU_ARGMIN = mpmath.findroot(lambda x: mpmath.ncdf(x) + x * mpmath.npdf(x), -0.75)
+    SWISH_MINIMUM = (_SWISH_ARGMIN, _SWISH_ARGMIN / (1 + mpmath.exp(-_SWISH_ARGMIN)))
+    """(argmin, min) of swish, mpmath numbers at 200 bits."""
+    GELU_MINIMUM = (_GELU_ARGMIN, _GELU_ARGMIN * mpmath.ncdf(_GELU_ARGMIN))
+    """(argmin, min) of gelu, mpmath numbers at 200 bits."""
 
 
 def _outward(lo: mpmath.mpf, hi: mpmath.mpf) -> tuple[float, float]:
@@ -139,9 +152,7 @@ def _gelu_changes(n: int) -> Brackets | None:
         # gelu' = Phi + x phi has exactly one zero, gelu's minimiser: gelu'' = phi (2 − x²), so
         # gelu' falls from 0 on (−inf, −sqrt 2], rises on [−sqrt 2, sqrt 2] to a positive
         # value and stays above its limit 1 after.  The root is known to 200 bits.
-        from autobound.rules.kernels import swish_gelu_minimum
-
-        argmin, _minimum = swish_gelu_minimum("gelu")
+        argmin, _minimum = GELU_MINIMUM
         return (_outward(argmin, argmin),)
     r = [sympy.Integer(1)]
     for _ in range(n - 1):
@@ -176,10 +187,6 @@ def _changes_at_zero(every_other: int):
         return ((0.0, 0.0),) if n % 2 == every_other else ()
 
     return changes
-
-
-def _none(n: int) -> Brackets:
-    return ()
 
 
 @cache
@@ -305,27 +312,60 @@ def _swish_changes(n: int) -> Brackets | None:
 
 _AT_ZERO: Brackets = ((0.0, 0.0),)
 
-CHANGES = {
-    "exp": _none,
-    "expm1": _none,
-    "log": lambda n: _AT_ZERO,
-    "log1p": lambda n: ((-1.0, -1.0),),
-    "sqrt": lambda n: power_changes(Fraction(1, 2), n),
-    "rsqrt": lambda n: power_changes(Fraction(-1, 2), n),
-    "cbrt": lambda n: power_changes(Fraction(1, 3), n),
-    "sinh": _changes_at_zero(0),
-    "cosh": _changes_at_zero(1),
-    "sigmoid": _sigmoid_changes,
-    "softplus": lambda n: _sigmoid_changes(n - 1) if n > 0 else (),
-    "tanh": lambda n: _sigmoid_changes(n, scale=2) if n > 0 else _AT_ZERO,
-    "erf": lambda n: _erf_changes(n) if n > 0 else _AT_ZERO,
-    "gelu": _gelu_changes,
-    "swish": lambda n: _swish_changes(n) if n > 0 else _AT_ZERO,
-    "atan": lambda n: _atan_changes(n) if n > 0 else _AT_ZERO,
-    "asin": lambda n: _asin_changes(n) if n > 0 else _AT_ZERO,
-    "acos": lambda n: _asin_changes(n) if n > 0 else None,
-}
-"""Per function name: order n -> brackets of the sign changes of phi^(n) (None: unknown)."""
+
+def at_zero(n: int) -> Brackets:
+    """A sign change at 0 for every order (log's pole: phi^(n) is unbounded there)."""
+    return _AT_ZERO
+
+
+def at_minus_one(n: int) -> Brackets:
+    """A sign change at -1 for every order (log1p's pole)."""
+    return ((-1.0, -1.0),)
+
+
+def none_(n: int) -> Brackets:
+    """No sign change at any order (exp, expm1)."""
+    return ()
+
+
+def softplus_changes(n: int) -> Brackets:
+    """softplus^(n) = sigmoid^(n-1)."""
+    return _sigmoid_changes(n - 1) if n > 0 else ()
+
+
+def tanh_changes(n: int) -> Brackets:
+    """tanh^(n)(x) = 2^(n+1) sigmoid^(n)(2x); tanh itself changes sign at 0."""
+    return _sigmoid_changes(n, scale=2) if n > 0 else _AT_ZERO
+
+
+def _odd_at_zero(changes):
+    """`changes` for n >= 1, and the sign change of an odd increasing phi at 0 for n = 0."""
+
+    def at_order(n: int) -> Brackets | None:
+        return changes(n) if n > 0 else _AT_ZERO
+
+    return at_order
+
+
+def _unknown_at_zero(changes):
+    """`changes` for n >= 1; unknown (None) for n = 0 (acos has no sign change, but the
+    table never said so)."""
+
+    def at_order(n: int) -> Brackets | None:
+        return changes(n) if n > 0 else None
+
+    return at_order
+
+
+sigmoid_changes = _sigmoid_changes
+erf_changes = _odd_at_zero(_erf_changes)
+gelu_changes = _gelu_changes
+swish_changes = _odd_at_zero(_swish_changes)
+atan_changes = _odd_at_zero(_atan_changes)
+asin_changes = _odd_at_zero(_asin_changes)
+acos_changes = _unknown_at_zero(_asin_changes)
+sinh_changes = _changes_at_zero(0)
+cosh_changes = _changes_at_zero(1)
 
 
 def cached(changes):
@@ -336,25 +376,6 @@ def cached(changes):
 # -- values of phi^(j) at the sign changes of phi^(j+1) ----------------------------------------
 
 Critical = tuple[tuple[float, float, float, float], ...]
-
-_SYMPY_FORMS = {  # in exp/log/sqrt/erf of x only, so that mpmath.iv can evaluate derivatives
-    "exp": sympy.exp(_X),
-    "expm1": sympy.exp(_X) - 1,
-    "log": sympy.log(_X),
-    "log1p": sympy.log(1 + _X),
-    "sinh": (sympy.exp(_X) - sympy.exp(-_X)) / 2,
-    "cosh": (sympy.exp(_X) + sympy.exp(-_X)) / 2,
-    "sigmoid": 1 / (1 + sympy.exp(-_X)),
-    "softplus": sympy.log(1 + sympy.exp(_X)),
-    "tanh": 2 / (1 + sympy.exp(-2 * _X)) - 1,
-    "erf": sympy.erf(_X),
-    "gelu": _X * (1 + sympy.erf(_X / sympy.sqrt(2))) / 2,
-    "swish": _X / (1 + sympy.exp(-_X)),
-    "atan": sympy.atan(_X),
-    "asin": sympy.asin(_X),
-    "acos": sympy.acos(_X),
-}
-_POWERS = {"sqrt": Fraction(1, 2), "rsqrt": Fraction(-1, 2), "cbrt": Fraction(1, 3)}
 
 
 def _iv_erf(v):
@@ -397,31 +418,95 @@ def power_critical(p: Fraction, j: int) -> Critical:
     return ((0.0, 0.0) + value,)
 
 
-def _critical(name: str, j: int) -> Critical | None:
-    brackets = CHANGES[name](j + 1)
+@dataclass(frozen=True, eq=False)
+class CriticalPoints:
+    """Where the derivatives of one elementwise function phi change sign, and how to enclose
+    ``phi^(j)/j!`` there: the critical-point data of a function's record
+    (:class:`autobound.rules.functions.FunctionSpec`).
+
+    **Fields:**
+
+    - `changes(n)`: brackets of the sign changes of ``phi^(n)`` (None: unknown for that
+      order); derived from `power` when that is given.
+    - `form`: phi as a sympy expression in x, in exp/log/sqrt/erf of x only, so that
+      mpmath.iv can evaluate its derivatives over a bracket (the default source of values).
+    - `power`: phi = x^p: sign changes at most at 0, values from :func:`power_critical`.
+    - `pole`: the brackets are a pole of phi (log at 0, log1p at -1), never inside a region in
+      the domain: the values there are unbounded.
+    - `first_value`: phi at its one critical point, when known exactly (gelu: its minimum),
+      used for j = 0 instead of an interval evaluation of `form`.
+    """
+
+    changes: Callable[[int], Brackets | None] | None = None
+    form: sympy.Expr | None = None
+    power: Fraction | None = None
+    pole: bool = False
+    first_value: mpmath.mpf | None = None
+
+    def brackets(self, n: int) -> Brackets | None:
+        """The sign changes of ``phi^(n)`` (see `changes`)."""
+        if self.power is not None:
+            return power_changes(self.power, n)
+        return self.changes(n)
+
+    def values(self, j: int) -> Critical | None:
+        """For each point c where ``phi^(j+1)`` may change sign: its bracket ``(l, u)`` and an
+        enclosure ``(vlo, vhi)`` of ``phi^(j)(c)/j!`` (float64, outward); memoised."""
+        return _values(self, j)
+
+
+@cache
+def _values(points: CriticalPoints, j: int) -> Critical | None:
+    brackets = points.brackets(j + 1)
     if brackets is None:
         return None
     if not brackets:
         return ()
-    if name == "gelu" and j == 0:  # the one zero of gelu' is gelu's minimiser
-        from autobound.rules.kernels import swish_gelu_minimum
-
-        _argmin, minimum = swish_gelu_minimum("gelu")
-        return tuple(b + _outward(minimum, minimum) for b in brackets)
-    if name in _POWERS:
-        return power_critical(_POWERS[name], j)
-    if name in ("log", "log1p"):  # the pole: never inside a region in the domain
+    if points.first_value is not None and j == 0:  # the one zero of phi' is known exactly
+        v = points.first_value
+        return tuple(b + _outward(v, v) for b in brackets)
+    if points.power is not None:
+        return power_critical(points.power, j)
+    if points.pole:  # never inside a region in the domain
         return tuple(b + (-np.inf, np.inf) for b in brackets)
-    expr = sympy.diff(_SYMPY_FORMS[name], _X, j) / sympy.factorial(j)
+    expr = sympy.diff(points.form, _X, j) / sympy.factorial(j)
     return tuple(b + _iv_range(expr, *b) for b in brackets)
 
 
-@cache
+SOURCES: dict[str, CriticalPoints] = {
+    "exp": CriticalPoints(none_, sympy.exp(_X)),
+    "expm1": CriticalPoints(none_, sympy.exp(_X) - 1),
+    "log": CriticalPoints(at_zero, sympy.log(_X), pole=True),
+    "log1p": CriticalPoints(at_minus_one, sympy.log(1 + _X), pole=True),
+    "sqrt": CriticalPoints(power=Fraction(1, 2)),
+    "rsqrt": CriticalPoints(power=Fraction(-1, 2)),
+    "cbrt": CriticalPoints(power=Fraction(1, 3)),
+    "sinh": CriticalPoints(sinh_changes, (sympy.exp(_X) - sympy.exp(-_X)) / 2),
+    "cosh": CriticalPoints(cosh_changes, (sympy.exp(_X) + sympy.exp(-_X)) / 2),
+    "sigmoid": CriticalPoints(sigmoid_changes, 1 / (1 + sympy.exp(-_X))),
+    "softplus": CriticalPoints(softplus_changes, sympy.log(1 + sympy.exp(_X))),
+    "tanh": CriticalPoints(tanh_changes, 2 / (1 + sympy.exp(-2 * _X)) - 1),
+    "erf": CriticalPoints(erf_changes, sympy.erf(_X)),
+    "gelu": CriticalPoints(
+        gelu_changes, _X * (1 + sympy.erf(_X / sympy.sqrt(2))) / 2, first_value=GELU_MINIMUM[1]
+    ),
+    "swish": CriticalPoints(swish_changes, _X / (1 + sympy.exp(-_X))),
+    "atan": CriticalPoints(atan_changes, sympy.atan(_X)),
+    "asin": CriticalPoints(asin_changes, sympy.asin(_X)),
+    "acos": CriticalPoints(acos_changes, sympy.acos(_X)),
+}
+"""Per function name, its critical-point data (to move into the functions' records)."""
+
+CHANGES = {name: s.brackets for name, s in SOURCES.items()}
+"""Per function name: order n -> brackets of the sign changes of phi^(n) (None: unknown)."""
+_SYMPY_FORMS = {name: s.form for name, s in SOURCES.items() if s.form is not None}
+_POWERS = {name: s.power for name, s in SOURCES.items() if s.power is not None}
+
+
 def critical(name: str, j: int) -> Critical | None:
     """For each point c where ``phi^(j+1)`` may change sign: its bracket ``(l, u)`` and an
     enclosure ``(vlo, vhi)`` of ``phi^(j)(c)/j!`` (float64, outward).  With these the range of
     phi^(j) over any interval is the hull of its values at the ends and at the brackets
     inside.  None where the sign changes are not known."""
-    if name not in CHANGES:
-        return None
-    return _critical(name, j)
+    source = SOURCES.get(name)
+    return None if source is None else source.values(j)

@@ -20,6 +20,7 @@ import mpmath
 import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
+from autobound.rules.critical import GELU_MINIMUM, SWISH_MINIMUM
 from autobound.ulp_table import margin, trusted_domain
 
 
@@ -38,13 +39,6 @@ with mpmath.workprec(200):
     PI = mpmath.pi
     _SQRT2 = mpmath.sqrt(2)
     _TWO_OVER_SQRT_PI = 2 / mpmath.sqrt(mpmath.pi)
-    # Minimisers of swish(x) = x sigmoid(x) and gelu(x) = x Phi(x): roots of the derivatives.
-    _SWISH_ARGMIN = mpmath.findroot(
-        lambda x: 1 / (1 + mpmath.exp(-x)) * (1 + x * (1 - 1 / (1 + mpmath.exp(-x)))), -1.28
-    )
-    _GELU_ARGMIN = mpmath.findroot(lambda x: mpmath.ncdf(x) + x * mpmath.npdf(x), -0.75)
-    _SWISH_MIN = _SWISH_ARGMIN / (1 + mpmath.exp(-_SWISH_ARGMIN))
-    _GELU_MIN = _GELU_ARGMIN * mpmath.ncdf(_GELU_ARGMIN)
 
 CONSTANTS = {
     "pi": PI,
@@ -86,58 +80,115 @@ Array = Any
 
 
 @dataclass(frozen=True)
-class Kernel:
-    """How to enclose one function over an interval.
+class Periodic:
+    """The points ``phase + period·m`` (m an integer: extrema or poles); any interval at
+    least `wide` long holds one."""
 
-    **Fields:** `fn` the jnp kernel; `direction` +1 increasing, -1 decreasing, 0 unimodal with
-    a minimum at `argmin` of value `minimum` (mpmath numbers); `clamp` the global range.
+    phase: Any
+    period: Any
+    wide: float
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """How to enclose one function over an interval, from its library kernel.
+
+    **Fields:**
+
+    - `name`: the kernel's key in :mod:`autobound.ulp_table` (its error margin and trusted
+      domain in outward mode).
+    - `fn`: the jnp kernel.
+    - `direction`: +1 increasing, -1 decreasing, 0 unimodal with a minimum at `argmin` of
+      value `minimum` (mpmath numbers).
+    - `clamp`: the global range.
+    - `odd_sign`: f(0) = 0 and sign(f(y)) = sign(y).
+    - `maxima`, `minima`: for a periodic function (sin, cos), where its maxima and minima
+      lie (the range is then the values at the ends, plus the global bound where an
+      extremum may lie inside).
+    - `poles`: where the function has poles (tan): the range is the whole line where one
+      may lie inside, else as for `direction` between them.
     """
 
+    name: str
     fn: Any
     direction: int
     clamp: tuple[float, float] = (-np.inf, np.inf)
     argmin: Any = None
     minimum: Any = None
-    odd_sign: bool = False  # f(0) = 0 and sign(f(y)) = sign(y)
+    odd_sign: bool = False
+    maxima: Periodic | None = None
+    minima: Periodic | None = None
+    poles: Periodic | None = None
 
 
 def _softplus(y):
     return jax.nn.softplus(y)
 
 
+_TWO_PI = 2 * PI
+SIN = Kernel(
+    "sin",
+    jnp.sin,
+    0,
+    (-1.0, 1.0),
+    maxima=Periodic(PI / 2, _TWO_PI, 6.0),
+    minima=Periodic(-PI / 2, _TWO_PI, 6.0),
+)
+COS = Kernel(
+    "cos",
+    jnp.cos,
+    0,
+    (-1.0, 1.0),
+    maxima=Periodic(mpmath.mpf(0), _TWO_PI, 6.0),
+    minima=Periodic(PI, _TWO_PI, 6.0),
+)
+TAN = Kernel("tan", jnp.tan, 1, poles=Periodic(PI / 2, PI, 3.2))
+
 KERNELS: dict[str, Kernel] = {
-    "exp": Kernel(jnp.exp, 1, (0.0, np.inf)),
-    "log": Kernel(jnp.log, 1),
-    "log1p": Kernel(jnp.log1p, 1, odd_sign=True),
-    "expm1": Kernel(jnp.expm1, 1, (-1.0, np.inf), odd_sign=True),
-    "sqrt": Kernel(jnp.sqrt, 1, (0.0, np.inf)),
-    "rsqrt": Kernel(jax.lax.rsqrt, -1, (0.0, np.inf)),
-    "cbrt": Kernel(jnp.cbrt, 1, odd_sign=True),
-    "atan": Kernel(jnp.arctan, 1, (-2.0, 2.0), odd_sign=True),
-    "asin": Kernel(jnp.arcsin, 1, (-2.0, 2.0), odd_sign=True),
-    "acos": Kernel(jnp.arccos, -1, (0.0, 4.0)),
-    "sinh": Kernel(jnp.sinh, 1, odd_sign=True),
-    "cosh": Kernel(jnp.cosh, 0, (1.0, np.inf), mpmath.mpf(0), mpmath.mpf(1)),
-    "tanh": Kernel(jnp.tanh, 1, (-1.0, 1.0), odd_sign=True),
-    "sigmoid": Kernel(jax.nn.sigmoid, 1, (0.0, 1.0)),
-    "softplus": Kernel(_softplus, 1, (0.0, np.inf)),
-    "erf": Kernel(jax.lax.erf, 1, (-1.0, 1.0), odd_sign=True),
+    k.name: k
+    for k in [
+        Kernel("exp", jnp.exp, 1, (0.0, np.inf)),
+        Kernel("log", jnp.log, 1),
+        Kernel("log1p", jnp.log1p, 1, odd_sign=True),
+        Kernel("expm1", jnp.expm1, 1, (-1.0, np.inf), odd_sign=True),
+        Kernel("sqrt", jnp.sqrt, 1, (0.0, np.inf)),
+        Kernel("rsqrt", jax.lax.rsqrt, -1, (0.0, np.inf)),
+        Kernel("cbrt", jnp.cbrt, 1, odd_sign=True),
+        SIN,
+        COS,
+        TAN,
+        Kernel("atan", jnp.arctan, 1, (-2.0, 2.0), odd_sign=True),
+        Kernel("asin", jnp.arcsin, 1, (-2.0, 2.0), odd_sign=True),
+        Kernel("acos", jnp.arccos, -1, (0.0, 4.0)),
+        Kernel("sinh", jnp.sinh, 1, odd_sign=True),
+        Kernel("cosh", jnp.cosh, 0, (1.0, np.inf), mpmath.mpf(0), mpmath.mpf(1)),
+        Kernel("tanh", jnp.tanh, 1, (-1.0, 1.0), odd_sign=True),
+        Kernel("sigmoid", jax.nn.sigmoid, 1, (0.0, 1.0)),
+        Kernel("softplus", _softplus, 1, (0.0, np.inf)),
+        Kernel("erf", jax.lax.erf, 1, (-1.0, 1.0), odd_sign=True),
+    ]
 }
 
 
-def ext(A: Arith, name: str, y: Value) -> Value:
-    """Enclosure of the range of function `name` over `y` (point or interval)."""
-    k = KERNELS[name]
+def ext(A: Arith, kernel: Kernel | str, y: Value) -> Value:
+    """Enclosure of the range of a function over `y` (point or interval), from its `kernel`
+    (or the name of one in :data:`KERNELS`)."""
+    k = KERNELS[kernel] if isinstance(kernel, str) else kernel
     if not is_interval(y):
-        r = _kernel(name, k.fn, A, y)
+        r = _kernel(k.name, k.fn, A, y)
     else:
-        a, b = _kernel(name, k.fn, A, y.lo), _kernel(name, k.fn, A, y.hi)
-        if k.direction > 0:
+        a, b = _kernel(k.name, k.fn, A, y.lo), _kernel(k.name, k.fn, A, y.hi)
+        if k.maxima is not None:
+            r = _periodic_range(A, y, a, b, k)
+        elif k.direction > 0:
             r = Interval(lo(a), hi(b))
         elif k.direction < 0:
             r = Interval(lo(b), hi(a))
         else:
             r = unimodal_range(A, y, a, b, k.argmin, k.minimum)
+        if k.poles is not None:
+            pole = poles_inside(A, y, k.poles)
+            r = Interval(jnp.where(pole, -jnp.inf, lo(r)), jnp.where(pole, jnp.inf, hi(r)))
     if k.odd_sign and A.outward:
         r = Interval(
             jnp.where(lo(y) >= 0, jnp.maximum(lo(r), 0.0), lo(r)),
@@ -175,37 +226,36 @@ def _phase_hits(A: Arith, y: Interval, phase: mpmath.mpf, period: mpmath.mpf) ->
     return jnp.floor(thi + slack) >= jnp.ceil(tlo - slack)
 
 
-def ext_sincos(A: Arith, y: Value, which: str) -> Value:
-    """Range of sin or cos over y: values at the ends, plus ±1 where an extremum lies inside."""
-    fn = jnp.sin if which == "sin" else jnp.cos
+def _periodic_range(A: Arith, y: Interval, a: Value, b: Value, k: Kernel) -> Interval:
+    """Range over y of a periodic function with values in `k.clamp`, from enclosures a, b of
+    its values at the ends: the global bound where an extremum may lie inside."""
+    has_max = _phase_hits(A, y, k.maxima.phase, k.maxima.period) | ((y.hi - y.lo) >= k.maxima.wide)
+    has_min = _phase_hits(A, y, k.minima.phase, k.minima.period) | ((y.hi - y.lo) >= k.minima.wide)
+    rlo = jnp.where(has_min, k.clamp[0], jnp.minimum(lo(a), lo(b)))
+    rhi = jnp.where(has_max, k.clamp[1], jnp.maximum(hi(a), hi(b)))
+    return Interval(rlo.astype(A.dtype), rhi.astype(A.dtype))
+
+
+def poles_inside(A: Arith, y: Value, poles: Periodic) -> Array:
+    """Whether y may contain one of the `poles`."""
     if not is_interval(y):
-        return _clamp(_kernel(which, fn, A, y), (-1.0, 1.0))
-    a, b = _kernel(which, fn, A, y.lo), _kernel(which, fn, A, y.hi)
-    two_pi = 2 * PI
-    top = PI / 2 if which == "sin" else mpmath.mpf(0)
-    bottom = -PI / 2 if which == "sin" else PI
-    wide = (y.hi - y.lo) >= 6.0
-    has_max = _phase_hits(A, y, top, two_pi) | wide
-    has_min = _phase_hits(A, y, bottom, two_pi) | wide
-    rlo = jnp.where(has_min, -1.0, jnp.minimum(lo(a), lo(b)))
-    rhi = jnp.where(has_max, 1.0, jnp.maximum(hi(a), hi(b)))
-    return _clamp(Interval(rlo.astype(A.dtype), rhi.astype(A.dtype)), (-1.0, 1.0))
+        y = Interval(y, y)
+    return _phase_hits(A, y, poles.phase, poles.period) | ((y.hi - y.lo) >= poles.wide)
+
+
+def ext_sincos(A: Arith, y: Value, which: str) -> Value:
+    """Range of sin or cos (`which`) over y (:func:`ext` with that kernel)."""
+    return ext(A, KERNELS[which], y)
 
 
 def tan_pole_inside(A: Arith, y: Value) -> Array:
     """Whether y may contain a pole pi/2 + m pi of tan."""
-    if not is_interval(y):
-        y = Interval(y, y)
-    return _phase_hits(A, y, PI / 2, PI) | ((y.hi - y.lo) >= 3.2)
+    return poles_inside(A, y, TAN.poles)
 
 
 def ext_tan(A: Arith, y: Value) -> Value:
     """Range of tan over y (whole line where y may contain a pole)."""
-    if not is_interval(y):
-        return _kernel("tan", jnp.tan, A, y)
-    a, b = _kernel("tan", jnp.tan, A, y.lo), _kernel("tan", jnp.tan, A, y.hi)
-    pole = tan_pole_inside(A, y)
-    return Interval(jnp.where(pole, -jnp.inf, lo(a)), jnp.where(pole, jnp.inf, hi(b)))
+    return ext(A, TAN, y)
 
 
 def ext_pow(A: Arith, y: Value, p: float) -> Value:
@@ -220,4 +270,5 @@ def ext_pow(A: Arith, y: Value, p: float) -> Value:
 
 
 def swish_gelu_minimum(name: str) -> tuple[mpmath.mpf, mpmath.mpf]:
-    return (_SWISH_ARGMIN, _SWISH_MIN) if name == "swish" else (_GELU_ARGMIN, _GELU_MIN)
+    """(argmin, min) of swish or gelu (kept for importers; the records hold them)."""
+    return {"swish": SWISH_MINIMUM, "gelu": GELU_MINIMUM}[name]
