@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 import jax
+import pytest
 from hypothesis import HealthCheck, settings
 
 jax.config.update("jax_enable_x64", True)
@@ -69,12 +70,50 @@ settings.register_profile(
 settings.load_profile("autobound")
 
 
+# Refusal counts of the test families (tests.strategies.FAMILIES), summed over xdist workers.
+_FAMILY_TOTALS: dict[str, list[float]] = {}
+
+
+def _add_families(families: dict) -> None:
+    for name, (n_checked, n_refused, allowed) in families.items():
+        total = _FAMILY_TOTALS.setdefault(name, [0, 0, allowed])
+        total[0] += n_checked
+        total[1] += n_refused
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """(xdist controller) A worker's family refusal counts."""
+    _add_families(getattr(node, "workeroutput", {}).get("autobound_families", {}))
+
+
 def pytest_sessionfinish(session, exitstatus):
-    """With AUTOBOUND_POINTS_LOG=path, append how many points this process (one xdist worker)
-    compared with mpmath (``autobound.verify.crosscheck``): the figure quoted in the notes."""
+    """Family refusal bounds (tests/strategies.py, bounded_refusals): a worker hands its
+    counts to the controller; the controller (or a run without xdist) fails the session when
+    a family refused more than its share.
+
+    With AUTOBOUND_POINTS_LOG=path, also append how many points this process (one xdist
+    worker) compared with mpmath (``autobound.verify.crosscheck``): the figure quoted in the
+    notes."""
     path = os.environ.get("AUTOBOUND_POINTS_LOG")
     if path:
         from autobound.verify.crosscheck import POINTS_CHECKED
 
         with open(path, "a") as fh:
             fh.write(f"{POINTS_CHECKED[0]}\n")
+
+    from tests.strategies import FAMILIES, family_failures
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["autobound_families"] = FAMILIES
+        return
+    _add_families(FAMILIES)
+    failures = family_failures(_FAMILY_TOTALS)
+    if failures:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write("\n")
+            reporter.write_sep("=", "refusals above the bound (tests/strategies.py)", red=True)
+            for line in failures:
+                reporter.write_line(line, red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -501,12 +501,25 @@ class RefusalTally:
 
 _TALLIES: list[RefusalTally] = []
 
+# Refusals summed over a family of tests (e.g. the outward property of every op), in this
+# process: family -> [checked, refused, allowed share].  tests/conftest.py sums them over the
+# xdist workers and fails the session when a family with at least FAMILY_MIN_EXAMPLES
+# examples refused more than its share.  Per test, with 6-12 examples, a share near 20% is
+# noise (sqrt refuses x0 = 0 at degree >= 1 by design: 2 of 8 draws, 25%, in one test), so
+# the tests themselves carry a looser bound and the family the tight one.
+FAMILIES: dict[str, list[float]] = {}
+FAMILY_MIN_EXAMPLES = 50
 
-def bounded_refusals(max_share: float = 0.2) -> Callable:
+
+def bounded_refusals(
+    max_share: float = 0.2, family: str | None = None, family_share: float = 0.2
+) -> Callable:
     """Decorate a hypothesis test (above ``@settings``/``@given``, below parametrize marks):
     its examples call :func:`checked` or :func:`refused`, and the test fails when more than
-    `max_share` of them were refused.  The examples are derandomized (tests/conftest.py), so
-    the count is the same on every run of an unchanged engine."""
+    `max_share` of them were refused.  With `family`, its counts are also added to the
+    family's, which may refuse at most `family_share` over a whole run (:data:`FAMILIES`).
+    The examples are derandomized (tests/conftest.py), so the counts are the same on every
+    run of an unchanged engine."""
 
     def decorate(test: Callable) -> Callable:
         @functools.wraps(test)
@@ -519,11 +532,26 @@ def bounded_refusals(max_share: float = 0.2) -> Callable:
                 test(*args, **kwargs)
             finally:
                 _TALLIES.pop()
+            if family is not None:
+                counts = FAMILIES.setdefault(family, [0, 0, family_share])
+                counts[0] += tally.checked
+                counts[1] += tally.refused
             tally.verify()
 
         return run
 
     return decorate
+
+
+def family_failures(families: dict[str, list[float]]) -> list[str]:
+    """What is wrong with summed family counts (:data:`FAMILIES`), one line per family."""
+    out = []
+    for name, (n_checked, n_refused, allowed) in sorted(families.items()):
+        total = n_checked + n_refused
+        if total >= FAMILY_MIN_EXAMPLES and n_refused > allowed * total:
+            out.append(f"{name}: {n_refused:g} of {total:g} examples refused "
+                       f"({n_refused / total:.1%}, at most {allowed:.0%} allowed)")  # fmt: skip
+    return out
 
 
 def checked() -> None:

@@ -16,7 +16,11 @@ measured error, plus the change of f under a few ulps of change in x).
 
 A refusal (:class:`~autobound.DomainError`) is never a soundness failure; regions the engine
 refuses although they lie inside the domain are listed in
-``test_region_touching_domain_edge_is_accepted`` (regions that touch a domain edge).
+``test_region_touching_domain_edge_is_accepted`` (regions that touch a domain edge).  But an
+engine that refused everything would pass every property here: each property test counts its
+refusals (:func:`tests.strategies.bounded_refusals`) and fails when none of its examples was
+checked or more than :data:`MAX_REFUSED` were refused, and each of the three properties (all
+ops together) may refuse at most :data:`FAMILY_REFUSED` of its examples over a run.
 """
 
 from __future__ import annotations
@@ -35,11 +39,18 @@ from hypothesis import strategies as st
 import autobound as ab
 from autobound.ops import elementwise_ops
 from autobound.verify import crosscheck
-from tests.strategies import DEGREES, Domain, as_numpy, regions
+from tests.strategies import DEGREES, Domain, as_numpy, bounded_refusals, checked, refused, regions
 
 PI = math.pi
 POLE = 1e-7  # regions stop this far from a pole of tan (closer, the engine flags the pole)
 TAN_WIDTH = 2.99  # the engine takes any interval of width >= 3 to contain a pole of tan
+# At most this share of one op's examples may be refused (after the pull-inside retry
+# below), and at most FAMILY_REFUSED of a property's examples over all ops.  Refusals are
+# legitimate at some domain edges (sqrt, rsqrt, cbrt, x**0.5, x**1.7 at x0 = 0 with degree
+# >= 1: no derivatives there), measured at up to 2 of 8 examples for one op (25%) and 2-3%
+# of all examples of each property; an engine that refused everything fails both bounds.
+MAX_REFUSED = 0.5
+FAMILY_REFUSED = 0.2
 
 
 @dataclass(frozen=True)
@@ -156,7 +167,7 @@ def bound_and_check(
             # e.g. zero-width regions at an edge, or x0 = 0 for sqrt/cbrt at degree >= 1
             # (no derivatives there; a region [0, tiny] stays [0, tiny] after rounding), or
             # a pulled-in x0 that is subnormal in float32
-            event(f"refused: {line.op}")
+            refused(line.op)
             return None, None, None
         event(f"refused at a domain edge, checked a few ulps inside: {line.op}")
     # The engine rounds the region outward to the dtype and x0 to it: check what it claims.
@@ -164,6 +175,7 @@ def bound_and_check(
     region = tuple(np.asarray(v, np.float64) for v in t.region)
     report = crosscheck(b.graph(x0e.shape), as_numpy(t.coefficients), x0e, region,
                         n_points=32, prec=200, seed=seed)  # fmt: skip
+    checked()
     return t, report, b.graph(x0e.shape)
 
 
@@ -186,6 +198,7 @@ def _describe(line: Line, t, report) -> str:
 
 
 def _outward_test(line: Line):
+    @bounded_refusals(MAX_REFUSED, "rules: outward float64", FAMILY_REFUSED)
     @given(data=st.data())
     def test(data):
         t, report, _ = bound_and_check(line, data, "outward")
@@ -218,6 +231,7 @@ FLOAT32_DOMAINS = {
 
 
 @pytest.mark.parametrize("name", sorted(FLOAT32_DOMAINS))
+@bounded_refusals(MAX_REFUSED, "rules: outward float32", FAMILY_REFUSED)
 @settings(max_examples=12)
 @given(data=st.data())
 def test_float32_enclosure_contains_function_in_outward_mode(name, data):
@@ -286,6 +300,7 @@ def nearest_tolerance(line: Line, graph, t, x: np.ndarray, fx) -> float:
 
 
 @pytest.mark.parametrize("name", sorted(BY_NAME))
+@bounded_refusals(MAX_REFUSED, "rules: nearest", FAMILY_REFUSED)
 @settings(max_examples=8)
 @given(data=st.data())
 def test_nearest_mode_violations_are_at_most_a_few_ulps(name, data):
