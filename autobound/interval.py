@@ -139,7 +139,8 @@ class Arith:
         self.outward = rounding == "outward"
         self.dtype = jnp.dtype(dtype)
         # False: outward rounding of + - * / only, library kernels taken as correctly rounded
-        # (used by nearest mode to get accurate, not rigorous, remainders).
+        # (accurate, not rigorous; no rule of the engine uses it since nearest mode computes
+        # its remainders in plain floating point with an a-priori error term).
         self.kernel_margins = kernel_margins
 
     # -- conversion ------------------------------------------------------------------

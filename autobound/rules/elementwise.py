@@ -330,7 +330,7 @@ def real_power(p: Fraction) -> Elementwise:
     )
 
 
-def _cumulative_bound(B: Arith, phi_k, pk, pk1, pieces, y0, m):
+def _cumulative_bound(A: Arith, phi_k, pk, pk1, pieces, y0, m):
     """Per side, an interval containing R_k over the side, from derivative ranges alone.
 
     Order each side's pieces outward from y0 (p_0 touches y0).  For y in piece p_j, with
@@ -350,8 +350,8 @@ def _cumulative_bound(B: Arith, phi_k, pk, pk1, pieces, y0, m):
         )
 
     ck, ck1 = cum(pk), cum(pk1)
-    h = B.sub(Interval(outward(pieces.lo), outward(pieces.hi)), y0)
-    e = B.intersect(ck, B.add(phi_k, B.mul(h, ck1)))
+    h = A.sub(Interval(outward(pieces.lo), outward(pieces.hi)), y0)
+    e = A.intersect(ck, A.add(phi_k, A.mul(h, ck1)))
     return Interval(jnp.min(lo(e), axis=1), jnp.max(hi(e), axis=1))
 
 
@@ -374,10 +374,10 @@ def _meets_none(crit: Critical, s_lo, s_hi):
     return jnp.all((u <= s_lo) | (lb >= s_hi), axis=0)
 
 
-def _derivative_range(B: Arith, crit: Critical, at_ends: Interval, at_y0, s_lo, s_hi):
+def _derivative_range(A: Arith, crit: Critical, at_ends: Interval, at_y0, s_lo, s_hi):
     """Range of phi^(j)/j! over each side: the hull of its values at the side's two ends and
     at the critical points that may lie inside (phi^(j) is monotone between them)."""
-    r = B.hull(at_ends, at_y0)
+    r = A.hull(at_ends, at_y0)
     if not crit:
         return r
     lb, u, vl, vu = _table(crit, s_lo)
@@ -397,13 +397,20 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     """Coefficients ``phi_0..phi_{k-1}`` at the point y0 and an interval R containing the
     range of the remainder ratio R_k over Y (y0 must lie in Y).  See the module docstring.
 
-    R is always computed with outward rounding, relative to the coefficients actually
-    returned (points in nearest mode): so even in nearest mode the remainder does not suffer
-    from the catastrophic cancellation of the endpoint formula on narrow regions (nearest
-    mode trusts the library kernels to be correctly rounded; outward mode adds their measured
-    error margins).
+    **Outward mode** (``A.outward``): every step is rounded outward and the kernels are
+    widened by their measured margins, so R contains the exact range of R_k relative to the
+    exact Taylor coefficients, and the returned coefficients (intervals) contain those.
+
+    **Nearest mode**: every step is plain floating point (points stay points, intervals are
+    not rounded outward), and the coefficients returned are points.  The one step that
+    cancels catastrophically, the endpoint formula ``R_k(end) = (phi(end) − Σ_{j<k} phi_j
+    h^j) / h^k`` on narrow sides, is widened by an a-priori bound of its rounding error
+    (:func:`_endpoint_error`), which grows like ``eps/|h|^k`` there: the intersection with
+    the derivative bound ``d_k`` then keeps R as narrow as the derivative ranges allow,
+    instead of trusting a cancelled value.  What remains is the few-ulps inaccuracy of plain
+    floating point (library kernels are taken as correctly rounded), as everywhere in
+    nearest mode.
     """
-    B = A if A.outward else Arith("outward", A.dtype, kernel_margins=False)
     a = jnp.minimum(lo(Y), y0)
     b = jnp.maximum(hi(Y), y0)
     s_lo, s_hi = jnp.stack([a, y0]), jnp.stack([y0, b])  # the two sides of y0
@@ -412,74 +419,132 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     if crit_k is not None and crit_k1 is not None:
         # Exact derivative ranges from the tables: the series at a, b and y0 suffice.
         places = jnp.stack([a, b, y0])
-        over = [_materialize(c, places) for c in fn.series(B, places, k + 1)]
-        at_y0 = _at_y0(A, fn, y0, over, 2, k)
-        ends = lambda c: Interval(lo(c)[:2], hi(c)[:2])  # noqa: E731
-        dk = _derivative_range(B, crit_k, ends(over[k]), at_y0[k], s_lo, s_hi)
-        dk1 = _derivative_range(B, crit_k1, ends(over[k + 1]), at_y0[k + 1], s_lo, s_hi)
-        hs = B.sub(jnp.stack([a, b]), y0)
+        at = [_materialize(c, places) for c in fn.series(A, places, k + 1)]
+        at_y0 = [_take(c, 2) for c in at]
+        ends = [_take(c, slice(0, 2)) for c in at]
+        dk = _derivative_range(A, crit_k, ends[k], at_y0[k], s_lo, s_hi)
+        dk1 = _derivative_range(A, crit_k1, ends[k + 1], at_y0[k + 1], s_lo, s_hi)
+        hs = A.sub(jnp.stack([a, b]), y0)
         H = Interval(jnp.minimum(lo(hs), 0.0), jnp.maximum(hi(hs), 0.0))
-        d_k = B.intersect(dk, B.add(at_y0[k], B.mul(H, dk1)))
+        d_k = A.intersect(dk, A.add(at_y0[k], A.mul(H, dk1)))
         monotone = _meets_none(crit_k, s_lo, s_hi)
     else:
-        over, at_y0, d_k, monotone = _pieces(A, B, fn, y0, a, b, k, crit_k, s_lo, s_hi)
-    f_ends = Interval(lo(over[0])[:2], hi(over[0])[:2])
-    rem = _remainder(B, fn, y0, s_lo, s_hi, k, at_y0, f_ends, d_k, monotone)
+        ends, at_y0, d_k, monotone = _pieces(A, fn, y0, a, b, k, crit_k, s_lo, s_hi)
+    rem = _remainder(A, fn, y0, s_lo, s_hi, k, at_y0, ends[0], d_k, monotone)
     return at_y0[:k], rem
 
 
-def _at_y0(A, fn, y0, over, index, k):
-    """The series at y0: from the outward evaluation at all places (outward mode), or a
-    separate point evaluation in A (nearest mode: the returned coefficients are points)."""
-    if A.outward:
-        return [Interval(c.lo[index], c.hi[index]) if is_interval(c) else c[index] for c in over]
-    return [_materialize(c, y0) for c in fn.series(A, y0, k)] + [
-        Interval(lo(over[k + 1])[index], hi(over[k + 1])[index])
-    ]
+def _take(c, index):
+    """Entries `index` (along the leading places axis) of a series term."""
+    return Interval(c.lo[index], c.hi[index]) if is_interval(c) else c[index]
 
 
-def _pieces(A, B, fn, y0, a, b, k, crit_k, s_lo, s_hi):
+def _pieces(A, fn, y0, a, b, k, crit_k, s_lo, s_hi):
     """Derivative ranges from interval series over `fn.pieces` sub-intervals per side (for
-    functions without sign-change tables).  Returns the series over the places (a, b, y0,
-    then the pieces), the series at y0, the side bounds d_k and the monotonicity mask."""
-    # One series evaluation for every place (few, large ops compile much faster than many
-    # small ones): each side [a, y0], [y0, b] cut into fn.pieces sub-intervals (interval series
-    # overestimate less on narrow pieces), the two ends, and y0 itself.
+    functions without sign-change tables).  Returns the series at the two ends (a, b), the
+    series at y0, the side bounds d_k and the monotonicity mask."""
+    # Each side [a, y0], [y0, b] cut into fn.pieces sub-intervals (interval series
+    # overestimate less on narrow pieces).  Few, large ops compile much faster than many small
+    # ones: all pieces go through one series evaluation.
     m = fn.pieces
     t = [a + (y0 - a) * (i / m) for i in range(m)] + [y0]
     u = [y0 + (b - y0) * (i / m) for i in range(m)] + [b]
-    plo = jnp.stack([a, b, y0] + t[:m] + u[:m])
-    phi_ = jnp.stack([a, b, y0] + t[1:] + u[1:])
-    places = Interval(plo, phi_)
-    over = [_materialize(c, places.lo) for c in fn.series(B, places, k + 1)]
-    at_y0 = _at_y0(A, fn, y0, over, 2, k)
+    pieces = Interval(jnp.stack(t[:m] + u[:m]), jnp.stack(t[1:] + u[1:]))
+    if A.outward:  # the places a, b, y0 as point intervals in the same evaluation
+        places = Interval(
+            jnp.concatenate([jnp.stack([a, b, y0]), pieces.lo]),
+            jnp.concatenate([jnp.stack([a, b, y0]), pieces.hi]),
+        )
+        over = [_materialize(c, places.lo) for c in fn.series(A, places, k + 1)]
+        at = [_take(c, slice(0, 3)) for c in over]
+        over = [_take(c, slice(3, None)) for c in over]
+    else:  # points stay points: the coefficients returned at y0 are plain floats
+        places = jnp.stack([a, b, y0])
+        at = [_materialize(c, places) for c in fn.series(A, places, k + 1)]
+        over = [_materialize(c, pieces.lo) for c in fn.series(A, pieces, k + 1)]
+    at_y0 = [_take(c, 2) for c in at]
+    ends = [_take(c, slice(0, 2)) for c in at]
 
     def per_side(c):
-        r = lambda v: v[3:].reshape((2, m) + v.shape[1:])  # noqa: E731
+        r = lambda v: v.reshape((2, m) + v.shape[1:])  # noqa: E731
         return Interval(r(lo(c)), r(hi(c)))
 
     pk, pk1 = per_side(over[k]), per_side(over[k + 1])
-    d_k = _cumulative_bound(B, at_y0[k], pk, pk1, per_side(places), y0, m)
+    d_k = _cumulative_bound(A, at_y0[k], pk, pk1, per_side(pieces), y0, m)
     monotone = jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)
     if crit_k is not None:
         monotone = monotone | _meets_none(crit_k, s_lo, s_hi)
-    return over, at_y0, d_k, monotone
+    return ends, at_y0, d_k, monotone
 
 
-def _remainder(B, fn, y0, s_lo, s_hi, k, at_y0, f_ends, d_k, monotone):
+def _endpoint_error(k: int, f_end, phis, h, hk, r):
+    """Nearest mode: a bound on ``|r − R_k(end)|`` for the value ``r = fl(fl(f(end) − p) /
+    fl(h^k))`` of the endpoint formula computed in round-to-nearest (unit roundoff u =
+    eps/2), where ``h = fl(end − y0)``, p is the Horner value of ``Σ_{j<k} phi_j h^j`` and the
+    kernel value of f(end) is within 2u |f(end)| (library kernels trusted to about an ulp, as
+    everywhere in nearest mode).
+
+    First-order error terms, with ``Q = Σ_{1<=j<k} |phi_j| |h|^j``:
+
+    * Horner's scheme (k >= 2; for k = 1, p = phi_0 is exact): its last step
+      ``fl(fl(s_1 h) + phi_0)`` errs by u (|phi_0| + Q) at most, the scheme for ``s_1``
+      (degree k − 2) by ``γ_{2(k−2)} Σ_{j>=1} |phi_j| |h|^j ≈ 2(k − 2) u Q`` (Higham,
+      *Accuracy and Stability of Numerical Algorithms*, §5.1), so ``u |phi_0| + 2(k − 1) u Q``
+      in all;
+    * the rounded h moves each ``phi_j h^j`` by a factor within ``(1 + u)^j``: (k − 1) u Q;
+    * f(end): 2u |f(end)| (for k = 0 that is all: r = f(end)); the subtraction and the
+      division: u |r| each, and ``fl(h^k)`` (k − 1 products of the rounded h) a relative
+      (2k − 1) u.
+
+    Twice that sum (for the second-order terms and slack), in units of eps, plus ``tiny``
+    per flushed underflow in the numerator:
+
+        err = (eps (2 |f(end)| + [k >= 2] |phi_0| + 3(k − 1) Q) + (2k + 2) tiny) / |h^k|
+              + (2k + 1) eps |r|.
+
+    Only the terms in |h|^j, j >= 1, carry the factor k, so on narrow sides (where the
+    formula cancels) the bound stays a few ulps of |f(end)| / |h|^k.  It grows without bound
+    as |h|^k → 0, as the error of the cancelled formula may; where h^k underflows it is inf
+    or NaN, an end that carries no information (:meth:`Arith.intersect` takes the other bound).
+    """
+    fi = jnp.finfo(jnp.result_type(h))
+    eps, tiny = float(fi.eps), float(fi.tiny)
+    num_err = 2 * eps * _mag(f_end) + (2 * k + 2) * tiny
+    if k == 0:  # r = f(end) itself
+        return num_err
+    ah = jnp.abs(h)
+    q = None
+    for j in reversed(range(1, k)):  # Q = Σ_{1<=j<k} |phi_j| |h|^j by Horner's scheme
+        q = _mag(phis[j]) * ah if q is None else (q + _mag(phis[j])) * ah
+    if q is not None:  # k >= 2
+        num_err = num_err + eps * _mag(phis[0]) + (3 * (k - 1) * eps) * q
+    return num_err / jnp.abs(hk) + (2 * k + 1) * eps * _mag(r)
+
+
+def _mag(v):
+    """The largest magnitude in a value (point or interval)."""
+    return jnp.maximum(jnp.abs(lo(v)), jnp.abs(hi(v))) if is_interval(v) else jnp.abs(v)
+
+
+def _remainder(A, fn, y0, s_lo, s_hi, k, at_y0, f_ends, d_k, monotone):
     """R over both sides [s_lo, s_hi]: per side the sharp endpoint interval where phi^(k) is
-    monotone, intersected with the derivative bound d_k (and the polynomial form if given)."""
+    monotone, intersected with the derivative bound d_k (and the polynomial form if given).
+    In nearest mode the endpoint value is widened by :func:`_endpoint_error`."""
     ends = jnp.stack([s_lo[0], s_hi[1]])
-    h = B.sub(ends, y0)
+    h = A.sub(ends, y0)
     poly = None
     for j in reversed(range(k)):
-        poly = at_y0[j] if poly is None else B.add(B.mul(poly, h), at_y0[j])
-    num = f_ends if poly is None else B.sub(f_ends, poly)
-    r_end = B.div(num, B.ipow(h, k)) if k else num
-    sharp = B.hull(at_y0[k], r_end)
+        poly = at_y0[j] if poly is None else A.add(A.mul(poly, h), at_y0[j])
+    num = f_ends if poly is None else A.sub(f_ends, poly)
+    hk = A.ipow(h, k) if k else None
+    r_end = A.div(num, hk) if k else num
+    if not A.outward:
+        e = _endpoint_error(k, f_ends, at_y0, h, hk, r_end)
+        r_end = Interval(lo(r_end) - e, hi(r_end) + e)
+    sharp = A.hull(at_y0[k], r_end)
     monotone = monotone & (ends != y0)
-    side = B.where(monotone, B.intersect(sharp, d_k), d_k)
+    side = A.where(monotone, A.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
-        side = B.intersect(side, fn.remainder(B, y0, B.sub(Interval(s_lo, s_hi), y0), k))
+        side = A.intersect(side, fn.remainder(A, y0, A.sub(Interval(s_lo, s_hi), y0), k))
     side = Interval(lo(side), hi(side))
-    return B.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
+    return A.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
