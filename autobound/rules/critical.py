@@ -473,40 +473,25 @@ def _values(points: CriticalPoints, j: int) -> Critical | None:
     return tuple(b + _iv_range(expr, *b) for b in brackets)
 
 
-SOURCES: dict[str, CriticalPoints] = {
-    "exp": CriticalPoints(none_, sympy.exp(_X)),
-    "expm1": CriticalPoints(none_, sympy.exp(_X) - 1),
-    "log": CriticalPoints(at_zero, sympy.log(_X), pole=True),
-    "log1p": CriticalPoints(at_minus_one, sympy.log(1 + _X), pole=True),
-    "sqrt": CriticalPoints(power=Fraction(1, 2)),
-    "rsqrt": CriticalPoints(power=Fraction(-1, 2)),
-    "cbrt": CriticalPoints(power=Fraction(1, 3)),
-    "sinh": CriticalPoints(sinh_changes, (sympy.exp(_X) - sympy.exp(-_X)) / 2),
-    "cosh": CriticalPoints(cosh_changes, (sympy.exp(_X) + sympy.exp(-_X)) / 2),
-    "sigmoid": CriticalPoints(sigmoid_changes, 1 / (1 + sympy.exp(-_X))),
-    "softplus": CriticalPoints(softplus_changes, sympy.log(1 + sympy.exp(_X))),
-    "tanh": CriticalPoints(tanh_changes, 2 / (1 + sympy.exp(-2 * _X)) - 1),
-    "erf": CriticalPoints(erf_changes, sympy.erf(_X)),
-    "gelu": CriticalPoints(
-        gelu_changes, _X * (1 + sympy.erf(_X / sympy.sqrt(2))) / 2, first_value=GELU_MINIMUM[1]
-    ),
-    "swish": CriticalPoints(swish_changes, _X / (1 + sympy.exp(-_X))),
-    "atan": CriticalPoints(atan_changes, sympy.atan(_X)),
-    "asin": CriticalPoints(asin_changes, sympy.asin(_X)),
-    "acos": CriticalPoints(acos_changes, sympy.acos(_X)),
-}
-"""Per function name, its critical-point data (to move into the functions' records)."""
-
-CHANGES = {name: s.brackets for name, s in SOURCES.items()}
-"""Per function name: order n -> brackets of the sign changes of phi^(n) (None: unknown)."""
-_SYMPY_FORMS = {name: s.form for name, s in SOURCES.items() if s.form is not None}
-_POWERS = {name: s.power for name, s in SOURCES.items() if s.power is not None}
-
-
 def critical(name: str, j: int) -> Critical | None:
     """For each point c where ``phi^(j+1)`` may change sign: its bracket ``(l, u)`` and an
     enclosure ``(vlo, vhi)`` of ``phi^(j)(c)/j!`` (float64, outward).  With these the range of
     phi^(j) over any interval is the hull of its values at the ends and at the brackets
     inside.  None where the sign changes are not known."""
-    source = SOURCES.get(name)
-    return None if source is None else source.values(j)
+    from autobound.rules.functions import FUNCTIONS  # the records build on this module
+
+    spec = FUNCTIONS.get(name)
+    return None if spec is None or spec.critical is None else spec.critical.values(j)
+
+
+_DERIVED = {"CHANGES": "CHANGES", "_SYMPY_FORMS": "SYMPY_FORMS", "_POWERS": "POWERS"}
+
+
+def __getattr__(name: str):
+    # CHANGES (name -> order -> brackets) and the sympy forms and powers are derived from the
+    # functions' records (autobound.rules.functions), which import this module.
+    if name in _DERIVED:
+        from autobound.rules import functions
+
+        return getattr(functions, _DERIVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,9 @@
 """Sharp Taylor enclosures of smooth elementwise functions, from one generic routine.
 
-Each function is described by data (:class:`Elementwise`): how to expand it as an interval
-Taylor series around a point or over an interval (:mod:`autobound.rules.series`), and where it
-is defined.  :func:`remainder_interval` then builds the degree-k enclosure
+Each function is described by data (:class:`Elementwise`, derived from its record in
+:mod:`autobound.rules.functions`, or built here for the powers x**n and x**p): how to expand it
+as an interval Taylor series around a point or over an interval (:mod:`autobound.rules.series`),
+and where it is defined.  :func:`remainder_interval` then builds the degree-k enclosure
 
     phi(y) ∈ Σ_{j<k} phi_j(y0) (y − y0)^j + R · (y − y0)^k    for all y ∈ Y = [a, b],
 
@@ -25,7 +26,7 @@ the derivative range wins for tiny ones where the endpoint formula cancels catas
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 
@@ -35,27 +36,18 @@ import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo, round_outward_to
 from autobound.rules import series as S
-from autobound.rules.critical import CHANGES, Critical, critical, power_critical
-from autobound.rules.kernels import (
-    CONSTANTS,
-    ext,
-    ext_pow,
-    ext_sincos,
-    ext_tan,
-    real_const,
-    swish_gelu_minimum,
-    tan_pole_inside,
-    unimodal_range,
-)
+from autobound.rules.critical import Critical, power_critical
+from autobound.rules.kernels import ext, ext_pow
 
 
 @dataclass(frozen=True)
 class Elementwise:
-    """A smooth scalar function, described for the generic sharp routine.
+    """A smooth scalar function, described for the generic sharp routine (the part of a
+    :class:`~autobound.rules.functions.FunctionSpec` it reads).
 
     **Fields:**
 
-    - `name`: op name.
+    - `name`: op name (names the domain flag).
     - `series(A, y, K)`: the Taylor coefficients ``[phi(y), phi'(y), ..., phi^(K)(y)/K!]`` for a
       point y, or enclosures of their ranges over an interval y.
     - `outside(A, Y)`: boolean mask where Y reaches outside the domain (None: defined
@@ -77,174 +69,32 @@ class Elementwise:
     pieces: int = 24  # enough for tan near its poles (tested in test_tightness)
 
 
-def _ident(A, y, K):
+def identity_series(A: Arith, y: Value, K: int) -> list:
+    """The series of t -> y + t to order K (:func:`autobound.rules.series.identity`)."""
     return S.identity(y, K, A)
 
 
-def _sq(A: Arith, v: list) -> list:
-    """Series of v**2 (the constant term is an exact square)."""
-    return [S.sq_term(A, v, n) for n in range(len(v))]
+def pow_series(kernel: str | None, p: Fraction):
+    """Series of y**p for a real p, its value from `kernel` (sqrt, rsqrt, cbrt) or from
+    ``jnp.power`` (None)."""
 
-
-def _one_plus(A, v, sign=1):
-    w = [A.mul(sign, c) for c in v]
-    w[0] = A.add(1, w[0])
-    return w
-
-
-def _exp_series(A, y, K):
-    return S.s_exp(A, _ident(A, y, K), ext(A, "exp", y))
-
-
-def _log_series(A, y, K):
-    return S.s_log(A, _ident(A, y, K), ext(A, "log", y))
-
-
-def _log1p_series(A, y, K):
-    u = _ident(A, y, K)
-    u[0] = A.add(1, y)
-    return S.s_log(A, u, ext(A, "log1p", y))
-
-
-def _expm1_series(A, y, K):
-    return [ext(A, "expm1", y)] + _exp_series(A, y, K)[1:]
-
-
-def _pow_series(kernel: str | None, p: Fraction):
     def series(A, y, K):
         y0 = ext(A, kernel, y) if kernel else ext_pow(A, y, float(p))
-        return S.s_pow(A, _ident(A, y, K), p, y0)
+        return S.s_pow(A, identity_series(A, y, K), p, y0)
 
     return series
 
 
-def _sin_series(A, y, K):
-    return S.s_sincos(A, _ident(A, y, K), ext_sincos(A, y, "sin"), ext_sincos(A, y, "cos"))[0]
+def ipow_series(n: int):
+    """Series of y**n for an integer n."""
 
-
-def _cos_series(A, y, K):
-    return S.s_sincos(A, _ident(A, y, K), ext_sincos(A, y, "sin"), ext_sincos(A, y, "cos"))[1]
-
-
-def _sinh_series(A, y, K):
-    return S.s_sincos(A, _ident(A, y, K), ext(A, "sinh", y), ext(A, "cosh", y), True)[0]
-
-
-def _cosh_series(A, y, K):
-    return S.s_sincos(A, _ident(A, y, K), ext(A, "sinh", y), ext(A, "cosh", y), True)[1]
-
-
-def _ode_series(v0_of, g_sign):
-    """phi' = G(phi) with G(v) = 1 + g_sign v^2 (tan, tanh) or v − v^2 (sigmoid)."""
-
-    def series(A, y, K):
-        def g_term(v, m):
-            sq = S.sq_term(A, v, m)
-            if g_sign == "logistic":
-                return A.sub(v[m], sq)
-            t = A.mul(g_sign, sq)
-            return A.add(1, t) if m == 0 else t
-
-        return S.s_ode(A, _ident(A, y, K), v0_of(A, y), g_term)
-
-    return series
-
-
-_tan_series = _ode_series(ext_tan, 1)
-_tanh_series = _ode_series(lambda A, y: ext(A, "tanh", y), -1)
-_sigmoid_series = _ode_series(lambda A, y: ext(A, "sigmoid", y), "logistic")
-
-
-def _atan_series(A, y, K):
-    if K == 0:
-        return [ext(A, "atan", y)]
-    u = _ident(A, y, K)
-    g = S.s_div(A, [A.const(1)] + [A.const(0)] * (K - 1), _one_plus(A, _sq(A, u[:K])))
-    return S.integrate(A, ext(A, "atan", y), u, g)
-
-
-def _asin_like(name, sign):
-    def series(A, y, K):
-        if K == 0:
-            return [ext(A, name, y)]
-        u = _ident(A, y, K)
-        w = _one_plus(A, _sq(A, u[:K]), -1)
-        g = S.s_pow(A, w, Fraction(-1, 2), ext(A, "rsqrt", w[0]))
-        return S.integrate(A, ext(A, name, y), u, [A.mul(sign, c) for c in g])
-
-    return series
-
-
-def _erf_of(A, u, e0):
-    """erf of a series u given e0 = erf(u_0): erf' = 2/sqrt(pi) exp(−u^2)."""
-    v = [A.neg(c) for c in _sq(A, u[:-1])] if len(u) > 1 else []
-    g = S.s_exp(A, v, ext(A, "exp", v[0])) if v else []
-    c = real_const(A, CONSTANTS["2/sqrt(pi)"])
-    return S.integrate(A, e0, u, [A.mul(c, t) for t in g])
-
-
-def _erf_series(A, y, K):
-    return _erf_of(A, _ident(A, y, K), ext(A, "erf", y))
-
-
-def _softplus_series(A, y, K):
-    u = _ident(A, y, K)
-    g = _sigmoid_series(A, y, K - 1) if K > 0 else []
-    return S.integrate(A, ext(A, "softplus", y), u, g)
-
-
-def _unimodal_value(A, y, name, point_fn, base):
-    """Tighten the constant term of a product series with the function's unimodal range."""
-    if not is_interval(y):
-        return point_fn(A, y)
-    argmin, minimum = swish_gelu_minimum(name)
-    rng = unimodal_range(A, y, point_fn(A, y.lo), point_fn(A, y.hi), argmin, minimum)
-    return A.intersect(rng, base)
-
-
-def _swish_point(A, y):
-    return A.mul(y, ext(A, "sigmoid", y))
-
-
-def _swish_series(A, y, K):
-    s = S.s_mul(A, _ident(A, y, K), _sigmoid_series(A, y, K))
-    s[0] = _unimodal_value(A, y, "swish", _swish_point, s[0])
-    return s
-
-
-def _phi_series(A, u):
-    """Series of the normal CDF Phi(u) = (1 + erf(u/sqrt 2)) / 2."""
-    r = real_const(A, CONSTANTS["1/sqrt2"])
-    v = [A.mul(r, c) for c in u]
-    e = _erf_of(A, v, ext(A, "erf", v[0]))
-    half = A.const(Fraction(1, 2))
-    out = [A.mul(half, c) for c in e]
-    if A.outward or is_interval(v[0]):
-        out[0] = A.add(half, out[0])
-    else:  # (1 + erf(v)) / 2 cancels for v << 0: erfc(−v) / 2 keeps the relative accuracy
-        out[0] = 0.5 * jax.lax.erfc(-v[0])
-    return out
-
-
-def _gelu_point(A, y):
-    return A.mul(y, _phi_series(A, [y])[0])
-
-
-def _gelu_series(A, y, K):
-    u = _ident(A, y, K)
-    s = S.s_mul(A, u, _phi_series(A, u))
-    s[0] = _unimodal_value(A, y, "gelu", _gelu_point, s[0])
-    return s
-
-
-def _ipow_series(n: int):
     def series(A, y, K):
         return S.ipow_identity(A, y, K, n)
 
     return series
 
 
-def _ipow_remainder(n: int):
+def ipow_remainder(n: int):
     """For n >= 0: R_k(y0 + h) = Σ_{j=k}^{n} C(n, j) y0^{n−j} h^{j−k}, a polynomial in h."""
 
     def remainder(A, y0, H, k):
@@ -257,50 +107,13 @@ def _ipow_remainder(n: int):
     return remainder
 
 
-def _below(bound, strict):
+def below(bound, strict):
+    """The domain test of a function defined for y > bound (`strict`) or y >= bound."""
+
     def outside(A, Y):
         return (lo(Y) <= bound) if strict else (lo(Y) < bound)
 
     return outside
-
-
-def _unit_outside(A, Y):
-    return (lo(Y) < -1) | (hi(Y) > 1)
-
-
-ELEMENTWISE: dict[str, Elementwise] = {
-    f.name: replace(f, critical=partial(critical, f.name) if f.name in CHANGES else f.critical)
-    for f in [
-        Elementwise("exp", _exp_series),
-        Elementwise("log", _log_series, _below(0, True)),
-        Elementwise("log1p", _log1p_series, _below(-1, True)),
-        Elementwise("expm1", _expm1_series),
-        Elementwise("sqrt", _pow_series("sqrt", Fraction(1, 2)), _below(0, False)),
-        Elementwise("rsqrt", _pow_series("rsqrt", Fraction(-1, 2)), _below(0, True)),
-        Elementwise("cbrt", _pow_series("cbrt", Fraction(1, 3))),
-        Elementwise("sin", _sin_series, pieces=1),
-        Elementwise("cos", _cos_series, pieces=1),
-        Elementwise("tan", _tan_series, lambda A, Y: tan_pole_inside(A, Y)),
-        Elementwise("atan", _atan_series),
-        Elementwise("asin", _asin_like("asin", 1), _unit_outside),
-        Elementwise("acos", _asin_like("acos", -1), _unit_outside),
-        Elementwise("sinh", _sinh_series),
-        Elementwise("cosh", _cosh_series),
-        Elementwise("tanh", _tanh_series),
-        Elementwise("sigmoid", _sigmoid_series),
-        Elementwise("softplus", _softplus_series),
-        Elementwise("swish", _swish_series),
-        Elementwise("gelu", _gelu_series),
-        Elementwise("erf", _erf_series),
-        Elementwise(
-            "square",
-            _ipow_series(2),
-            None,
-            _ipow_remainder(2),
-            partial(power_critical, Fraction(2)),
-        ),
-    ]
-}
 
 
 def integer_power(n: int) -> Elementwise:
@@ -313,9 +126,9 @@ def integer_power(n: int) -> Elementwise:
 
     return Elementwise(
         "div" if n == -1 else f"x**{n}",
-        _ipow_series(n),
+        ipow_series(n),
         outside,
-        _ipow_remainder(n) if n >= 0 else None,
+        ipow_remainder(n) if n >= 0 else None,
         partial(power_critical, Fraction(n)),
     )
 
@@ -324,8 +137,8 @@ def real_power(p: Fraction) -> Elementwise:
     """x**p for a non-integer constant p, defined for x >= 0 (x > 0 when p < 0)."""
     return Elementwise(
         f"x**{p}",
-        _pow_series(None, p),
-        _below(0, p < 0),
+        pow_series(None, p),
+        below(0, p < 0),
         critical=partial(power_critical, p),
     )
 
@@ -548,3 +361,11 @@ def _remainder(A, fn, y0, s_lo, s_hi, k, at_y0, f_ends, d_k, monotone):
         side = A.intersect(side, fn.remainder(A, y0, A.sub(Interval(s_lo, s_hi), y0), k))
     side = Interval(lo(side), hi(side))
     return A.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
+
+
+def __getattr__(name: str):
+    if name == "ELEMENTWISE":  # derived from the functions' records, which import this module
+        from autobound.rules.functions import ELEMENTWISE
+
+        return ELEMENTWISE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,13 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import mpmath
 import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
-from autobound.rules.critical import GELU_MINIMUM, SWISH_MINIMUM
 from autobound.ulp_table import margin, trusted_domain
 
 
@@ -121,59 +119,25 @@ class Kernel:
     poles: Periodic | None = None
 
 
-def _softplus(y):
-    return jax.nn.softplus(y)
+def kernel_named(name: str) -> Kernel:
+    """The kernel `name` of a function's record (:data:`autobound.rules.functions.KERNELS`)."""
+    from autobound.rules.functions import KERNELS  # the records build on this module
+
+    return KERNELS[name]
 
 
-_TWO_PI = 2 * PI
-SIN = Kernel(
-    "sin",
-    jnp.sin,
-    0,
-    (-1.0, 1.0),
-    maxima=Periodic(PI / 2, _TWO_PI, 6.0),
-    minima=Periodic(-PI / 2, _TWO_PI, 6.0),
-)
-COS = Kernel(
-    "cos",
-    jnp.cos,
-    0,
-    (-1.0, 1.0),
-    maxima=Periodic(mpmath.mpf(0), _TWO_PI, 6.0),
-    minima=Periodic(PI, _TWO_PI, 6.0),
-)
-TAN = Kernel("tan", jnp.tan, 1, poles=Periodic(PI / 2, PI, 3.2))
+def __getattr__(name: str):
+    if name == "KERNELS":  # derived from the functions' records, which import this module
+        from autobound.rules.functions import KERNELS
 
-KERNELS: dict[str, Kernel] = {
-    k.name: k
-    for k in [
-        Kernel("exp", jnp.exp, 1, (0.0, np.inf)),
-        Kernel("log", jnp.log, 1),
-        Kernel("log1p", jnp.log1p, 1, odd_sign=True),
-        Kernel("expm1", jnp.expm1, 1, (-1.0, np.inf), odd_sign=True),
-        Kernel("sqrt", jnp.sqrt, 1, (0.0, np.inf)),
-        Kernel("rsqrt", jax.lax.rsqrt, -1, (0.0, np.inf)),
-        Kernel("cbrt", jnp.cbrt, 1, odd_sign=True),
-        SIN,
-        COS,
-        TAN,
-        Kernel("atan", jnp.arctan, 1, (-2.0, 2.0), odd_sign=True),
-        Kernel("asin", jnp.arcsin, 1, (-2.0, 2.0), odd_sign=True),
-        Kernel("acos", jnp.arccos, -1, (0.0, 4.0)),
-        Kernel("sinh", jnp.sinh, 1, odd_sign=True),
-        Kernel("cosh", jnp.cosh, 0, (1.0, np.inf), mpmath.mpf(0), mpmath.mpf(1)),
-        Kernel("tanh", jnp.tanh, 1, (-1.0, 1.0), odd_sign=True),
-        Kernel("sigmoid", jax.nn.sigmoid, 1, (0.0, 1.0)),
-        Kernel("softplus", _softplus, 1, (0.0, np.inf)),
-        Kernel("erf", jax.lax.erf, 1, (-1.0, 1.0), odd_sign=True),
-    ]
-}
+        return KERNELS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def ext(A: Arith, kernel: Kernel | str, y: Value) -> Value:
     """Enclosure of the range of a function over `y` (point or interval), from its `kernel`
-    (or the name of one in :data:`KERNELS`)."""
-    k = KERNELS[kernel] if isinstance(kernel, str) else kernel
+    (or the name of one in :data:`autobound.rules.functions.KERNELS`)."""
+    k = kernel_named(kernel) if isinstance(kernel, str) else kernel
     if not is_interval(y):
         r = _kernel(k.name, k.fn, A, y)
     else:
@@ -245,17 +209,12 @@ def poles_inside(A: Arith, y: Value, poles: Periodic) -> Array:
 
 def ext_sincos(A: Arith, y: Value, which: str) -> Value:
     """Range of sin or cos (`which`) over y (:func:`ext` with that kernel)."""
-    return ext(A, KERNELS[which], y)
-
-
-def tan_pole_inside(A: Arith, y: Value) -> Array:
-    """Whether y may contain a pole pi/2 + m pi of tan."""
-    return poles_inside(A, y, TAN.poles)
+    return ext(A, kernel_named(which), y)
 
 
 def ext_tan(A: Arith, y: Value) -> Value:
     """Range of tan over y (whole line where y may contain a pole)."""
-    return ext(A, TAN, y)
+    return ext(A, kernel_named("tan"), y)
 
 
 def ext_pow(A: Arith, y: Value, p: float) -> Value:
@@ -267,8 +226,3 @@ def ext_pow(A: Arith, y: Value, p: float) -> Value:
     if p >= 0:
         return _clamp(Interval(lo(a), hi(b)), (0.0, np.inf))
     return _clamp(Interval(lo(b), hi(a)), (0.0, np.inf))
-
-
-def swish_gelu_minimum(name: str) -> tuple[mpmath.mpf, mpmath.mpf]:
-    """(argmin, min) of swish or gelu (kept for importers; the records hold them)."""
-    return {"swish": SWISH_MINIMUM, "gelu": GELU_MINIMUM}[name]
