@@ -18,7 +18,6 @@ move the bounds by a few ulps.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound.core import INPUT_FLAG, Enclose, check_dtype
+from autobound.core import INPUT_FLAG, Enclose
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion, ShapeMismatch
 from autobound.graph import ExprGraph
 from autobound.interval import Interval, is_interval, round_outward_to

@@ -319,7 +319,9 @@ def _host_array(name: str, v: Any) -> np.ndarray:
     try:
         return np.asarray(v, np.float64)
     except (TypeError, ValueError):
-        raise InvalidArgument(f"{name} must be a number or an array of numbers, got {v!r}") from None
+        raise InvalidArgument(
+            f"{name} must be a number or an array of numbers, got {v!r}"
+        ) from None
 
 
 def _down_to(v: jax.Array, dt: Any) -> jax.Array:

@@ -52,8 +52,9 @@ def taylor_bounds(
         )
         if not any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves(e.flags)):
             if bool(e.flags[INPUT_FLAG]):
-                raise InvalidRegion(f"x0 and the region must be finite with lo <= hi: {x0}, "
-                                    f"({lo}, {hi})")
+                raise InvalidRegion(
+                    f"x0 and the region must be finite with lo <= hi: {x0}, ({lo}, {hi})"
+                )
             bad = sorted(k for k, v in jax.device_get(e.flags).items() if bool(v))
             if bad:
                 raise domain_error(bad, lo, hi)

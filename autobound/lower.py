@@ -12,6 +12,7 @@ op's domain (the coefficients are then not finite or not meaningful).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from fractions import Fraction
@@ -136,16 +137,14 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
         elif op == "constant":
             enc = E.constant(_constant_value(A, params["value"]))
         elif op == "param":
-            value = tree_map(
-                lambda a: jnp.broadcast_to(a, graph.shape(node)), param_values[params["index"]]
-            )
+            broadcast = functools.partial(jnp.broadcast_to, shape=graph.shape(node))
+            value = tree_map(broadcast, param_values[params["index"]])
             enc = E.constant(value)
             exact[node] = _as_interval(value)
         else:
             arg_nodes = graph.args(node)
             consts = tuple(
-                graph.params(a)["value"] if graph.op(a) == "constant" else None
-                for a in arg_nodes
+                graph.params(a)["value"] if graph.op(a) == "constant" else None for a in arg_nodes
             )
             ranges = tuple(
                 exact.get(a) or (_as_interval(zero[a].coeffs[0]) if a in zero else None)

@@ -101,8 +101,9 @@ def test_enclose_inside_jit_vmap_and_scan_closing_over_traced_values():
 
     @jax.jit
     def bound_at(w):  # f is built inside jit and closes over traced weights
-        enc = ab.enclose(lambda eta: _mlp_loss(jax.tree.map(lambda a, d: a + eta * d, w, v),
-                                               batch), degree=2)
+        enc = ab.enclose(
+            lambda eta: _mlp_loss(jax.tree.map(lambda a, d: a + eta * d, w, v), batch), degree=2
+        )
         return enc(0.0, 0.0, 0.5).coefficients
 
     direct = LINE_JIT(0.0, 0.0, 0.5, {"w": w, "v": v, "batch": batch}).coefficients
@@ -110,8 +111,7 @@ def test_enclose_inside_jit_vmap_and_scan_closing_over_traced_values():
     np.testing.assert_allclose(got[1], np.asarray(_coeff_ends(direct[1])[0]), rtol=1e-9)
 
     def step(carry, scale):
-        e = LINE(0.0, 0.0, 0.5, {"w": jax.tree.map(lambda a: a * scale, w), "v": v,
-                                 "batch": batch})
+        e = LINE(0.0, 0.0, 0.5, {"w": jax.tree.map(lambda a: a * scale, w), "v": v, "batch": batch})
         return carry + e.coefficients[2].hi, e.coefficients[0]
 
     total, c0 = jax.lax.scan(step, 0.0, jnp.array([1.0, 1.1, 0.9]))
@@ -175,8 +175,11 @@ def test_nan_params_and_boxes_flag_and_void_the_bound():
     assert not np.isfinite(np.asarray(e.coefficients[2].hi))
     enc = ab.enclose("log(x)", degree=2)
     batched = jax.jit(jax.vmap(enc))
-    e = batched(jnp.array([1.0, 1.0, jnp.nan, 0.5]), jnp.array([0.5, 2.0, 0.5, -1.0]),
-                jnp.array([2.0, 1.0, 2.0, 1.0]))
+    e = batched(
+        jnp.array([1.0, 1.0, jnp.nan, 0.5]),
+        jnp.array([0.5, 2.0, 0.5, -1.0]),
+        jnp.array([2.0, 1.0, 2.0, 1.0]),
+    )
     np.testing.assert_array_equal(np.asarray(e.flags["input"]), [False, True, True, False])
     np.testing.assert_array_equal(np.asarray(e.flags["log"])[[0, 3]], [False, True])
     np.testing.assert_array_equal(np.asarray(e.valid), [True, False, False, False])
@@ -247,10 +250,12 @@ def test_sharded_boxes_keep_their_sharding():
         print("ok")
         """
     )
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8",
-               JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=600)
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+    )
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
 
 
