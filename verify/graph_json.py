@@ -133,6 +133,11 @@ def graph_from_json(data: Graph, names: Sequence[str] = ()) -> ExprGraph:
     for i, node in enumerate(data.nodes):
         if node.op not in OPS:
             raise CertificateError(f"node {i}: unknown op {node.op[:40]!r}")
+        if node.op == "param":
+            raise CertificateError(
+                f"node {i}: a runtime parameter without a value (a certificate records "
+                "parameters as exact constants)"
+            )
         if any(not 0 <= a < i for a in node.args):
             raise CertificateError(f"node {i}: arguments must refer to earlier nodes")
         if any(s < 0 for s in node.shape) or math.prod(node.shape) > MAX_ARRAY_SIZE:

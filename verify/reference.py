@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from mpmath import iv, mp
 
-from autobound.errors import DomainError, InvalidRegion, ShapeMismatch
+from autobound.errors import DomainError, InvalidArgument, InvalidRegion, ShapeMismatch
 from autobound.graph import ExprGraph
 
 from . import rigorous
@@ -302,9 +302,17 @@ def _dot_general(ar: _Arith, args: list, p: Mapping, shape: tuple) -> Any:
     return out.reshape(shape)
 
 
+def _unbound_param(ar: _Arith, args: list, p: Mapping, shape: tuple) -> Any:
+    raise InvalidArgument(
+        "the graph has a runtime parameter without a value: bind the parameters first "
+        "(ExprGraph.bind_params), as certificates do"
+    )
+
+
 _RULES: dict[str, Rule] = {
     "input": lambda ar, args, p, shape: ar.x,
     "constant": _constant,
+    "param": _unbound_param,
     "add": _numpy(operator.add),
     "sub": _numpy(operator.sub),
     "mul": _numpy(operator.mul),

@@ -484,3 +484,20 @@ def test_interval_ends_survive_mpmath_directed_rounding_slips(op, a, b):
         for x in (a, b):
             v = evaluate(g, x, prec=300)
             assert lo(box) <= v <= hi(box), (prec, x)
+
+
+def test_runtime_parameters_must_be_bound_before_the_checker_reads_a_graph():
+    """A graph with an unbound ``param`` node is refused by the evaluator and by the
+    certificate reader; bound as constants (ExprGraph.bind_params) it evaluates."""
+    from autobound.errors import CertificateError, InvalidArgument
+    from autobound.verify.graph_json import graph_from_json, graph_to_json
+
+    g = ExprGraph()
+    x = g.add_input(())
+    g.set_output(g.add("mul", [g.add_param(0, ()), g.add("exp", [x])]))
+    with pytest.raises(InvalidArgument, match="bind_params"):
+        evaluate(g, Fraction(1, 2))
+    with pytest.raises(CertificateError, match="runtime parameter"):
+        graph_from_json(graph_to_json(g))
+    bound = g.bind_params([np.asarray(3.0)])
+    assert abs(evaluate(bound, Fraction(1, 2)) - 3 * mp.exp(mp.mpf(1) / 2)) < 1e-12
