@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound.core import INPUT_FLAG, Enclose
+from autobound.core import INPUT_FLAG, Enclose, host_array
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion, ShapeMismatch
 from autobound.graph import ExprGraph
 from autobound.interval import Interval, is_interval, round_outward_to
@@ -269,12 +269,12 @@ class Bounder:
         return want
 
     def _inputs(self, x0: Any, region: Any, batch: bool = False):
-        x0 = np.asarray(x0, np.float64)
+        x0 = host_array("x0", x0)
         try:
             lo_, hi_ = region
         except (TypeError, ValueError):
             raise InvalidRegion(f"region must be a pair (lo, hi), got {region!r}") from None
-        lo_, hi_ = np.asarray(lo_, np.float64), np.asarray(hi_, np.float64)
+        lo_, hi_ = host_array("region lower end", lo_), host_array("region upper end", hi_)
         lo_ = np.broadcast_to(lo_, x0.shape) if lo_.ndim == 0 else lo_
         hi_ = np.broadcast_to(hi_, x0.shape) if hi_.ndim == 0 else hi_
         if lo_.shape != x0.shape or hi_.shape != x0.shape:

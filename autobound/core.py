@@ -271,13 +271,13 @@ class Enclose:
         if any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves((x0, lo, hi, params))):
             return self._trace(x0, lo, hi, params)
         dt = np.dtype(self.dtype)
-        x0 = x0 if isinstance(x0, jax.Array) else _host_array("x0", x0).astype(dt)
+        x0 = x0 if isinstance(x0, jax.Array) else host_array("x0", x0).astype(dt)
         # Host numbers become the engine's dtype here, rounded outward, before JAX would
         # round them to nearest.
         if not isinstance(lo, jax.Array):
-            lo = round_outward_to(dt, _host_array("lo", lo), _host_array("lo", lo))[0]
+            lo = round_outward_to(dt, host_array("lo", lo), host_array("lo", lo))[0]
         if not isinstance(hi, jax.Array):
-            hi = round_outward_to(dt, _host_array("hi", hi), _host_array("hi", hi))[1]
+            hi = round_outward_to(dt, host_array("hi", hi), host_array("hi", hi))[1]
         if params is not None:
             self._params_avals(params)  # named errors before jit sees a bad leaf
         return self._jitted(x0, lo, hi, params)
@@ -315,7 +315,8 @@ class Enclose:
         return TaylorEnclosure(coeffs, x0c, loc, hic, flags, self.rounding)
 
 
-def _host_array(name: str, v: Any) -> np.ndarray:
+def host_array(name: str, v: Any) -> np.ndarray:
+    """`v` as a float64 numpy array, or an InvalidArgument naming `name`."""
     try:
         return np.asarray(v, np.float64)
     except (TypeError, ValueError):

@@ -310,3 +310,11 @@ def test_bind_params_turns_parameters_into_exact_constants():
     for a, b in zip(with_params.coefficients, constants.coefficients, strict=True):
         for ea, eb in zip(_coeff_ends(a), _coeff_ends(b), strict=True):
             np.testing.assert_allclose(np.asarray(ea), np.asarray(eb), rtol=1e-12)
+
+
+def test_host_layer_names_non_numeric_inputs():
+    tb = ab.taylor_bounds("exp(x)")
+    with pytest.raises(ab.InvalidArgument, match="x0 must be a number"):
+        tb("abc", (0.0, 1.0))
+    with pytest.raises(ab.InvalidArgument, match="region upper end must be a number"):
+        tb(0.5, (0.0, "one"))
