@@ -243,8 +243,7 @@ class Bounder:
         self.trust_regions = self._enc.trust_regions
         self.dtype = self._enc.dtype
         self.variables: tuple[str, ...] = self._enc.variables
-        self._fixed = self._enc._fixed
-        self._evaluator: Callable | None = self.f if self._fixed is None else None
+        self._evaluator: Callable | None = self.f if self._enc.x_shape is None else None
         self._batched = jax.jit(jax.vmap(self._enc))
         self._values: Enclose | None = None  # degree 0, for plots of f through its graph
 
@@ -256,17 +255,6 @@ class Bounder:
     def graph(self, x_shape: tuple[int, ...] = ()) -> ExprGraph:
         """The (optimized) expression graph for inputs of shape `x_shape`."""
         return self._enc.graph(tuple(x_shape))
-
-    def _x_shape(self, x0: np.ndarray) -> tuple[int, ...]:
-        if self._fixed is None:
-            return x0.shape
-        want = self._fixed.shape(self._fixed.input)
-        if x0.shape != want:
-            names = ", ".join(self.variables) or "x"
-            raise ShapeMismatch(
-                f"x0 has shape {x0.shape} but the function's variables ({names}) need shape {want}"
-            )
-        return want
 
     def _inputs(self, x0: Any, region: Any, batch: bool = False):
         x0 = host_array("x0", x0)
@@ -315,7 +303,7 @@ class Bounder:
         :class:`DomainError` (the region reaches outside the domain of an op).
         """
         x0, lo_, hi_ = self._inputs(x0, region)
-        x_shape = self._x_shape(x0)
+        x_shape = self._enc.input_shape(x0.shape)
         e = self._enc(x0, lo_, hi_)
         bad = sorted(k for k, v in jax.device_get(e.flags).items() if bool(v))
         if bad:
@@ -349,7 +337,7 @@ class Bounder:
         if n == 0:
             raise ShapeMismatch("batch needs at least one box (got a batch of size 0)")
         x0c, loc, hic = self._inputs(x0s, (los, his))
-        self._x_shape(x0c[0])
+        self._enc.input_shape(x0c.shape[1:])
         size = _bucket(n)
         pad = [(0, size - n)] + [(0, 0)] * (x0c.ndim - 1)
         e = self._batched(*(np.pad(v, pad, mode="edge") for v in (x0c, loc, hic)))

@@ -184,6 +184,17 @@ class Enclose:
             return None
         return self._fixed.shape(self._fixed.input)
 
+    def input_shape(self, x0_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of x for an x0 of shape `x0_shape`, or ShapeMismatch naming both."""
+        want = self.x_shape
+        if want is not None and tuple(x0_shape) != want:
+            names = ", ".join(self.variables) or "x"
+            raise ShapeMismatch(
+                f"x0 has shape {tuple(x0_shape)} but the function's variables ({names}) need "
+                f"shape {want}"
+            )
+        return tuple(x0_shape)
+
     def _params_avals(self, params: Any) -> tuple[list, Any, tuple]:
         leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(params)
         leaves, avals = [], []
@@ -286,14 +297,7 @@ class Enclose:
         dt = jnp.dtype(self.dtype)
         x0 = jnp.asarray(x0)
         lo, hi = jnp.asarray(lo), jnp.asarray(hi)
-        want = self.x_shape
-        x_shape = tuple(x0.shape) if want is None else tuple(want)
-        if x0.shape != x_shape:
-            names = ", ".join(self.variables) or "x"
-            raise ShapeMismatch(
-                f"x0 has shape {x0.shape} but the function's variables ({names}) need shape "
-                f"{x_shape}"
-            )
+        x_shape = self.input_shape(tuple(x0.shape))
         for name, v in (("lo", lo), ("hi", hi)):
             if v.shape not in ((), x_shape):
                 raise ShapeMismatch(f"{name} has shape {v.shape}, x0 has shape {x_shape}")
