@@ -1,0 +1,1 @@
+"""Hyperparameter-free majorization-minimization optimizers (optax transformations)."""
