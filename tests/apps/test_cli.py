@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import autobound as ab
-from autobound.cli import ExitCode, app
+from autobound.apps.cli import ExitCode, app
 
 runner = CliRunner()
 
@@ -173,13 +173,13 @@ def test_ops_lists_the_rules_in_a_fresh_process():
 
 
 def test_console_script_module_runs():
-    from autobound.apps import cli
-
-    assert cli.app is app  # the console script `autobound = autobound.cli:app`
+    """`python -m autobound` runs the apps' command line without the engine importing it."""
     done = subprocess.run(
         [sys.executable, "-m", "autobound", "--version"], capture_output=True, text=True
     )
-    assert done.returncode == 0 and done.stdout.startswith("autobound ")
+    assert done.returncode == 0 and done.stdout.startswith("autobound "), done.stderr
+    script = "import autobound, sys; assert 'autobound.apps.cli' not in sys.modules"
+    subprocess.run([sys.executable, "-c", script], check=True)
 
 
 def test_crosscheck_passes_a_sound_bound():

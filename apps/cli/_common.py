@@ -1,0 +1,218 @@
+"""What every ``autobound`` command shares: exit codes, the error guard, option parsing, and
+the one way text derived from input reaches a terminal (:func:`inert`)."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+from typer.core import TyperCommand
+
+__all__ = [
+    "BadInput",
+    "ExitCode",
+    "IntervalCommand",
+    "Rounding",
+    "fail",
+    "guarded",
+    "inert",
+    "interval_words",
+    "parse_variables",
+    "text",
+    "writable_file",
+]
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit status of every ``autobound`` command."""
+
+    OK = 0
+    CHECK_FAILED = 1  # crosscheck found points outside the enclosure; check rejected a certificate
+    BAD_INPUT = 2
+    DISPROVED = 3  # prove found a point where the claim fails
+    UNKNOWN = 4  # prove ran out of boxes
+    INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h
+
+
+class Rounding(enum.StrEnum):
+    """Rounding mode of the engine (see ``docs/engine.md``)."""
+
+    nearest = "nearest"
+    outward = "outward"
+
+
+class BadInput(Exception):
+    """Command-line input that the engine never sees (wrong number of --at values, ...)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Terminal safety: text that comes from input (expressions, variable names read from a
+# certificate, file names) is printed with its control characters escaped, so that it can
+# neither move the cursor, recolour, clear the screen, nor start a line of its own.
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _is_control(char: str) -> bool:
+    # Cc: C0/C1 controls and DEL (ESC, CR, newline, ...); Cf: format characters (bidi
+    # overrides that reorder a line, zero-width ones); Zl/Zp: line and paragraph separators;
+    # Cs/Co/Cn: surrogates, private use, unassigned.
+    return unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp")
+
+
+def inert(value: object) -> str:
+    """``str(value)`` with every control, format and separator character written as an escape
+    (``"\\x1b"``, ``"\\u202e"``): safe to print on a terminal, and one line."""
+    s = str(value)
+    if s.isprintable() and s.isascii():
+        return s
+    return "".join(_escape(c) if _is_control(c) else c for c in s)
+
+
+def text(value: object, style: str | None = None) -> Text:
+    """A rich :class:`~rich.text.Text` of :func:`inert` ``(value)``: no markup, no escapes."""
+    return Text(inert(value), style=style or "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: bad input exits 2 with one line on stderr, anything else 70 ("this is a bug").
+
+
+def fail(code: ExitCode, message: str) -> None:
+    """Print ``error: message`` on stderr and exit with `code`."""
+    Console(stderr=True).print(Text("error: ", style="bold red") + text(message), soft_wrap=True)
+    raise typer.Exit(int(code))
+
+
+def _enable_x64() -> None:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+
+
+def guarded(command: Callable[..., None], engine: bool = True) -> Callable[..., None]:
+    """Run `command` turning bad input into exit code 2 and anything else into 70; with
+    `engine`, in float64 JAX (``check`` runs without JAX at all)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            if engine:
+                _enable_x64()
+            command(*args, **kwargs)
+            return
+        except typer.Exit:
+            raise
+        except BadInput as err:
+            code, message = ExitCode.BAD_INPUT, str(err)
+        except Exception as err:  # noqa: BLE001 - every failure gets a message and a code
+            from autobound.errors import AutoBoundError
+
+            if isinstance(err, AutoBoundError):
+                code, message = ExitCode.BAD_INPUT, str(err)
+            else:
+                code = ExitCode.INTERNAL_ERROR
+                message = (
+                    f"internal error ({type(err).__name__}: {err}); this is a bug in "
+                    "autobound, please report it with the command line that caused it"
+                )
+        fail(code, message)
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# `--over LO HI`: two numbers per occurrence, repeatable.
+#
+# Typer has no repeatable two-value option, so `--over LO HI` is joined into the one token
+# `--over "LO HI"` before parsing; `--over LO,HI` and `--over "[LO, HI]"` are accepted as well.
+
+
+def is_number(token: str) -> bool:
+    """Whether `token` reads as a float."""
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+_SHORT_OPTIONS = ("-k", "-o")
+
+
+def _join_interval_tokens(args: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            out.extend(args[i:])
+            break
+        if token == "--over" and i + 2 < len(args):
+            lo, hi = args[i + 1], args[i + 2]
+            # A second token that is not an option belongs to --over even when it is not a
+            # number, so that `--over 0 a` is reported as a bad interval.
+            if is_number(lo) and not (hi.startswith("--") or hi in _SHORT_OPTIONS):
+                out += [token, f"{lo} {hi}"]
+                i += 3
+                continue
+        out.append(token)
+        i += 1
+    return out
+
+
+class IntervalCommand(TyperCommand):
+    """A command that takes ``--over LO HI`` as two words."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _join_interval_tokens(args))
+
+
+def interval_words(text: str) -> tuple[str, str]:
+    """The two words of an --over value: "LO HI", "LO,HI" or "[LO, HI]"."""
+    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()").strip()) if p]
+    if len(parts) != 2:
+        raise BadInput(f"--over needs two numbers LO HI, got {text!r}")
+    return parts[0], parts[1]
+
+
+def parse_variables(text: str | None) -> tuple[str, ...] | None:
+    """The names of ``--variables x,y`` in order (None when the option is absent)."""
+    if text is None:
+        return None
+    names = tuple(p for p in re.split(r"[\s,]+", text.strip()) if p)
+    if not names:
+        raise BadInput("--variables needs at least one name, e.g. --variables x,y")
+    return names
+
+
+def listing(names: Sequence[str]) -> str:
+    """``"2 variables (x, y)"``."""
+    n = len(names)
+    return f"{n} variable{'s' if n != 1 else ''} ({', '.join(names)})"
+
+
+def writable_file(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written (a missing folder, a folder itself, a
+    read-only place) before any work is done."""
+    folder = path.parent
+    if path.is_dir():
+        raise BadInput(f"{option}: {str(path)!r} is a folder; give a file name")
+    if not folder.is_dir():
+        raise BadInput(f"{option}: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise BadInput(f"{option}: {str(path)!r} is not writable")

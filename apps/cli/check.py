@@ -1,0 +1,59 @@
+"""``autobound check``: re-check a certificate with the independent checker (no JAX)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ._common import BadInput, ExitCode, guarded, text
+
+HELP = """Check a certificate (JSON) in mpmath interval arithmetic, independently of the \
+engine: the leaves must cover the box, each leaf's enclosure must imply what it records, and the \
+checker must confirm the claim on each leaf by its own bounds (interval and mean-value forms, \
+with bisection).
+
+Exit status: 0 when the certificate checks, 1 when it is rejected (the reason names the leaf), \
+2 when the file cannot be read."""
+
+
+def check(
+    certificate: Annotated[
+        Path,
+        typer.Argument(
+            metavar="CERT.json", help="The certificate (- reads stdin).", show_default=False
+        ),
+    ],
+    prec: Annotated[int, typer.Option("--prec", min=24, help="mpmath.iv precision (bits).")] = 80,
+    max_splits: Annotated[
+        int, typer.Option("--max-splits", min=0, help="Bisections allowed per leaf.")
+    ] = 64,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+) -> None:
+    from autobound.verify import check_certificate
+
+    try:
+        data = sys.stdin.buffer.read() if str(certificate) == "-" else certificate.read_bytes()
+    except OSError as err:
+        raise BadInput(f"cannot read {str(certificate)!r}: {err.strerror or err}") from err
+    verdict = check_certificate(data, prec=prec, max_splits=max_splits)
+    if as_json:
+        typer.echo(verdict.to_json())
+    else:
+        console = Console()
+        if verdict.function:
+            console.print(text(f"f = {verdict.function}"), soft_wrap=True)
+        console.print(text(verdict, style="bold green" if verdict.ok else "bold red"),
+                      soft_wrap=True)  # fmt: skip
+    if not verdict.ok:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``autobound check`` to `app` (it runs without JAX)."""
+    app.command("check", no_args_is_help=True, help=HELP, short_help="Check a certificate.")(
+        guarded(check, engine=False)
+    )
