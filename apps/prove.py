@@ -22,7 +22,10 @@ from typing import Any, Literal
 import numpy as np
 
 from autobound.api import Bounder, taylor_bounds
-from autobound.errors import CertificateError, InvalidArgument, InvalidRegion
+from autobound.apps.box import down as _down
+from autobound.apps.box import exact_box, exact_number
+from autobound.apps.box import up as _up
+from autobound.errors import InvalidArgument
 from autobound.interval import is_interval
 from autobound.verify.certificate import (
     BoundClaim,
@@ -57,16 +60,6 @@ class Proof:
         return self.status == "proved"
 
 
-def _down(q: Fraction) -> float:
-    x = float(q)
-    return x if Fraction(x) <= q else math.nextafter(x, -math.inf)
-
-
-def _up(q: Fraction) -> float:
-    x = float(q)
-    return x if Fraction(x) >= q else math.nextafter(x, math.inf)
-
-
 @functools.lru_cache(maxsize=32)
 def _cached_bounder(f: Any, degree: int, variables: tuple[str, ...] | None) -> Bounder:
     return taylor_bounds(f, degree, variables, rounding="outward")
@@ -95,10 +88,8 @@ class _Engine:
         if max_boxes < 1 or chunk < 1:
             raise InvalidArgument("max_boxes and chunk must be positive")
         self.bounder = _bounder(f, degree, tuple(variables) if variables is not None else None)
-        lo_ = tuple(_box_end(a, up=False) for a, _ in box)
-        hi_ = tuple(_box_end(b, up=True) for _, b in box)
-        if any(a >= b for a, b in zip(lo_, hi_, strict=True)):
-            raise InvalidRegion(f"the box must have lo < hi on every side, got {box!r}")
+        exact = exact_box(box)
+        lo_, hi_ = exact.lo, exact.hi
         self.box: Box = (lo_, hi_)
         self.n = len(lo_)
         names = self.bounder.variables  # strings and sympy: x is () for one variable, else (n,)
@@ -161,40 +152,6 @@ class _Engine:
             prover={"name": "autobound.apps.prove", "degree": degree, "rounding": "outward"},
         )
         return Proof("proved", certificate, None, self.boxes, "proved")
-
-
-def _box_end(v: Any, up: bool) -> Fraction:
-    """A box end as an exact number; a constant expression such as ``"pi/2"`` (parsed by
-    sympy: this is the user's input, not a certificate) is rounded outward to a double, so
-    the certificate's box contains the one asked for."""
-    try:
-        return _exact(v)
-    except CertificateError:
-        if not isinstance(v, str):
-            raise
-    import sympy
-
-    try:
-        expr = sympy.sympify(v, rational=True)
-    except (sympy.SympifyError, SyntaxError, TypeError) as err:
-        raise InvalidRegion(f"box end {v!r} is not a number or a constant expression") from err
-    if expr.free_symbols or not expr.is_real:
-        raise InvalidRegion(f"box end {v!r} is not a real constant")
-    approx = Fraction(str(sympy.N(expr, 60)))  # within 1e-58 relative of the true value
-    slack = abs(approx) * Fraction(1, 10**50) + Fraction(1, 10**300)
-    return Fraction(_up(approx + slack) if up else _down(approx - slack))
-
-
-def _exact(v: Any) -> Fraction:
-    """A number given to the prover, exactly: floats and Fractions as they are, text and ints
-    as a certificate would read them."""
-    if isinstance(v, (float, np.floating)):
-        if not math.isfinite(v):
-            raise InvalidArgument(f"{v!r} is not a finite number")
-        return Fraction(float(v))
-    if isinstance(v, Fraction):
-        return v
-    return read_number(v)
 
 
 def _text(f: Any) -> str | None:
@@ -264,7 +221,7 @@ def prove(
     if claim not in ("ge", "gt", "le", "lt"):
         raise InvalidArgument(f"claim must be 'ge', 'gt', 'le' or 'lt', got {claim!r}")
     engine = _Engine(f, box, degree, variables, chunk, max_boxes)
-    c = _exact(value)
+    c = exact_number(value)
     upper = claim in ("le", "lt")
     holds = {
         "ge": lambda r: r[0] >= c,

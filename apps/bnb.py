@@ -1,0 +1,316 @@
+"""One branch-and-bound core for the applications that split boxes: minimize, prove, integrate.
+
+Shaped like an optimistix solver: :meth:`BranchAndBound.init` bounds the root box,
+:meth:`~BranchAndBound.step` takes the most urgent open boxes, bisects each, bounds all the
+halves in **one** batched call and sorts them, and :meth:`~BranchAndBound.terminate` says when
+to stop and why (a :class:`Result` whose value is the message a user reads).
+:meth:`~BranchAndBound.run` drives the loop, with an optional rich progress line, and returns
+a :class:`Solution`.
+
+What a box *means* belongs to the application, a :class:`Search`:
+
+- :meth:`Search.bound` takes a batch of boxes ``lo, hi`` of shape ``(B, n)`` and returns a
+  dict of per-box arrays (leading axis B), typically from a jitted ``jax.vmap`` of
+  :func:`autobound.enclose` and :func:`autobound.poly.range`.  The core always calls it with
+  the same B (padding with copies of a real box), so it compiles once.
+- :meth:`Search.classify` sorts boxes: :data:`SPLIT` (keep open, priority `key`: smaller is
+  more urgent), :data:`LEAF` (settled, kept with its data for the certificate) or
+  :data:`DROP` (settled, nothing to keep).  It is asked again when a box is taken from the
+  queue, so a box that a later incumbent settles is never split.
+- :meth:`Search.finished` (optional) ends the run early, e.g. when a gap is below a tolerance.
+
+The open boxes live in host arrays (sorting and splitting are cheap next to bounding); the
+batch is placed on all JAX devices, split along the box axis (``jax.sharding``), when there
+are several, so the bounding runs on every device.  A box whose bisection point is not
+strictly inside it (a side one ulp wide) cannot be split: it is settled as *stuck*, and a run
+that leaves stuck boxes ends with :attr:`Result.cannot_split`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import jax
+import numpy as np
+
+from autobound.errors import InvalidArgument, InvalidRegion
+
+__all__ = [
+    "DROP",
+    "LEAF",
+    "SPLIT",
+    "BranchAndBound",
+    "Result",
+    "Search",
+    "Solution",
+    "State",
+]
+
+SPLIT, LEAF, DROP = 0, 1, 2
+
+
+class Result(enum.Enum):
+    """Why a run stopped.  The value is the message for the user."""
+
+    successful = "every box was settled"
+    finished = "the goal was reached"
+    max_boxes_reached = "the box budget ran out"
+    time_limit_reached = "the time limit was reached"
+    cannot_split = "some boxes are too narrow to split further (one ulp wide)"
+
+    @property
+    def done(self) -> bool:
+        """True when the search ended because it succeeded, not because a budget ran out."""
+        return self in (Result.successful, Result.finished)
+
+
+class Search(Protocol):
+    """What an application supplies to :class:`BranchAndBound` (see the module docstring)."""
+
+    def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]: ...
+
+    def classify(
+        self, lo: np.ndarray, hi: np.ndarray, data: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@dataclasses.dataclass
+class State:
+    """Open boxes (with their data and priority keys), settled leaves, and counters."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    key: np.ndarray
+    data: dict[str, np.ndarray]
+    leaves: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]
+    stuck: int = 0
+    boxes: int = 0
+    steps: int = 0
+    started: float = dataclasses.field(default_factory=time.perf_counter)
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def open(self) -> int:
+        return len(self.key)
+
+    def leaf_arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """All settled leaves as ``(lo, hi, data)`` arrays with one row per leaf."""
+        if not self.leaves:
+            n = self.lo.shape[1]
+            return np.zeros((0, n)), np.zeros((0, n)), {}
+        lo = np.concatenate([a for a, _, _ in self.leaves])
+        hi = np.concatenate([b for _, b, _ in self.leaves])
+        keys = self.leaves[0][2].keys()
+        data = {k: np.concatenate([d[k] for _, _, d in self.leaves]) for k in keys}
+        return lo, hi, data
+
+
+@dataclasses.dataclass(frozen=True)
+class Solution:
+    """The end of a run: why it stopped, the final state, and counts for the user."""
+
+    result: Result
+    state: State
+
+    @property
+    def boxes(self) -> int:
+        return self.state.boxes
+
+    @property
+    def seconds(self) -> float:
+        return self.state.seconds
+
+
+def _take(data: dict[str, np.ndarray], index: Any) -> dict[str, np.ndarray]:
+    return {k: v[index] for k, v in data.items()}
+
+
+def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([a[k], b[k]]) for k in b} if a else b
+
+
+class BranchAndBound:
+    """The loop: bound the root, then repeatedly bisect the most urgent open boxes.
+
+    **Arguments:**
+
+    - `search`: the application (a :class:`Search`).
+    - `batch`: boxes bounded per call (halves of ``batch // 2`` boxes per step); rounded up
+      to a multiple of the number of JAX devices.
+    - `max_boxes`: budget of boxes bounded (the root included).
+    - `time_limit`: budget in seconds (checked between steps).
+    - `split_axis`: ``(lo, hi) -> axis`` per box; default: the widest side relative to the
+      root box.
+    """
+
+    def __init__(
+        self,
+        search: Search,
+        batch: int = 256,
+        max_boxes: int = 100_000,
+        time_limit: float = math.inf,
+        split_axis: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    ):
+        if not (isinstance(batch, int) and batch >= 2):
+            raise InvalidArgument(f"batch must be an integer >= 2, got {batch!r}")
+        if not (isinstance(max_boxes, int) and max_boxes >= 1):
+            raise InvalidArgument(f"max_boxes must be a positive integer, got {max_boxes!r}")
+        if not time_limit > 0:
+            raise InvalidArgument(f"time_limit must be positive, got {time_limit!r}")
+        devices = jax.device_count()
+        self.batch = -(-batch // (2 * devices)) * 2 * devices
+        self.search = search
+        self.max_boxes = max_boxes
+        self.time_limit = time_limit
+        self.split_axis = split_axis
+        self._sharding = None
+        if devices > 1:
+            mesh = jax.sharding.Mesh(np.array(jax.devices()), ("boxes",))
+            self._sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("boxes"))
+
+    # -- bounding a batch --------------------------------------------------------------------
+
+    def _bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
+        m = len(lo)
+        pad = self.batch - m
+        if pad:
+            lo = np.concatenate([lo, np.repeat(lo[-1:], pad, 0)])
+            hi = np.concatenate([hi, np.repeat(hi[-1:], pad, 0)])
+        if self._sharding is not None:
+            lo, hi = jax.device_put((lo, hi), self._sharding)
+        out = self.search.bound(lo, hi)
+        return {k: np.asarray(v)[:m] for k, v in out.items()}
+
+    def _settle(self, state: State, lo, hi, data) -> None:
+        """Classify boxes: leaves and drops are settled, the rest join the queue."""
+        verdict, key = self.search.classify(lo, hi, data)
+        verdict = np.asarray(verdict)
+        leaf = verdict == LEAF
+        if leaf.any():
+            state.leaves.append((lo[leaf], hi[leaf], _take(data, leaf)))
+        keep = verdict == SPLIT
+        state.lo = np.concatenate([state.lo, lo[keep]])
+        state.hi = np.concatenate([state.hi, hi[keep]])
+        state.key = np.concatenate([state.key, np.asarray(key, dtype=float)[keep]])
+        state.data = _concat(state.data, _take(data, keep))
+
+    # -- the solver interface ----------------------------------------------------------------
+
+    def init(self, lo: Any, hi: Any) -> State:
+        """Bound and classify the root box ``[lo, hi]`` (floats, one entry per variable)."""
+        lo = np.asarray(lo, dtype=float).reshape(1, -1)
+        hi = np.asarray(hi, dtype=float).reshape(1, -1)
+        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(lo < hi)):
+            raise InvalidRegion(
+                "the box needs finite ends with lo < hi on every side, got "
+                f"lo = {lo[0].tolist()}, hi = {hi[0].tolist()}"
+            )
+        self._root_width = (hi - lo)[0]
+        empty = np.zeros((0, lo.shape[1]))
+        state = State(empty, empty, np.zeros(0), {}, [])
+        data = self._bound(lo, hi)
+        state.boxes = 1
+        self._settle(state, lo, hi, data)
+        return state
+
+    def _axes(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        if self.split_axis is not None:
+            return np.asarray(self.split_axis(lo, hi), dtype=int)
+        return np.argmax((hi - lo) / self._root_width, axis=1)
+
+    def step(self, state: State) -> State:
+        """Take up to ``batch // 2`` most urgent open boxes, re-classify them, bisect those
+        still open and bound all the halves in one call."""
+        take = min(self.batch // 2, state.open, max(1, (self.max_boxes - state.boxes) // 2))
+        if take < state.open:
+            chosen = np.argpartition(state.key, take - 1)[:take]
+        else:
+            chosen = np.arange(state.open)
+        rest = np.ones(state.open, dtype=bool)
+        rest[chosen] = False
+        lo, hi, data = state.lo[chosen], state.hi[chosen], _take(state.data, chosen)
+        state.lo, state.hi, state.key = state.lo[rest], state.hi[rest], state.key[rest]
+        state.data = _take(state.data, rest)
+        state.steps += 1
+
+        verdict, _ = self.search.classify(lo, hi, data)
+        verdict = np.asarray(verdict)
+        settled = verdict == LEAF
+        if settled.any():
+            state.leaves.append((lo[settled], hi[settled], _take(data, settled)))
+        open_ = verdict == SPLIT
+        lo, hi = lo[open_], hi[open_]
+        if not len(lo):
+            return state
+        axis = self._axes(lo, hi)
+        rows = np.arange(len(lo))
+        a, b = lo[rows, axis], hi[rows, axis]
+        mid = a + (b - a) / 2
+        splittable = (a < mid) & (mid < b)
+        state.stuck += int(np.sum(~splittable))
+        lo, hi, axis, mid = lo[splittable], hi[splittable], axis[splittable], mid[splittable]
+        if not len(lo):
+            return state
+        rows = np.arange(len(lo))
+        left_hi, right_lo = hi.copy(), lo.copy()
+        left_hi[rows, axis] = mid
+        right_lo[rows, axis] = mid
+        halves_lo = np.concatenate([lo, right_lo])
+        halves_hi = np.concatenate([left_hi, hi])
+        data = self._bound(halves_lo, halves_hi)
+        state.boxes += len(halves_lo)
+        self._settle(state, halves_lo, halves_hi, data)
+        return state
+
+    def terminate(self, state: State) -> tuple[bool, Result]:
+        """Whether to stop, and why."""
+        finished = getattr(self.search, "finished", None)
+        if finished is not None and finished(state):
+            return True, Result.finished
+        if not state.open:
+            return True, Result.cannot_split if state.stuck else Result.successful
+        if state.boxes + 2 > self.max_boxes:
+            return True, Result.max_boxes_reached
+        if state.seconds >= self.time_limit:
+            return True, Result.time_limit_reached
+        return False, Result.successful
+
+    def run(
+        self, lo: Any, hi: Any, progress: bool = False, describe: Callable[[State], str] = None
+    ) -> Solution:
+        """Run :meth:`init`, then :meth:`step` until :meth:`terminate` says stop.
+
+        With `progress`, a rich status line on stderr (boxes bounded, open boxes, elapsed
+        time and ``describe(state)``, e.g. the current bounds); rich shows no animation when
+        stderr is not a terminal.
+        """
+        state = self.init(lo, hi)
+        if not progress:
+            while True:
+                stop, result = self.terminate(state)
+                if stop:
+                    return Solution(result, state)
+                state = self.step(state)
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("")
+            while True:
+                stop, result = self.terminate(state)
+                line = f"{state.boxes} boxes, {state.open} open"
+                if describe is not None:
+                    line += f", {describe(state)}"
+                bar.update(task, description=line)
+                if stop:
+                    return Solution(result, state)
+                state = self.step(state)
