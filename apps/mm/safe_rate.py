@@ -1,0 +1,234 @@
+"""SafeRate: a learning-rate-free optax transformation whose steps provably do not raise the loss.
+
+At weights $w$ with a direction $v$ (by default $v = -\\nabla f(w)$), the engine encloses
+$h(\\eta) = f(w + \\eta v)$ over the trust region $[0, \\bar\\eta]$ in outward rounding; the
+upper polynomial $U \\ge h$ there (see :mod:`autobound.apps.mm.majorizer`: every coefficient
+enters through its upper end, the top one included, because $\\eta \\ge 0$) is minimized on
+the trust region and the step $\\eta^* v$ is taken.  Since $U(0) \\ge h(0)$ only up to the
+width of $c_0$, the step is taken only when $c_0^- - U(\\eta^*) > 0$, which proves
+
+$$ f(w + \\eta^* v) \\le f(w) - \\delta, \\qquad \\delta = c_0^- - U(\\eta^*) > 0 $$
+
+for the exact real loss (the *certified decrease*, reported in the state).
+
+**Trust-region rule.**  After a certified step at the boundary ($\\eta^* = \\bar\\eta$) the
+region doubles, $\\bar\\eta \\leftarrow 2\\bar\\eta$; after an interior step, or a step that
+could not be certified (a flagged or non-finite enclosure, or no provable decrease), it
+halves, $\\bar\\eta \\leftarrow \\bar\\eta/2$.  A wide region makes the remainder coefficient
+$c_2^+$ large (short, pessimistic steps); a narrow one caps the step: the rule keeps the
+minimizer near the boundary, where both effects balance.  $\\bar\\eta$ stays within
+$[\\text{tiny}, \\text{max}/4]$ of the dtype.
+
+**Full batch and mini-batch.**  The guarantee is about the function `value_fn` passed to the
+update.  With the full-batch loss, the training loss never increases (exact real arithmetic;
+the computed loss may move by its own rounding).  With a mini-batch `value_fn`, the step
+provably does not increase *that batch's* loss; nothing is claimed for other batches.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from autobound.apps.mm import majorizer
+from autobound.errors import DomainError, InvalidArgument, ShapeMismatch
+
+__all__ = ["SafeRateInfo", "SafeRateState", "UncertifiedStepWarning", "safe_rate"]
+
+
+class UncertifiedStepWarning(UserWarning):
+    """A step whose enclosure was flagged or not finite: the update was zero."""
+
+
+class SafeRateInfo(NamedTuple):
+    """What the last update did (loggable, like ``inject_hyperparams``'s hyperparameters).
+
+    - `step_size`: the $\\eta^*$ applied to the direction (0 for a refused step);
+    - `eta_max`: the trust region $\\bar\\eta$ the step was bounded on;
+    - `certified_decrease`: $\\delta$, a proven lower bound on the decrease of the exact loss;
+    - `certified`: whether the step was certified (else it was zero).
+    """
+
+    step_size: jax.Array
+    eta_max: jax.Array
+    certified_decrease: jax.Array
+    certified: jax.Array
+
+
+class SafeRateState(NamedTuple):
+    """`eta_max`: the next trust region; `direction_state`: the direction's optax state."""
+
+    eta_max: jax.Array
+    direction_state: optax.OptState
+    info: SafeRateInfo
+
+
+def _direction(direction: Any) -> optax.GradientTransformationExtraArgs:
+    if direction is None or direction == "gradient":
+        return optax.with_extra_args_support(optax.scale(-1.0))
+    if direction == "adam":
+        return optax.with_extra_args_support(optax.chain(optax.scale_by_adam(), optax.scale(-1.0)))
+    if direction == "momentum":
+        return optax.with_extra_args_support(optax.chain(optax.trace(0.9), optax.scale(-1.0)))
+    if isinstance(direction, optax.GradientTransformation):
+        return optax.with_extra_args_support(direction)
+    raise InvalidArgument(
+        "direction must be None, 'gradient', 'adam', 'momentum' or an optax transformation "
+        f"(its update is the direction, e.g. optax.adam(1.0)), got {direction!r}"
+    )
+
+
+def params_dtype(params: Any) -> str:
+    """The one floating dtype of the leaves of `params`, or InvalidArgument."""
+    dtypes = {str(jnp.result_type(leaf)) for leaf in jax.tree.leaves(params)}
+    if not dtypes:
+        raise InvalidArgument("params has no leaves: nothing to optimize")
+    if len(dtypes) > 1 or not dtypes <= {"float32", "float64"}:
+        raise InvalidArgument(
+            f"params must all be float32 or all float64 (the loss is bounded in one dtype), "
+            f"got {sorted(dtypes)}"
+        )
+    return dtypes.pop()
+
+
+def check_loss(value_fn: Any, params: Any) -> None:
+    """Named errors for a missing or non-scalar loss and, outside ``jit``, non-finite params."""
+    if value_fn is None:
+        raise InvalidArgument(
+            "safe_rate needs the loss: call opt.update(grads, state, params, value=loss, "
+            "grad=grads, value_fn=loss_fn), where loss_fn(params) is the scalar loss"
+        )
+    if not callable(value_fn):
+        raise InvalidArgument(f"value_fn must be a function of params, got {value_fn!r}")
+    out = jax.eval_shape(value_fn, params)
+    if not hasattr(out, "shape") or out.shape != ():
+        shape = getattr(out, "shape", type(out).__name__)
+        raise ShapeMismatch(
+            f"value_fn must return a scalar loss, got {shape}: reduce it (e.g. jnp.mean) "
+            "or return the loss without auxiliary outputs"
+        )
+    leaves = jax.tree_util.tree_leaves_with_path(params)
+    for path, leaf in leaves:
+        if isinstance(leaf, jax.core.Tracer):
+            continue  # inside jit: the engine flags it and the step is zero
+        if not np.all(np.isfinite(np.asarray(leaf))):
+            name = "params" + "".join(str(k) for k in path)
+            raise DomainError(f"{name} contains NaN or infinite values")
+
+
+def _warn_uncertified(eta_max: Any) -> None:
+    warnings.warn(
+        f"safe_rate: the loss could not be bounded on the trust region [0, {float(eta_max):.3g}] "
+        "(a flagged or non-finite enclosure); the step is zero and the region halves",
+        UncertifiedStepWarning,
+        stacklevel=2,
+    )
+
+
+def safe_rate(
+    direction: Any = None,
+    degree: int = 2,
+    eta_max0: float = 1.0,
+    dtype: str | None = None,
+    *,
+    rounding: str = "outward",
+    warn: bool = True,
+) -> optax.GradientTransformationExtraArgs:
+    """A step size with a proof: the minimizer of the engine's upper bound along the direction.
+
+    **Arguments:**
+
+    - `direction`: ``None`` or ``"gradient"`` ($v = -g$), ``"momentum"`` (heavy ball, 0.9),
+      ``"adam"`` (Adam's preconditioned direction), or any optax transformation, whose update
+      is used as $v$ (e.g. ``optax.adam(1.0)``); its learning rate is replaced by $\\eta^*$.
+    - `degree`: of the enclosure of $h$; 2 is minimized in closed form, higher degrees on a
+      grid (see :func:`autobound.apps.mm.majorizer.upper_minimizer`).
+    - `eta_max0`: the first trust region $\\bar\\eta$.
+    - `dtype`: the engine's dtype; default, and the only value accepted, the dtype of the
+      params (float32 models are bounded by float32 outward arithmetic: the guarantee still
+      holds for the exact real loss).
+    - `rounding`: ``"outward"`` (sound; CPU backend) or ``"nearest"`` (cheaper; the bound may
+      miss by a few ulps, so the decrease is certified only up to rounding).
+    - `warn`: emit :class:`UncertifiedStepWarning` when an enclosure is flagged or infinite.
+
+    **Returns:** an ``optax.GradientTransformationExtraArgs``; its update
+    ``update(updates, state, params, *, value_fn, value=None, grad=None, **extra)`` needs
+    `value_fn` (the scalar loss of params); `updates` are the gradients (or, inside
+    ``optax.chain``, the previous transformation's output, fed to the direction).  Other
+    keyword arguments are ignored.  The state's ``info`` is a :class:`SafeRateInfo`.
+
+    ```python
+    opt = mm.safe_rate()
+    state = opt.init(params)
+    loss, grads = jax.value_and_grad(loss_fn)(params)
+    updates, state = opt.update(grads, state, params, value=loss, grad=grads, value_fn=loss_fn)
+    params = optax.apply_updates(params, updates)   # loss_fn(params) <= loss - certified
+    ```
+    """
+    if not isinstance(degree, int) or isinstance(degree, bool) or degree < 1:
+        raise InvalidArgument(f"degree must be an integer >= 1, got {degree!r}")
+    if not (np.isfinite(eta_max0) and eta_max0 > 0):
+        raise InvalidArgument(f"eta_max0 must be a positive finite number, got {eta_max0!r}")
+    if rounding not in ("outward", "nearest"):
+        raise InvalidArgument(f"rounding must be 'outward' or 'nearest', got {rounding!r}")
+    direction_tx = _direction(direction)
+
+    def dtype_of(params: Any) -> str:
+        dt = params_dtype(params)
+        if dtype is not None and str(jnp.dtype(dtype)) != dt:
+            raise InvalidArgument(
+                f"dtype={dtype!r} but the params are {dt}: the loss is bounded in the params' "
+                "dtype (cast the params and the data instead)"
+            )
+        return dt
+
+    def init(params: Any) -> SafeRateState:
+        dt = dtype_of(params)
+        zero = jnp.zeros((), dt)
+        return SafeRateState(
+            eta_max=jnp.asarray(eta_max0, dt),
+            direction_state=direction_tx.init(params),
+            info=SafeRateInfo(zero, jnp.asarray(eta_max0, dt), zero, jnp.asarray(False)),
+        )
+
+    def update(
+        updates: Any,
+        state: SafeRateState,
+        params: Any = None,
+        *,
+        value_fn: Callable[[Any], jax.Array] | None = None,
+        value: Any = None,
+        grad: Any = None,
+        **extra: Any,
+    ) -> tuple[Any, SafeRateState]:
+        del value, grad, extra
+        if params is None:
+            raise InvalidArgument("safe_rate needs params: opt.update(grads, state, params, ...)")
+        dt = dtype_of(params)
+        check_loss(value_fn, params)
+        v, direction_state = direction_tx.update(updates, state.direction_state, params)
+        v = jax.tree.map(lambda d: d.astype(dt), v)
+        enc = majorizer.line_enclosure(value_fn, degree, rounding, dt)
+        eta_max = state.eta_max
+        step = majorizer.bound_step(enc, params, v, eta_max)
+        if warn:
+            jax.lax.cond(
+                step.finite,
+                lambda m: None,
+                lambda m: jax.debug.callback(_warn_uncertified, m),
+                eta_max,
+            )
+        finfo = jnp.finfo(dt)
+        grown = jnp.where(step.at_boundary, 2 * eta_max, eta_max / 2)
+        next_eta_max = jnp.clip(grown, finfo.tiny, finfo.max / 4)
+        new_updates = jax.tree.map(lambda d: step.step_size * d, v)
+        info = SafeRateInfo(step.step_size, eta_max, step.certified_decrease, step.certified)
+        return new_updates, SafeRateState(next_eta_max, direction_state, info)
+
+    return optax.GradientTransformationExtraArgs(init, update)
