@@ -30,7 +30,6 @@ import jax.numpy as jnp
 
 import autobound as ab
 
-
 __all__ = ["LineBound", "bound_step", "line_enclosure", "upper_minimizer"]
 
 #: Points of the grid on which upper polynomials of degree > 2 are minimized.

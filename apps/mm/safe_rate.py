@@ -227,7 +227,10 @@ def safe_rate(
         finfo = jnp.finfo(dt)
         grown = jnp.where(step.at_boundary, 2 * eta_max, eta_max / 2)
         next_eta_max = jnp.clip(grown, finfo.tiny, finfo.max / 4)
-        new_updates = jax.tree.map(lambda d: step.step_size * d, v)
+        # where, not 0 * v: a refused step is exactly zero even where v is NaN or infinite
+        new_updates = jax.tree.map(
+            lambda d: jnp.where(step.certified, step.step_size * d, jnp.zeros_like(d)), v
+        )
         info = SafeRateInfo(step.step_size, eta_max, step.certified_decrease, step.certified)
         return new_updates, SafeRateState(next_eta_max, direction_state, info)
 
