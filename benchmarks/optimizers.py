@@ -1,0 +1,232 @@
+"""SafeRate (untuned) against tuned optax baselines and untuned learning-rate-free methods.
+
+Per task (``autobound.apps.mm.tasks``), full batch, float64 unless ``--dtype float32``:
+
+- **SafeRate**: ``mm.safe_rate()`` with its defaults (no tuning), run by ``mm.fit``;
+- **tuned baselines**: optax ``sgd`` (GD), ``adam`` and ``adagrad``, each run at every
+  learning rate of the log grid ``10**k`` for k in -4, -3.5, ..., 1 (11 rates, so 33 tuning
+  runs per task), the best final loss reported with its rate;
+- **untuned learning-rate-free methods** from optax.contrib with their defaults: ``prodigy``,
+  ``dog``, ``mechanize(sgd(1.0))``, ``cocob``, ``schedule_free_adamw`` (its loss read at
+  ``schedule_free_eval_params``, the point its authors evaluate).
+
+Reported: the final loss after N steps for each method (lower is better; "nan" marks a
+diverged run), SafeRate's rank among all methods, and SafeRate's per-step cost in
+gradient-step equivalents (the time of one jitted SafeRate step, value_and_grad included,
+over the time of one jitted ``value_and_grad``), with its compile time.  The baselines run
+all their learning rates at once (``vmap`` over the rate, ``lax.scan`` over the steps).
+
+    .venv/bin/python benchmarks/optimizers.py            # N = 200 steps, all tasks
+    .venv/bin/python benchmarks/optimizers.py --quick    # N = 50, three small tasks
+
+Writes ``benchmarks/results/optimizers.txt`` (``optimizers_quick.txt`` with ``--quick``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
+
+from autobound.apps import mm  # noqa: E402
+from autobound.apps.mm import tasks  # noqa: E402
+
+RATES = 10.0 ** np.arange(-4.0, 1.01, 0.5)
+TUNED = {"gd": optax.sgd, "adam": optax.adam, "adagrad": optax.adagrad}
+LR_FREE = {
+    "prodigy": lambda: optax.contrib.prodigy(),
+    "dog": lambda: optax.contrib.dog(),
+    "mechanic": lambda: optax.contrib.mechanize(optax.sgd(1.0)),
+    "cocob": lambda: optax.contrib.cocob(),
+    "sched-free": lambda: optax.contrib.schedule_free_adamw(),
+}
+
+TASKS = {
+    "teacher d1": lambda dt: tasks.teacher_mlp(depth=1, dtype=dt),
+    "teacher d2": lambda dt: tasks.teacher_mlp(depth=2, dtype=dt),
+    "teacher d2 strong": lambda dt: tasks.teacher_mlp(depth=2, gain=3.0, dtype=dt),
+    "teacher d3": lambda dt: tasks.teacher_mlp(depth=3, dtype=dt),
+    "logistic digits": lambda dt: tasks.logistic_digits(dtype=dt),
+    "mlp digits": lambda dt: tasks.mlp_digits(dtype=dt),
+    "oscillator": lambda dt: tasks.oscillator(dtype=dt),
+}
+QUICK_TASKS = ["teacher d1", "logistic digits", "oscillator"]
+
+
+def _final(loss_fn, params) -> float:
+    v = float(loss_fn(params))
+    return v if np.isfinite(v) else float("nan")
+
+
+def _scan_run(loss_fn, params, opt, steps, eval_params=None):
+    """Final loss of `steps` full-batch updates of `opt` (one compiled lax.scan)."""
+    opt = optax.with_extra_args_support(opt)
+
+    def body(carry, _):
+        p, s = carry
+        value, grad = jax.value_and_grad(loss_fn)(p)
+        u, s = opt.update(grad, s, p, value=value, grad=grad, value_fn=loss_fn)
+        return (optax.apply_updates(p, u), s), None
+
+    @jax.jit
+    def run(p):
+        (p, s), _ = jax.lax.scan(body, (p, opt.init(p)), None, length=steps)
+        return loss_fn(eval_params(s, p) if eval_params else p)
+
+    return run(params)
+
+
+def tuned(loss_fn, params, make, steps):
+    """Final losses over RATES (one program: vmap over the rate)."""
+    inject = optax.inject_hyperparams(make)
+
+    def one(rate):
+        return _scan_run(loss_fn, params, inject(learning_rate=rate), steps)
+
+    rates = jnp.asarray(RATES, jax.tree.leaves(params)[0].dtype)
+    losses = np.asarray(jax.jit(jax.vmap(one))(rates), np.float64)
+    losses = np.where(np.isfinite(losses), losses, np.nan)
+    if np.all(np.isnan(losses)):
+        return float("nan"), float("nan")
+    i = int(np.nanargmin(losses))
+    return float(losses[i]), float(RATES[i])
+
+
+def _median_time(fn, *args, repeats=15) -> float:
+    jax.block_until_ready(fn(*args))
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        jax.block_until_ready(fn(*args))
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def safe_rate_cost(loss_fn, params) -> float:
+    """Time of one jitted SafeRate step over one jitted value_and_grad (medians)."""
+    opt = mm.safe_rate()
+
+    @jax.jit
+    def step(p, s):
+        value, grad = jax.value_and_grad(loss_fn)(p)
+        u, s = opt.update(grad, s, p, value=value, grad=grad, value_fn=loss_fn)
+        return optax.apply_updates(p, u), s
+
+    vg = jax.jit(jax.value_and_grad(loss_fn))
+    return _median_time(step, params, opt.init(params)) / _median_time(vg, params)
+
+
+def run_task(name, dt, steps):
+    loss_fn, params = TASKS[name](dt)
+    row = {"task": name, "start": _final(loss_fn, params)}
+    t = time.perf_counter()
+    h = mm.fit(loss_fn, params, steps, mm.safe_rate(), progress=False)
+    row["safe-rate"] = float(h.losses[-1])
+    row["sr_compile"] = h.compile_time
+    row["sr_wall"] = time.perf_counter() - t
+    row["sr_refused"] = int(np.sum(h.step_sizes == 0))
+    row["sr_increase"] = float(np.max(np.diff(h.losses)))
+    row["gse"] = safe_rate_cost(loss_fn, params)
+    for k, make in TUNED.items():
+        row[k], row[k + "_lr"] = tuned(loss_fn, params, make, steps)
+    for k, make in LR_FREE.items():
+        ev = optax.contrib.schedule_free_eval_params if k == "sched-free" else None
+        row[k] = float(_scan_run(loss_fn, params, make(), steps, ev))
+        if not np.isfinite(row[k]):
+            row[k] = float("nan")
+    return row
+
+
+def _fmt(v: float) -> str:
+    return "nan" if not np.isfinite(v) else f"{v:.2e}"
+
+
+def table(rows, steps, dt) -> str:
+    methods = ["safe-rate", *TUNED, *LR_FREE]
+    head = ["task", "start", *methods, "SR rank", "SR cost (GSE)", "SR compile s"]
+    lines = [
+        f"final full-batch training loss after {steps} steps ({dt}); tuned: best of "
+        f"{len(RATES)} learning rates 10^-4..10^1 (half-decade grid), "
+        f"{len(RATES) * len(TUNED)} tuning runs per task; LR-free methods and SafeRate untuned",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for r in rows:
+        values = [r[m] if np.isfinite(r[m]) else np.inf for m in methods]
+        rank = 1 + sum(v < r["safe-rate"] for v in values[1:])
+        cells = [r["task"], _fmt(r["start"])]
+        for m in methods:
+            cell = _fmt(r[m])
+            if m in TUNED and np.isfinite(r[m]):
+                cell += f" (lr {r[m + '_lr']:.0e})"
+            cells.append(cell)
+        cells += [f"{rank}/{len(methods)}", f"{r['gse']:.1f}", f"{r['sr_compile']:.1f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    wins = {
+        "tuned GD": sum(r["safe-rate"] < r["gd"] or not np.isfinite(r["gd"]) for r in rows),
+        "tuned Adam": sum(r["safe-rate"] < r["adam"] or not np.isfinite(r["adam"]) for r in rows),
+        "tuned AdaGrad": sum(
+            r["safe-rate"] < r["adagrad"] or not np.isfinite(r["adagrad"]) for r in rows
+        ),
+        "all LR-free": sum(
+            all(r["safe-rate"] < r[k] or not np.isfinite(r[k]) for k in LR_FREE) for r in rows
+        ),
+    }
+    lines.append("")
+    lines.append(
+        "SafeRate lower than: "
+        + ", ".join(f"{k} on {v}/{len(rows)} tasks" for k, v in wins.items())
+    )
+    incr = max(r["sr_increase"] for r in rows)
+    lines.append(f"largest SafeRate loss increase between steps: {incr:.3g} (<= 0: none)")
+    lines.append(
+        "refused (zero) SafeRate steps per task: "
+        + ", ".join(f"{r['task']} {r['sr_refused']}" for r in rows)
+    )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="50 steps, three small tasks")
+    ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    ap.add_argument("--tasks", nargs="*", default=None, help=f"from {list(TASKS)}")
+    args = ap.parse_args(argv)
+    steps = args.steps or (50 if args.quick else 200)
+    names = args.tasks or (QUICK_TASKS if args.quick else list(TASKS))
+    rows = []
+    for name in names:
+        t = time.perf_counter()
+        rows.append(run_task(name, args.dtype, steps))
+        print(f"{name}: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    cmd = "python benchmarks/optimizers.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    header = (
+        f"command: {cmd.strip()}\ncommit: {commit}; jax {jax.__version__}, optax "
+        f"{optax.__version__}; {platform.processor() or platform.machine()}, "
+        f"{len(jax.devices())} CPU device(s), machine of 2 cores shared with other jobs\n"
+    )
+    out = header + table(rows, steps, args.dtype)
+    print(out)
+    suffix = "_quick" if args.quick else ""
+    suffix += "_float32" if args.dtype == "float32" else ""
+    path = Path(__file__).parent / "results" / f"optimizers{suffix}.txt"
+    path.write_text(out + "\n")
+
+
+if __name__ == "__main__":
+    main()
