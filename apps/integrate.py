@@ -1,0 +1,372 @@
+"""Verified integration: an interval that contains ``∫_B f(x) dx`` over a box B.
+
+The box is cut into pieces by adaptive bisection (:class:`~autobound.apps.bnb.BranchAndBound`:
+the piece whose integral enclosure is widest is split first, many pieces per step).  On a
+piece ``P`` each encloser of degree k gives, in outward rounding (valid for the real f),
+
+$$ f(x) \\in \\sum_{i<k} c_i (x - x_0)^{\\otimes i} + I_k (x - x_0)^{\\otimes k}
+   \\quad (x \\in P) \\;\\Rightarrow\\; \\int_P f \\in \\texttt{poly.integral}(e), $$
+
+the enclosure polynomials integrated exactly (:func:`autobound.poly.integral`).  Every degree
+in `degree` bounds every piece in the same jitted, vmapped call and the enclosures are
+intersected: a high degree wins on small smooth pieces, degree 0 (the range of f times the
+volume) on wide or rough ones and next to non-analytic points (``sqrt(x)`` or ``abs(x)``:
+the range over an end piece stays finite, so shrinking it shrinks its share).  The piece
+enclosures are summed on the host with ``math.fsum`` (correctly rounded) and then moved one
+ulp outward, so ``lower <= Σ_P ∫_P f <= upper`` exactly.
+
+A piece whose enclosures are all void (the engine's flags) or infinite is split like any
+other.  If f has no finite enclosure even at the piece's midpoint, f is not defined there: a
+:class:`~autobound.errors.DomainError` naming the point.  If a void piece gets narrower than
+``2^-40`` of the box (an unbounded integrand, as ``log(x)`` or ``1/sqrt(x)`` at 0, or one the
+engine cannot bound, as ``sin(1/x)`` at 0), the result is ``unknown`` with infinite ends and a
+message naming the piece and the enclosure of the integral over the rest.  Never a finite
+wrong answer.
+
+Box ends that are not doubles (``"1/3"``, ``"pi"``) are handled exactly: the pieces cover the
+box with ends rounded outward, and the integral over the excess ``U`` (thin slabs) is
+subtracted as ``R · vol(U)`` with R the range of f over those slabs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from autobound import poly
+from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
+from autobound.apps.box import exact_box
+from autobound.core import enclose
+from autobound.errors import DomainError, InvalidArgument, InvalidRegion
+
+__all__ = ["Integral", "integrate"]
+
+#: A void piece narrower than this share of the box side ends the run (unknown).
+SINGULAR_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Integral:
+    """The outcome of :func:`integrate`: ``lower <= ∫_B f <= upper``, always.
+
+    `status` is ``"certified"`` when ``upper - lower <= tol``, else ``"unknown"`` (a budget
+    ran out, or f could not be bounded somewhere: see `message`; the ends are then the best
+    enclosure found, possibly infinite).  `pieces`: the pieces bounded; `seconds`: wall time,
+    compilation included.
+    """
+
+    status: Literal["certified", "unknown"]
+    lower: float
+    upper: float
+    pieces: int
+    seconds: float
+    message: str
+    tol: float
+
+    @property
+    def width(self) -> float:
+        return self.upper - self.lower
+
+    def __contains__(self, value: Any) -> bool:
+        return self.lower <= value <= self.upper
+
+
+def _sum_down(values: np.ndarray) -> float:
+    """A double <= the exact sum of `values` (``-inf`` if any is not finite)."""
+    if not np.all(np.isfinite(values)):
+        return -math.inf
+    return math.nextafter(math.fsum(values.tolist()), -math.inf)
+
+
+def _sum_up(values: np.ndarray) -> float:
+    return -_sum_down(-values)
+
+
+class _Pieces:
+    """The integration :class:`~autobound.apps.bnb.Search`: bound pieces, split the widest."""
+
+    def __init__(self, f: Any, degrees: tuple[int, ...], variables: Any, n: int, tol: float):
+        self.n = n
+        self.tol = tol
+        self.encs = [enclose(f, degree=k, rounding="outward", variables=variables) for k in degrees]
+        names = self.encs[0].variables
+        if names and len(names) != n:
+            raise InvalidRegion(
+                f"the box has {n} side(s), f has {len(names)} variable(s): {', '.join(names)}"
+            )
+        self.variables = list(names) or (["x"] if n == 1 else [f"x{j}" for j in range(n)])
+        self.shape = () if n == 1 else (n,)
+        self.point = enclose(f, degree=0, rounding="outward", variables=variables)
+        self._batch = jax.jit(jax.vmap(self._one))
+        self.root_width: np.ndarray | None = None
+        self.volume = 1.0
+        self.undefined_at: np.ndarray | None = None
+        self.singular: tuple[np.ndarray, np.ndarray, list[str]] | None = None
+        self._leaf_sum = 0.0
+        self._leaf_seen = 0
+
+    def _one(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+        """Bounds for one piece: the intersected integral enclosure, its range (degree 0),
+        whether all were void (and the flags), and whether f is void at the midpoint."""
+        lo, hi = lo.reshape(self.shape), hi.reshape(self.shape)
+        x0 = lo + (hi - lo) / 2
+        low, high = jnp.asarray(-jnp.inf), jnp.asarray(jnp.inf)
+        flags: dict[str, jax.Array] = {}
+        for enc in self.encs:
+            e = enc(x0, lo, hi)
+            i = poly.integral(e)
+            ok = e.valid & jnp.isfinite(i.lo) & jnp.isfinite(i.hi)
+            low = jnp.maximum(low, jnp.where(ok, i.lo, -jnp.inf))
+            high = jnp.minimum(high, jnp.where(ok, i.hi, jnp.inf))
+            for name, v in e.flags.items():
+                flags[name] = flags.get(name, False) | v
+        r = self.point(x0, lo, hi)
+        c = r.coefficients[0]
+        rok = r.valid & jnp.isfinite(c.lo) & jnp.isfinite(c.hi)
+        p = self.point(x0, x0, x0)
+        pc = p.coefficients[0]
+        return {
+            "lo": low,
+            "hi": high,
+            "range_lo": jnp.where(rok, c.lo, -jnp.inf),
+            "range_hi": jnp.where(rok, c.hi, jnp.inf),
+            "point_void": ~(p.valid & jnp.isfinite(pc.lo) & jnp.isfinite(pc.hi)),
+            **{"flag_" + k: v for k, v in flags.items()},
+        }
+
+    # -- the Search protocol ----------------------------------------------------------------
+
+    def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) for k, v in self._batch(lo, hi).items()}
+
+    def split_axis(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return np.argmax((hi - lo) / self.root_width, axis=1)
+
+    def classify(
+        self, lo: np.ndarray, hi: np.ndarray, data: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        width = data["hi"] - data["lo"]
+        width = np.where(np.isnan(width), np.inf, width)
+        share = np.prod((hi - lo) / self.root_width, axis=1)
+        verdict = np.full(len(lo), SPLIT)
+        verdict[width <= self.tol * share / 2] = LEAF
+        rows = np.arange(len(lo))
+        axis = self.split_axis(lo, hi)
+        a, b = lo[rows, axis], hi[rows, axis]
+        mid = a + (b - a) / 2
+        verdict[~((a < mid) & (mid < b))] = LEAF  # one ulp wide: kept as it is
+        void = ~np.isfinite(width)
+        undefined = void & data["point_void"]
+        if undefined.any() and self.undefined_at is None:
+            k = int(np.argmax(undefined))
+            self.undefined_at = lo[k] + (hi[k] - lo[k]) / 2
+        narrow = void & np.all((hi - lo) < self.root_width * 2.0**-SINGULAR_DEPTH, axis=1)
+        if narrow.any() and self.singular is None:
+            k = int(np.argmax(narrow))
+            flags = sorted(
+                key[5:] for key in data if key.startswith("flag_") and bool(data[key][k])
+            )
+            self.singular = (lo[k], hi[k], flags)
+        verdict[undefined | narrow] = LEAF
+        return verdict, -width
+
+    def finished(self, state: Any) -> bool:
+        if self.undefined_at is not None or self.singular is not None:
+            return True
+        new = state.leaves[self._leaf_seen :]
+        self._leaf_seen = len(state.leaves)
+        self._leaf_sum += sum(float(np.sum(d["hi"] - d["lo"])) for _, _, d in new)
+        total = self._leaf_sum + float(np.sum(-state.key))
+        return total <= self.tol * (1 - 1e-9)
+
+
+def _check_degrees(degree: Any) -> tuple[int, ...]:
+    degrees = (degree,) if isinstance(degree, (int, np.integer)) else tuple(degree)
+    if not degrees or not all(
+        isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 0 for k in degrees
+    ):
+        raise InvalidArgument(f"degree must be an integer >= 0 or a tuple of them, got {degree!r}")
+    return tuple(sorted({int(k) for k in degrees}))
+
+
+def _fmt_box(lo: np.ndarray, hi: np.ndarray, names: list[str]) -> str:
+    return " × ".join(
+        f"{v} ∈ [{a:.6g}, {b:.6g}]" for v, a, b in zip(names, lo.tolist(), hi.tolist(), strict=True)
+    )
+
+
+def integrate(
+    f: Any,
+    box: Sequence[Sequence[Any]],
+    tol: float = 1e-8,
+    *,
+    variables: Sequence[Any] | None = None,
+    degree: int | Sequence[int] = (0, 4),
+    time_limit: float = 60.0,
+    max_pieces: int = 200_000,
+    batch: int = 256,
+    progress: bool = False,
+) -> Integral:
+    """An interval ``[lower, upper]`` containing ``∫_box f``, narrower than `tol` if the
+    budget allows (math in the module docstring).
+
+    **Arguments:**
+
+    - `f`: a string (``"sin(x + exp(x))"``), a sympy expression, or a Python function of a
+      ``jax.numpy`` array x (shape ``()`` for one variable, ``(n,)`` for n).
+    - `box`: one ``(lo, hi)`` pair per variable, finite (numbers, Fractions, exact strings such
+      as ``"1/3"``, or constants such as ``"pi"``).
+    - `tol`: the target width ``upper - lower`` (> 0).
+    - `variables`: the order of the variables of a string or sympy f (default: by name).
+    - `degree`: the Taylor degrees tried on every piece (their enclosures are intersected);
+      degree 0 bounds end pieces where f is bounded but not smooth.  Each degree compiles
+      its own enclosure once (seconds; more for higher degrees).
+    - `time_limit` (seconds, compilation included), `max_pieces`: the budget.
+    - `batch`: pieces bounded per call (one compiled program per batch size).
+    - `progress`: a status line on stderr.
+
+    **Returns:** an :class:`Integral`.  ``lower <= ∫ f <= upper`` holds whatever the status.
+
+    **Raises:** InvalidRegion (an infinite, empty or reversed side; only finite boxes are
+    supported), InvalidArgument (tol, degree, budget), DomainError (f not defined at a point
+    of the box, named).
+    """
+    if not (isinstance(tol, (int, float)) and not isinstance(tol, bool) and tol > 0):
+        raise InvalidArgument(f"tol must be a positive number, got {tol!r}")
+    if not math.isfinite(tol):
+        raise InvalidArgument(f"tol must be finite, got {tol!r}")
+    if not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise InvalidArgument(
+            f"time_limit must be a positive number of seconds, got {time_limit!r}"
+        )
+    if not (isinstance(max_pieces, int) and max_pieces >= 1):
+        raise InvalidArgument(f"max_pieces must be a positive integer, got {max_pieces!r}")
+    degrees = _check_degrees(degree)
+    try:
+        sides = [tuple(side) for side in box]
+    except TypeError:
+        raise InvalidRegion(f"box must be a list of (lo, hi) pairs, got {box!r:.80}") from None
+    for j, side in enumerate(sides):
+        for v in side:
+            if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+                if not math.isfinite(float(v)):
+                    raise InvalidRegion(
+                        f"side {j} of the box has an infinite end ({v!r}): only finite boxes "
+                        "are supported; substitute a finite range (e.g. x = t/(1-t)) or "
+                        "bound the tail yourself"
+                    )
+    exact = exact_box(sides)
+    outer_lo, outer_hi = exact.outer
+    search = _Pieces(f, degrees, variables, exact.n, float(tol))
+    search.root_width = outer_hi - outer_lo
+    bnb = BranchAndBound(
+        search,
+        batch=batch,
+        max_boxes=max_pieces,
+        time_limit=time_limit,
+        split_axis=search.split_axis,
+    )
+    solution = bnb.run(outer_lo, outer_hi, progress=progress)
+    state = solution.state
+    if search.undefined_at is not None:
+        raise DomainError(
+            f"the integrand is not defined (or not finite) at "
+            f"{_fmt_point(search.undefined_at, search.variables)}"
+        )
+    leaf_lo, leaf_hi, leaf_data = state.leaf_arrays()
+    lows = np.concatenate([leaf_data.get("lo", np.zeros(0)), state.data.get("lo", np.zeros(0))])
+    highs = np.concatenate([leaf_data.get("hi", np.zeros(0)), state.data.get("hi", np.zeros(0))])
+    excess = _excess(search, bnb, exact, outer_lo, outer_hi)
+    lower = _sum_down(np.append(lows, -excess[1]))
+    upper = _sum_up(np.append(highs, -excess[0]))
+    names = search.variables
+    if search.singular is not None:
+        a, b, flags = search.singular
+        void = np.isinf(lows) | np.isinf(highs)
+        rest = (_sum_down(lows[~void]), _sum_up(highs[~void]))
+        message = (
+            f"no finite enclosure of f on {_fmt_box(a, b, names)}"
+            + (f" (flags: {', '.join(flags)})" if flags else "")
+            + ": f is unbounded there or the engine cannot bound it; the integral over the "
+            f"rest of the box lies in [{rest[0]:.17g}, {rest[1]:.17g}]"
+        )
+        lower, upper = -math.inf, math.inf
+        status = "unknown"
+    elif upper - lower <= tol:
+        status = "certified"
+        message = f"certified: width {upper - lower:.3g} <= tol {tol:.3g}"
+    else:
+        status = "unknown"
+        why = solution.result.value
+        if solution.result in (Result.successful, Result.cannot_split):
+            why = "some pieces are too narrow to split further (one ulp wide)"
+        message = f"not certified: width {upper - lower:.3g} > tol {tol:.3g}: {why}"
+    return Integral(
+        status=status,
+        lower=lower,
+        upper=upper,
+        pieces=state.boxes,
+        seconds=state.seconds,
+        message=message,
+        tol=float(tol),
+    )
+
+
+def _fmt_point(x: np.ndarray, names: list[str]) -> str:
+    return ", ".join(f"{v} = {a:.17g}" for v, a in zip(names, np.ravel(x).tolist(), strict=True))
+
+
+def _excess(
+    search: _Pieces, bnb: BranchAndBound, exact: Any, outer_lo: np.ndarray, outer_hi: np.ndarray
+) -> tuple[float, float]:
+    """An interval holding ``∫_U f``, U = the outer (double) box minus the exact box:
+    ``R · vol(U)``, R the hull of the ranges of f over the slabs that cover U."""
+    slabs = []
+    for j in range(exact.n):
+        for end, edge in ((exact.lo[j], outer_lo[j]), (exact.hi[j], outer_hi[j])):
+            if Fraction(float(edge)) != end:
+                s_lo, s_hi = outer_lo.copy(), outer_hi.copy()
+                if edge == outer_lo[j]:
+                    s_hi[j] = math.nextafter(float(outer_lo[j]), math.inf)
+                    while Fraction(float(s_hi[j])) < end:
+                        s_hi[j] = math.nextafter(float(s_hi[j]), math.inf)
+                else:
+                    s_lo[j] = math.nextafter(float(outer_hi[j]), -math.inf)
+                    while Fraction(float(s_lo[j])) > end:
+                        s_lo[j] = math.nextafter(float(s_lo[j]), -math.inf)
+                slabs.append((s_lo, s_hi))
+    if not slabs:
+        return 0.0, 0.0
+    lo = np.stack([s[0] for s in slabs])
+    hi = np.stack([s[1] for s in slabs])
+    pad = bnb.batch - len(lo)  # the batch size of the run: no new compilation
+    data = search.bound(
+        np.concatenate([lo, lo[:1].repeat(pad, 0)]), np.concatenate([hi, hi[:1].repeat(pad, 0)])
+    )
+    r_lo, r_hi = float(np.min(data["range_lo"])), float(np.max(data["range_hi"]))
+    if not (math.isfinite(r_lo) and math.isfinite(r_hi)):
+        return -math.inf, math.inf
+    outer_vol = math.prod(
+        Fraction(b) - Fraction(a) for a, b in zip(outer_lo, outer_hi, strict=True)
+    )
+    exact_vol = math.prod(b - a for a, b in zip(exact.lo, exact.hi, strict=True))
+    v = outer_vol - exact_vol  # >= 0, exactly
+    ends = [Fraction(r_lo) * v, Fraction(r_hi) * v]
+    return _down(min(ends)), _up(max(ends))
+
+
+def _down(q: Fraction) -> float:
+    x = float(q)
+    return x if Fraction(x) <= q else math.nextafter(x, -math.inf)
+
+
+def _up(q: Fraction) -> float:
+    x = float(q)
+    return x if Fraction(x) >= q else math.nextafter(x, math.inf)
