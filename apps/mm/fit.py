@@ -21,6 +21,7 @@ import numpy as np
 import optax
 
 from autobound.apps.mm import tasks as tasks_mod
+from autobound.apps.mm.combination import SafeCombinationState, safe_combination
 from autobound.apps.mm.safe_rate import SafeRateState, check_loss, params_dtype, safe_rate
 from autobound.errors import DomainError, InvalidArgument
 
@@ -41,6 +42,7 @@ OPTIMIZERS: dict[str, Callable[..., optax.GradientTransformation]] = {
     "safe-rate": lambda learning_rate=None: safe_rate(),
     "safe-rate-adam": lambda learning_rate=None: safe_rate(direction="adam"),
     "safe-rate-momentum": lambda learning_rate=None: safe_rate(direction="momentum"),
+    "safe-combination": lambda learning_rate=None: safe_combination(),
     "gd": lambda learning_rate: optax.sgd(learning_rate),
     "momentum": lambda learning_rate: optax.sgd(learning_rate, momentum=0.9),
     "nesterov": lambda learning_rate: optax.sgd(learning_rate, momentum=0.9, nesterov=True),
@@ -76,7 +78,8 @@ class History:
     - `times[t]`: wall-clock seconds from the start of the loop to the end of update t+1
       (compilation excluded: the step is compiled before the clock starts);
     - `step_sizes`, `eta_max`, `certified_decrease`: SafeRate's state info per step (NaN
-      for other optimizers);
+      for other optimizers; for SafeCombination `step_sizes` and `eta_max` have one column
+      per group);
     - `params`: the final params; `compile_time`: seconds spent compiling the step.
     """
 
@@ -90,11 +93,18 @@ class History:
 
 
 def _find_info(state: Any) -> Any:
-    """The SafeRateInfo inside an optimizer state (also inside chains), or None."""
-    for s in jax.tree.leaves(state, is_leaf=lambda s: isinstance(s, SafeRateState)):
-        if isinstance(s, SafeRateState):
+    """The SafeRate/SafeCombination info inside an optimizer state (also in chains), or None."""
+    kinds = (SafeRateState, SafeCombinationState)
+    for s in jax.tree.leaves(state, is_leaf=lambda s: isinstance(s, kinds)):
+        if isinstance(s, kinds):
             return s.info
     return None
+
+
+def _is_combination(info: Any) -> bool:
+    from autobound.apps.mm.combination import SafeCombinationInfo
+
+    return isinstance(info, SafeCombinationInfo)
 
 
 def _progress(steps: int, show: bool):
@@ -171,10 +181,12 @@ def fit(
             if info is None:
                 etas.append(nan), eta_max.append(nan), decrease.append(nan)
             else:
-                etas.append(float(info.step_size))
-                eta_max.append(float(info.eta_max))
+                sizes = info.step_sizes if _is_combination(info) else info.step_size
+                etas.append(np.asarray(sizes))
+                eta_max.append(np.asarray(info.eta_max))
                 decrease.append(float(info.certified_decrease))
-            bar.update(task, advance=1, loss=f"{losses[-1]:.4g}", eta=f"{etas[-1]:.3g}")
+            eta = np.array2string(np.asarray(etas[-1]), precision=3)
+            bar.update(task, advance=1, loss=f"{losses[-1]:.4g}", eta=eta)
     final = float(loss_fn(params))
     return History(
         losses=np.asarray([*losses, final]) if steps else np.asarray([value0]),

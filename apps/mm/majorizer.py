@@ -30,7 +30,16 @@ import jax.numpy as jnp
 
 import autobound as ab
 
-__all__ = ["LineBound", "bound_step", "line_enclosure", "upper_minimizer"]
+__all__ = [
+    "LineBound",
+    "bound_step",
+    "certify",
+    "line_enclosure",
+    "lower_end",
+    "minimize_quadratic",
+    "upper_end",
+    "upper_minimizer",
+]
 
 #: Points of the grid on which upper polynomials of degree > 2 are minimized.
 GRID_POINTS = 257
@@ -45,56 +54,90 @@ def _along(value_fn: Callable[[Any], jax.Array]) -> Callable[[jax.Array, Any], j
     return line
 
 
-def line_enclosure(value_fn: Callable, degree: int, rounding: str, dtype: str) -> ab.Enclose:
-    """The engine's ``enc(eta0, lo, hi, {"w": w, "v": v})`` for ``h(eta) = value_fn(w + eta v)``.
+def _across(value_fn: Callable, treedef: Any, groups: tuple[int, ...]) -> Callable:
+    def combination(eta: jax.Array, p: Any) -> jax.Array:
+        moved = [w + eta[g] * d for w, d, g in zip(p["w"], p["v"], groups, strict=True)]
+        return value_fn(jax.tree.unflatten(treedef, moved))
 
-    One :class:`autobound.Enclose` per (loss, degree, rounding, dtype), kept while `value_fn`
-    lives, so that calling the update outside ``jit`` does not trace the loss again.
-    """
-    key = (degree, rounding, dtype)
+    return combination
+
+
+def _cached(value_fn: Callable, key: tuple, build: Callable[[], ab.Enclose]) -> ab.Enclose:
     try:
         per_fn = _CACHE.setdefault(value_fn, {})
     except TypeError:  # not weakly referenceable: build afresh (one trace per call)
         per_fn = {}
     enc = per_fn.get(key)
     if enc is None:
-        enc = ab.enclose(_along(value_fn), degree, rounding=rounding, dtype=dtype)
-        per_fn[key] = enc
+        enc = per_fn[key] = build()
     return enc
 
 
-def _upper_end(c: Any) -> jax.Array:
+def line_enclosure(value_fn: Callable, degree: int, rounding: str, dtype: str) -> ab.Enclose:
+    """The engine's ``enc(eta0, lo, hi, {"w": w, "v": v})`` for ``h(eta) = value_fn(w + eta v)``.
+
+    One :class:`autobound.Enclose` per (loss, degree, rounding, dtype), kept while `value_fn`
+    lives, so that calling the update outside ``jit`` does not trace the loss again.
+    """
+    return _cached(
+        value_fn,
+        ("line", degree, rounding, dtype),
+        lambda: ab.enclose(_along(value_fn), degree, rounding=rounding, dtype=dtype),
+    )
+
+
+def box_enclosure(
+    value_fn: Callable, treedef: Any, groups: tuple[int, ...], rounding: str, dtype: str
+) -> ab.Enclose:
+    """``enc(eta0, lo, hi, {"w": leaves, "v": leaves})`` for
+    $F(\\eta) = f(w + \\sum_g \\eta_g v_g)$, where leaf i of the params moves with
+    ``eta[groups[i]]`` (degree 2; cached as :func:`line_enclosure`)."""
+    return _cached(
+        value_fn,
+        ("box", treedef, groups, rounding, dtype),
+        lambda: ab.enclose(_across(value_fn, treedef, groups), 2, rounding=rounding, dtype=dtype),
+    )
+
+
+def upper_end(c: Any) -> jax.Array:
+    """The upper end of a coefficient (an Interval or a point array)."""
     return c.hi if isinstance(c, ab.Interval) else c
 
 
-def _lower_end(c: Any) -> jax.Array:
+def lower_end(c: Any) -> jax.Array:
+    """The lower end of a coefficient (an Interval or a point array)."""
     return c.lo if isinstance(c, ab.Interval) else c
+
+
+def minimize_quadratic(b: jax.Array, a: jax.Array, eta_max: jax.Array) -> jax.Array:
+    """The minimizer of $b\\eta + a\\eta^2$ on $[0, \\bar\\eta]$ (elementwise), exactly:
+
+    - $b \\ge 0$: $\\eta = 0$ (with $a > 0$ the function does not fall from 0; with
+      $a \\le 0$ and $b \\ge 0$ it may fall only through a concave tail, which a step never
+      relies on: no step);
+    - $b < 0$, $a > 0$: $\\min(-b / (2a), \\bar\\eta)$ (the vertex, clipped);
+    - $b < 0$, $a \\le 0$: the function decreases on the whole region, $\\bar\\eta$.
+    """
+    zero = jnp.zeros_like(eta_max)
+    vertex = jnp.where(a > 0, -b / (2 * jnp.where(a > 0, a, 1)), eta_max)
+    return jnp.where(b < 0, jnp.clip(vertex, zero, eta_max), zero)
 
 
 def upper_minimizer(coefficients: tuple, eta_max: jax.Array) -> jax.Array:
     """A minimizer of $U(\\eta) = \\sum_{i \\ge 1} c_i^+ \\eta^i$ on $[0, \\bar\\eta]$.
 
-    Degree 2, exactly: with $b = c_1^+$ and $a = c_2^+$,
-
-    - $b \\ge 0$: $U$ does not decrease from 0 (a > 0) or increases ($a \\le 0$ needs $b < 0$
-      to fall); the minimizer taken is $\\eta = 0$ (no step);
-    - $b < 0$, $a > 0$: $\\eta^* = \\min(-b / (2a), \\bar\\eta)$ (the vertex, clipped);
-    - $b < 0$, $a \\le 0$: $U$ decreases on the whole region, $\\eta^* = \\bar\\eta$.
-
-    Degree > 2: the best point of a uniform grid of ``GRID_POINTS`` points on
-    $[0, \\bar\\eta]$ (not the exact minimizer; the guarantee does not depend on it, since
-    the bound is evaluated rigorously at the point chosen).  Degree 1: $\\bar\\eta$ if
-    $c_1^+ < 0$, else 0.
+    Degree 2: exactly, :func:`minimize_quadratic` with $b = c_1^+$, $a = c_2^+$.  Degree > 2:
+    the best point of a uniform grid of ``GRID_POINTS`` points on $[0, \\bar\\eta]$ (not the
+    exact minimizer; the guarantee does not depend on it, since the bound is evaluated
+    rigorously at the point chosen).  Degree 1: $\\bar\\eta$ if $c_1^+ < 0$, else 0.
     """
-    hi = [_upper_end(c) for c in coefficients]
+    hi = [upper_end(c) for c in coefficients]
     dt = eta_max.dtype
     zero = jnp.zeros((), dt)
     if len(hi) == 2:
         return jnp.where(hi[1] < 0, eta_max, zero)
     if len(hi) == 3:
-        b, a = hi[1], hi[2]
-        vertex = jnp.where(a > 0, -b / (2 * jnp.where(a > 0, a, 1)), eta_max)
-        return jnp.where(b < 0, jnp.clip(vertex, zero, eta_max), zero)
+        return minimize_quadratic(hi[1], hi[2], eta_max)
     grid = jnp.linspace(zero, eta_max, GRID_POINTS, dtype=dt)
     values = sum(h * grid**i for i, h in enumerate(hi) if i >= 1)
     values = jnp.where(jnp.isnan(values), jnp.inf, values)
@@ -132,14 +175,27 @@ def bound_step(enc: ab.Enclose, w: Any, v: Any, eta_max: jax.Array) -> LineBound
     zero = jnp.zeros((), dt)
     e = enc(zero, zero, eta_max, {"w": w, "v": v})
     eta = upper_minimizer(e.coefficients, eta_max)
-    upper = ab.poly.evaluate(e, eta).hi
-    decrease = _lower_end(e.coefficients[0]) - upper
-    decrease = jnp.nextafter(decrease, jnp.asarray(-jnp.inf, dt))  # rounded down
-    certified = e.valid & jnp.isfinite(decrease) & (decrease > 0) & (eta > 0)
+    decrease, certified, finite = certify(e, eta)
     return LineBound(
         step_size=jnp.where(certified, eta, zero),
         certified_decrease=jnp.where(certified, decrease, zero),
         certified=certified,
         at_boundary=certified & (eta >= eta_max),
-        finite=e.valid & jnp.isfinite(decrease),
+        finite=finite,
     )
+
+
+def certify(e: ab.TaylorEnclosure, eta: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(decrease, certified, finite)`` for the point `eta` of the enclosure's box.
+
+    `decrease` $= c_0^- - \\overline{U(\\eta)}$ rounded down, with $\\overline{U(\\eta)}$
+    the upper end of :func:`autobound.poly.evaluate` (outward rounded in outward mode): a
+    lower bound on $F(0) - F(\\eta)$.  `certified`: the enclosure is valid, `decrease` is
+    finite and positive and the step is not zero; `finite`: valid and finite.
+    """
+    dt = eta.dtype
+    upper = ab.poly.evaluate(e, eta).hi
+    decrease = lower_end(e.coefficients[0]) - upper
+    decrease = jnp.nextafter(decrease, jnp.asarray(-jnp.inf, dt))  # rounded down
+    finite = e.valid & jnp.isfinite(decrease)
+    return decrease, finite & (decrease > 0) & jnp.any(eta > 0), finite

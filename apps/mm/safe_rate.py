@@ -69,7 +69,8 @@ class SafeRateState(NamedTuple):
     info: SafeRateInfo
 
 
-def _direction(direction: Any) -> optax.GradientTransformationExtraArgs:
+def direction_transform(direction: Any) -> optax.GradientTransformationExtraArgs:
+    """The optax transformation whose update is the direction v (see :func:`safe_rate`)."""
     if direction is None or direction == "gradient":
         return optax.with_extra_args_support(optax.scale(-1.0))
     if direction == "adam":
@@ -122,10 +123,26 @@ def check_loss(value_fn: Any, params: Any) -> None:
             raise DomainError(f"{name} contains NaN or infinite values")
 
 
+def next_eta_max(at_boundary: jax.Array, eta_max: jax.Array) -> jax.Array:
+    """The trust-region rule: double after a certified boundary step, else halve; kept
+    within ``[tiny, max / 4]`` of the dtype."""
+    finfo = jnp.finfo(eta_max.dtype)
+    grown = jnp.where(at_boundary, 2 * eta_max, eta_max / 2)
+    return jnp.clip(grown, finfo.tiny, finfo.max / 4)
+
+
+def warn_if_not_finite(finite: jax.Array, eta_max: jax.Array) -> None:
+    """Inside the traced update: an :class:`UncertifiedStepWarning` when `finite` is false."""
+    jax.lax.cond(
+        finite, lambda m: None, lambda m: jax.debug.callback(_warn_uncertified, m), eta_max
+    )
+
+
 def _warn_uncertified(eta_max: Any) -> None:
     warnings.warn(
-        f"safe_rate: the loss could not be bounded on the trust region [0, {float(eta_max):.3g}] "
-        "(a flagged or non-finite enclosure); the step is zero and the region halves",
+        "autobound.apps.mm: the loss could not be bounded on the trust region with ends "
+        f"{np.asarray(eta_max)} (a flagged or non-finite enclosure); the step is zero and "
+        "the trust region halves",
         UncertifiedStepWarning,
         stacklevel=2,
     )
@@ -177,7 +194,7 @@ def safe_rate(
         raise InvalidArgument(f"eta_max0 must be a positive finite number, got {eta_max0!r}")
     if rounding not in ("outward", "nearest"):
         raise InvalidArgument(f"rounding must be 'outward' or 'nearest', got {rounding!r}")
-    direction_tx = _direction(direction)
+    direction_tx = direction_transform(direction)
 
     def dtype_of(params: Any) -> str:
         dt = params_dtype(params)
@@ -218,20 +235,14 @@ def safe_rate(
         eta_max = state.eta_max
         step = majorizer.bound_step(enc, params, v, eta_max)
         if warn:
-            jax.lax.cond(
-                step.finite,
-                lambda m: None,
-                lambda m: jax.debug.callback(_warn_uncertified, m),
-                eta_max,
-            )
-        finfo = jnp.finfo(dt)
-        grown = jnp.where(step.at_boundary, 2 * eta_max, eta_max / 2)
-        next_eta_max = jnp.clip(grown, finfo.tiny, finfo.max / 4)
+            warn_if_not_finite(step.finite, eta_max)
         # where, not 0 * v: a refused step is exactly zero even where v is NaN or infinite
         new_updates = jax.tree.map(
             lambda d: jnp.where(step.certified, step.step_size * d, jnp.zeros_like(d)), v
         )
         info = SafeRateInfo(step.step_size, eta_max, step.certified_decrease, step.certified)
-        return new_updates, SafeRateState(next_eta_max, direction_state, info)
+        return new_updates, SafeRateState(
+            next_eta_max(step.at_boundary, eta_max), direction_state, info
+        )
 
     return optax.GradientTransformationExtraArgs(init, update)
