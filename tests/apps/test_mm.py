@@ -278,3 +278,54 @@ def test_nan_params_inside_jit_give_a_zero_step_and_a_warning():
     assert not bool(new_state.info.certified)
     assert float(new_state.eta_max) == 0.5 * float(state.eta_max)
     assert any(issubclass(w.category, mm.UncertifiedStepWarning) for w in seen)
+
+
+def test_safe_combination_per_group_steps_certified_exactly():
+    """Linear regression with the weights and the bias as two groups: each step's certified
+    decrease holds for the exact loss (rational arithmetic on the float data), the loss never
+    increases, and the groups get their own step sizes."""
+    from fractions import Fraction
+
+    rng = np.random.RandomState(5)
+    X, Y = rng.standard_normal((16, 3)), rng.standard_normal(16) + 2.0
+    Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
+    params = {"W": jnp.zeros(3), "b": jnp.zeros(())}
+
+    def loss_fn(p):
+        return jnp.mean((Xj @ p["W"] + p["b"] - Yj) ** 2)
+
+    def exact(W, b):
+        """The loss in rational arithmetic (W: 3 Fractions, b: a Fraction)."""
+        rows = [
+            sum(Fraction(X[i, k]) * W[k] for k in range(3)) + b - Fraction(Y[i]) for i in range(16)
+        ]
+        return sum(r * r for r in rows) / 16
+
+    def fr(a):
+        return [Fraction(float(t)) for t in np.ravel(a)]
+
+    opt = mm.safe_combination(groups="leaf")
+    state = opt.init(params)
+    assert state.eta_max.shape == (2,)
+    step = _make_step(loss_fn, opt)
+    losses, sizes = [], []
+    for t in range(10):
+        new, updates, state, value, grad = step(params, state)
+        info = state.info
+        losses.append(float(value))
+        sizes.append(np.asarray(info.step_sizes))
+        if t < 3:
+            assert bool(info.certified)
+            eta_w, eta_b = fr(info.step_sizes)
+            W, g = fr(params["W"]), fr(grad["W"])
+            (b,), (gb,) = fr(params["b"]), fr(grad["b"])
+            drop = exact(W, b) - exact(
+                [w - eta_w * d for w, d in zip(W, g, strict=True)], b - eta_b * gb
+            )
+            assert drop >= Fraction(float(info.certified_decrease)) > 0
+        params = new
+    losses.append(float(loss_fn(params)))
+    _assert_non_increasing(losses, "float64")
+    assert losses[-1] < 0.1 * losses[0]
+    sizes = np.array(sizes)
+    assert np.any(sizes[:, 0] != sizes[:, 1])
