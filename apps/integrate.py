@@ -30,6 +30,7 @@ subtracted as ``R · vol(U)`` with R the range of f over those slabs.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,62 +90,82 @@ def _sum_up(values: np.ndarray) -> float:
     return -_sum_down(-values)
 
 
-class _Pieces:
-    """The integration :class:`~autobound.apps.bnb.Search`: bound pieces, split the widest."""
+class _Program:
+    """The compiled bounding of a batch of pieces for one integrand, degrees and dimension
+    (built once per such combination: see :func:`_program`)."""
 
-    def __init__(self, f: Any, degrees: tuple[int, ...], variables: Any, n: int, tol: float):
-        self.n = n
-        self.tol = tol
+    def __init__(self, f: Any, degrees: tuple[int, ...], variables: Any, n: int):
         self.encs = [enclose(f, degree=k, rounding="outward", variables=variables) for k in degrees]
-        names = self.encs[0].variables
+        self.point = self.encs[0]  # degree 0
+        names = self.point.variables
         if names and len(names) != n:
             raise InvalidRegion(
                 f"the box has {n} side(s), f has {len(names)} variable(s): {', '.join(names)}"
             )
         self.variables = list(names) or (["x"] if n == 1 else [f"x{j}" for j in range(n)])
         self.shape = () if n == 1 else (n,)
-        self.point = enclose(f, degree=0, rounding="outward", variables=variables)
-        self._batch = jax.jit(jax.vmap(self._one))
-        self.root_width: np.ndarray | None = None
-        self.volume = 1.0
-        self.undefined_at: np.ndarray | None = None
-        self.singular: tuple[np.ndarray, np.ndarray, list[str]] | None = None
-        self._leaf_sum = 0.0
-        self._leaf_seen = 0
+        self.batch = jax.jit(jax.vmap(self._one, in_axes=(0, 0, None)))
 
-    def _one(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
-        """Bounds for one piece: the intersected integral enclosure, its range (degree 0),
-        whether all were void (and the flags), and whether f is void at the midpoint."""
+    def _one(self, lo: jax.Array, hi: jax.Array, params: Any) -> dict[str, jax.Array]:
+        """Bounds for one piece: the intersected integral enclosure, the range of f (degree
+        0), the flags of void enclosures, and whether f is void at the midpoint."""
         lo, hi = lo.reshape(self.shape), hi.reshape(self.shape)
         x0 = lo + (hi - lo) / 2
         low, high = jnp.asarray(-jnp.inf), jnp.asarray(jnp.inf)
         flags: dict[str, jax.Array] = {}
         for enc in self.encs:
-            e = enc(x0, lo, hi)
+            e = enc(x0, lo, hi, params)
             i = poly.integral(e)
+            # Valid, finite, and over exactly this piece (a subnormal end widened by the
+            # engine would make neighbouring pieces overlap).
             ok = e.valid & jnp.isfinite(i.lo) & jnp.isfinite(i.hi)
+            ok = ok & jnp.all(e.lo == lo) & jnp.all(e.hi == hi)
             low = jnp.maximum(low, jnp.where(ok, i.lo, -jnp.inf))
             high = jnp.minimum(high, jnp.where(ok, i.hi, jnp.inf))
             for name, v in e.flags.items():
                 flags[name] = flags.get(name, False) | v
-        r = self.point(x0, lo, hi)
-        c = r.coefficients[0]
-        rok = r.valid & jnp.isfinite(c.lo) & jnp.isfinite(c.hi)
-        p = self.point(x0, x0, x0)
+            if enc is self.point:
+                c = e.coefficients[0]
+                rok = e.valid & jnp.isfinite(c.lo) & jnp.isfinite(c.hi)
+                range_lo, range_hi = jnp.where(rok, c.lo, -jnp.inf), jnp.where(rok, c.hi, jnp.inf)
+        p = self.point(x0, x0, x0, params)
         pc = p.coefficients[0]
         return {
             "lo": low,
             "hi": high,
-            "range_lo": jnp.where(rok, c.lo, -jnp.inf),
-            "range_hi": jnp.where(rok, c.hi, jnp.inf),
+            "range_lo": range_lo,
+            "range_hi": range_hi,
             "point_void": ~(p.valid & jnp.isfinite(pc.lo) & jnp.isfinite(pc.hi)),
             **{"flag_" + k: v for k, v in flags.items()},
         }
 
+
+@functools.lru_cache(maxsize=16)
+def _program(f: Any, degrees: tuple[int, ...], variables: Any, n: int) -> _Program:
+    """One :class:`_Program` per (f, degrees, variables, n): repeated integrals of the same f
+    (new boxes, tolerances or `params`) reuse its compiled code."""
+    return _Program(f, degrees, variables, n)
+
+
+class _Pieces:
+    """The integration :class:`~autobound.apps.bnb.Search`: bound pieces, split the widest."""
+
+    def __init__(self, program: _Program, params: Any, n: int, tol: float):
+        self.program = program
+        self.params = params
+        self.variables = program.variables
+        self.n = n
+        self.tol = tol
+        self.root_width: np.ndarray | None = None
+        self.undefined_at: np.ndarray | None = None
+        self.singular: tuple[np.ndarray, np.ndarray, list[str]] | None = None
+        self._leaf_sum = 0.0
+        self._leaf_seen = 0
+
     # -- the Search protocol ----------------------------------------------------------------
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v) for k, v in self._batch(lo, hi).items()}
+        return {k: np.asarray(v) for k, v in self.program.batch(lo, hi, self.params).items()}
 
     def split_axis(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         return np.argmax((hi - lo) / self.root_width, axis=1)
@@ -193,7 +214,7 @@ def _check_degrees(degree: Any) -> tuple[int, ...]:
         isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 0 for k in degrees
     ):
         raise InvalidArgument(f"degree must be an integer >= 0 or a tuple of them, got {degree!r}")
-    return tuple(sorted({int(k) for k in degrees}))
+    return tuple(sorted({0} | {int(k) for k in degrees}))
 
 
 def _fmt_box(lo: np.ndarray, hi: np.ndarray, names: list[str]) -> str:
@@ -208,7 +229,8 @@ def integrate(
     tol: float = 1e-8,
     *,
     variables: Sequence[Any] | None = None,
-    degree: int | Sequence[int] = (0, 4),
+    degree: int | Sequence[int] = 4,
+    params: Any = None,
     time_limit: float = 60.0,
     max_pieces: int = 200_000,
     batch: int = 256,
@@ -225,9 +247,12 @@ def integrate(
       as ``"1/3"``, or constants such as ``"pi"``).
     - `tol`: the target width ``upper - lower`` (> 0).
     - `variables`: the order of the variables of a string or sympy f (default: by name).
-    - `degree`: the Taylor degrees tried on every piece (their enclosures are intersected);
-      degree 0 bounds end pieces where f is bounded but not smooth.  Each degree compiles
-      its own enclosure once (seconds; more for higher degrees).
+    - `degree`: the Taylor degree, or several, tried on every piece (their enclosures are
+      intersected); degree 0 (the range of f) is always among them, and bounds the pieces
+      where f is bounded but not smooth.  Each degree compiles its own enclosure once
+      (seconds; more for higher degrees), reused by later calls with the same f.
+    - `params`: for a Python ``f(x, params)``: a pytree of float arrays, a runtime input
+      (new values do not recompile).
     - `time_limit` (seconds, compilation included), `max_pieces`: the budget.
     - `batch`: pieces bounded per call (one compiled program per batch size).
     - `progress`: a status line on stderr.
@@ -264,7 +289,11 @@ def integrate(
                     )
     exact = exact_box(sides)
     outer_lo, outer_hi = exact.outer
-    search = _Pieces(f, degrees, variables, exact.n, float(tol))
+    try:
+        program = _program(f, degrees, None if variables is None else tuple(variables), exact.n)
+    except TypeError:  # an unhashable f (e.g. a sympy Matrix): no reuse across calls
+        program = _Program(f, degrees, variables, exact.n)
+    search = _Pieces(program, params, exact.n, float(tol))
     search.root_width = outer_hi - outer_lo
     bnb = BranchAndBound(
         search,
