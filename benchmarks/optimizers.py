@@ -18,6 +18,7 @@ all their learning rates at once (``vmap`` over the rate, ``lax.scan`` over the 
 
     .venv/bin/python benchmarks/optimizers.py            # N = 200 steps, all tasks
     .venv/bin/python benchmarks/optimizers.py --quick    # N = 50, three small tasks
+    .venv/bin/python benchmarks/optimizers.py --combination --tasks "teacher d1"  # + SafeComb.
 
 Writes ``benchmarks/results/optimizers.txt`` (``optimizers_quick.txt`` with ``--quick``).
 """
@@ -43,6 +44,10 @@ from autobound.apps import mm  # noqa: E402
 from autobound.apps.mm import tasks  # noqa: E402
 
 RATES = 10.0 ** np.arange(-4.0, 1.01, 0.5)
+MM = {
+    "safe-rate": lambda: mm.safe_rate(),
+    "safe-rate-adam": lambda: mm.safe_rate(direction="adam"),
+}
 TUNED = {"gd": optax.sgd, "adam": optax.adam, "adagrad": optax.adagrad}
 LR_FREE = {
     "prodigy": lambda: optax.contrib.prodigy(),
@@ -113,9 +118,8 @@ def _median_time(fn, *args, repeats=15) -> float:
     return float(np.median(times))
 
 
-def safe_rate_cost(loss_fn, params) -> float:
-    """Time of one jitted SafeRate step over one jitted value_and_grad (medians)."""
-    opt = mm.safe_rate()
+def mm_cost(loss_fn, params, opt) -> float:
+    """Time of one jitted MM step over one jitted value_and_grad (medians)."""
 
     @jax.jit
     def step(p, s):
@@ -127,17 +131,21 @@ def safe_rate_cost(loss_fn, params) -> float:
     return _median_time(step, params, opt.init(params)) / _median_time(vg, params)
 
 
-def run_task(name, dt, steps):
+def run_task(name, dt, steps, combination=False):
     loss_fn, params = TASKS[name](dt)
     row = {"task": name, "start": _final(loss_fn, params)}
-    t = time.perf_counter()
-    h = mm.fit(loss_fn, params, steps, mm.safe_rate(), progress=False)
-    row["safe-rate"] = float(h.losses[-1])
-    row["sr_compile"] = h.compile_time
-    row["sr_wall"] = time.perf_counter() - t
-    row["sr_refused"] = int(np.sum(h.step_sizes == 0))
-    row["sr_increase"] = float(np.max(np.diff(h.losses)))
-    row["gse"] = safe_rate_cost(loss_fn, params)
+    variants = dict(MM)
+    if combination:
+        variants["safe-comb"] = lambda: mm.safe_combination()
+    for k, make in variants.items():
+        h = mm.fit(loss_fn, params, steps, make(), progress=False)
+        row[k] = float(h.losses[-1])
+        row[k + "_compile"] = h.compile_time
+        sizes = h.step_sizes.reshape(steps, -1)
+        row[k + "_refused"] = int(np.sum(np.all(sizes == 0, axis=1)))
+        row[k + "_increase"] = float(np.max(np.diff(h.losses)))
+        row[k + "_gse"] = mm_cost(loss_fn, params, make())
+    row["nearest_gse"] = mm_cost(loss_fn, params, mm.safe_rate(rounding="nearest"))
     for k, make in TUNED.items():
         row[k], row[k + "_lr"] = tuned(loss_fn, params, make, steps)
     for k, make in LR_FREE.items():
@@ -152,48 +160,63 @@ def _fmt(v: float) -> str:
     return "nan" if not np.isfinite(v) else f"{v:.2e}"
 
 
+def _lower(a: float, b: float) -> bool:
+    """a beats b: a finite and lower, or b diverged."""
+    return bool(np.isfinite(a) and (not np.isfinite(b) or a < b))
+
+
 def table(rows, steps, dt) -> str:
-    methods = ["safe-rate", *TUNED, *LR_FREE]
-    head = ["task", "start", *methods, "SR rank", "SR cost (GSE)", "SR compile s"]
+    mms = [k for k in (*MM, "safe-comb") if k in rows[0]]
+    baselines = [*TUNED, *LR_FREE]
+    head = ["task", "start", *mms, *baselines]
     lines = [
         f"final full-batch training loss after {steps} steps ({dt}); tuned: best of "
         f"{len(RATES)} learning rates 10^-4..10^1 (half-decade grid), "
-        f"{len(RATES) * len(TUNED)} tuning runs per task; LR-free methods and SafeRate untuned",
+        f"{len(RATES) * len(TUNED)} tuning runs per task; LR-free methods and MM untuned",
+        "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
     for r in rows:
-        values = [r[m] if np.isfinite(r[m]) else np.inf for m in methods]
-        rank = 1 + sum(v < r["safe-rate"] for v in values[1:])
         cells = [r["task"], _fmt(r["start"])]
-        for m in methods:
+        for m in [*mms, *baselines]:
             cell = _fmt(r[m])
             if m in TUNED and np.isfinite(r[m]):
                 cell += f" (lr {r[m + '_lr']:.0e})"
             cells.append(cell)
-        cells += [f"{rank}/{len(methods)}", f"{r['gse']:.1f}", f"{r['sr_compile']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
-    wins = {
-        "tuned GD": sum(r["safe-rate"] < r["gd"] or not np.isfinite(r["gd"]) for r in rows),
-        "tuned Adam": sum(r["safe-rate"] < r["adam"] or not np.isfinite(r["adam"]) for r in rows),
-        "tuned AdaGrad": sum(
-            r["safe-rate"] < r["adagrad"] or not np.isfinite(r["adagrad"]) for r in rows
-        ),
-        "all LR-free": sum(
-            all(r["safe-rate"] < r[k] or not np.isfinite(r[k]) for k in LR_FREE) for r in rows
-        ),
-    }
+    lines += [
+        "",
+        "per-step cost in gradient-step equivalents (one jitted MM step, value_and_grad "
+        "included, over one jitted value_and_grad; medians of 15) and compile time of the "
+        "jitted step:",
+        "",
+        "| task | "
+        + " | ".join(f"{m} GSE | {m} compile s" for m in mms)
+        + " | safe-rate nearest-rounding GSE |",
+        "|" + "---|" * (2 + 2 * len(mms)),
+    ]
+    for r in rows:
+        cells = [r["task"]]
+        for m in mms:
+            cells += [f"{r[m + '_gse']:.0f}", f"{r[m + '_compile']:.1f}"]
+        cells.append(f"{r['nearest_gse']:.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"tasks (of {len(rows)}) where the MM method reaches a lower loss:", ""]
+    lines.append("| method | " + " | ".join(baselines) + " | all LR-free |")
+    lines.append("|" + "---|" * (len(baselines) + 2))
+    for m in mms:
+        wins = [sum(_lower(r[m], r[b]) for r in rows) for b in baselines]
+        every = sum(all(_lower(r[m], r[b]) for b in LR_FREE) for r in rows)
+        lines.append(f"| {m} | " + " | ".join(map(str, wins)) + f" | {every} |")
     lines.append("")
-    lines.append(
-        "SafeRate lower than: "
-        + ", ".join(f"{k} on {v}/{len(rows)} tasks" for k, v in wins.items())
-    )
-    incr = max(r["sr_increase"] for r in rows)
-    lines.append(f"largest SafeRate loss increase between steps: {incr:.3g} (<= 0: none)")
-    lines.append(
-        "refused (zero) SafeRate steps per task: "
-        + ", ".join(f"{r['task']} {r['sr_refused']}" for r in rows)
-    )
+    for m in mms:
+        incr = max(r[m + "_increase"] for r in rows)
+        refused = ", ".join(f"{r['task']} {r[m + '_refused']}" for r in rows)
+        lines.append(
+            f"{m}: largest loss increase between steps {incr:.3g} (<= 0: none); "
+            f"refused (zero) steps: {refused}"
+        )
     return "\n".join(lines)
 
 
@@ -203,13 +226,16 @@ def main(argv=None) -> None:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     ap.add_argument("--tasks", nargs="*", default=None, help=f"from {list(TASKS)}")
+    ap.add_argument(
+        "--combination", action="store_true", help="also mm.safe_combination (groups='layer')"
+    )
     args = ap.parse_args(argv)
     steps = args.steps or (50 if args.quick else 200)
     names = args.tasks or (QUICK_TASKS if args.quick else list(TASKS))
     rows = []
     for name in names:
         t = time.perf_counter()
-        rows.append(run_task(name, args.dtype, steps))
+        rows.append(run_task(name, args.dtype, steps, args.combination))
         print(f"{name}: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -224,6 +250,7 @@ def main(argv=None) -> None:
     print(out)
     suffix = "_quick" if args.quick else ""
     suffix += "_float32" if args.dtype == "float32" else ""
+    suffix += "_combination" if args.combination else ""
     path = Path(__file__).parent / "results" / f"optimizers{suffix}.txt"
     path.write_text(out + "\n")
 
