@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -52,10 +51,12 @@ def exact_number(v: Any) -> Fraction:
     return read_number(v)
 
 
-def _end(v: Any, upper: bool) -> Fraction:
-    """A box end: exact when it is a number, else a constant expression enclosed outward."""
+def _end(v: Any) -> tuple[Fraction, Fraction]:
+    """A box end as ``(below, above)``: both the number when it is exact, else doubles around
+    the constant expression's value."""
     try:
-        return exact_number(v)
+        q = exact_number(v)
+        return q, q
     except AutoBoundError:
         if not isinstance(v, str) and not hasattr(v, "free_symbols"):
             raise
@@ -69,17 +70,24 @@ def _end(v: Any, upper: bool) -> Fraction:
         raise InvalidRegion(f"box end {v!r} is not a real constant (or not finite)")
     approx = Fraction(str(sympy.N(expr, 60)))  # within 1e-58 relative of the true value
     slack = abs(approx) * Fraction(1, 10**50) + Fraction(1, 10**300)
-    return Fraction(up(approx + slack) if upper else down(approx - slack))
+    return Fraction(down(approx - slack)), Fraction(up(approx + slack))
 
 
 @dataclasses.dataclass(frozen=True)
 class ExactBox:
-    """A box ``[lo_j, hi_j]`` with exact ends (``lo``, ``hi``: Fractions), and doubles around
-    it: ``outer`` contains it (ends rounded outward), ``inner`` lies inside it (rounded
-    inward; points there are points of the box)."""
+    """A box given by the user, read exactly.
+
+    ``lo``/``hi`` (Fractions) are ends of a box that contains the user's (the ends
+    themselves where they are numbers; a constant such as pi/2 is rounded outward);
+    ``lo_in``/``hi_in`` are ends of a box inside it (the same numbers, constants rounded
+    inward).  ``outer`` and ``inner`` are these as doubles, rounded outward and inward again:
+    bounds over ``outer`` hold over the user's box, and points of ``inner`` are points of it.
+    """
 
     lo: tuple[Fraction, ...]
     hi: tuple[Fraction, ...]
+    lo_in: tuple[Fraction, ...]
+    hi_in: tuple[Fraction, ...]
 
     @property
     def n(self) -> int:
@@ -91,13 +99,7 @@ class ExactBox:
 
     @property
     def inner(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.array([up(a) for a in self.lo]), np.array([down(b) for b in self.hi])
-
-    def contains(self, x: Sequence[float]) -> bool:
-        """Whether the point (doubles, read exactly) lies in the box."""
-        return all(
-            a <= Fraction(float(v)) <= b for v, a, b in zip(x, self.lo, self.hi, strict=True)
-        )
+        return np.array([up(a) for a in self.lo_in]), np.array([down(b) for b in self.hi_in])
 
 
 def exact_box(box: Any, n: int | None = None) -> ExactBox:
@@ -116,9 +118,11 @@ def exact_box(box: Any, n: int | None = None) -> ExactBox:
         raise InvalidRegion("every side of the box must be a (lo, hi) pair")
     if n is not None and len(pairs) != n:
         raise InvalidRegion(f"the box has {len(pairs)} sides, the function {n} variable(s)")
-    lo = tuple(_end(a, upper=False) for a, _ in pairs)
-    hi = tuple(_end(b, upper=True) for _, b in pairs)
-    for j, (a, b) in enumerate(zip(lo, hi, strict=True)):
+    lows = [_end(a) for a, _ in pairs]
+    highs = [_end(b) for _, b in pairs]
+    lo, lo_in = tuple(a for a, _ in lows), tuple(a for _, a in lows)
+    hi, hi_in = tuple(b for _, b in highs), tuple(b for b, _ in highs)
+    for j, (a, b) in enumerate(zip(lo_in, hi_in, strict=True)):
         if not a < b:
             raise InvalidRegion(
                 f"side {j} of the box is empty or reversed: [{float(a):.17g}, {float(b):.17g}] "
@@ -126,4 +130,4 @@ def exact_box(box: Any, n: int | None = None) -> ExactBox:
             )
         if max(abs(a), abs(b)) > Fraction(2) ** 1000:
             raise InvalidRegion(f"side {j} of the box is too far out (|end| > 2^1000)")
-    return ExactBox(lo, hi)
+    return ExactBox(lo, hi, lo_in, hi_in)

@@ -186,6 +186,8 @@ class _Minimize:
 
             def value_and_grad(x):
                 e = grad(shaped(x), shaped(x), shaped(x))
+                if len(e.coefficients) < 2:  # f does not depend on x
+                    return e.coefficients[0], jnp.zeros(x.size, x.dtype)
                 g_lo, g_hi = _ends(e.coefficients[1])  # the top coefficient: an interval
                 return e.coefficients[0], (g_lo + (g_hi - g_lo) / 2).reshape(-1)
 
@@ -220,7 +222,7 @@ class _Minimize:
                     [write_number(float(a)), write_number(float(b))]
                     for a, b in zip(data[f"c{i}_lo"][k], data[f"c{i}_hi"][k], strict=True)
                 ]
-                for i in range(self.degree + 1)
+                for i in range(sum(k.endswith("_lo") for k in data))
             ]
             leaves.append(
                 Leaf(

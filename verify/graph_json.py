@@ -110,8 +110,11 @@ def _decode_array(body: Mapping[str, Any]) -> np.ndarray:
 
 
 def graph_to_json(graph: ExprGraph) -> Graph:
-    """The graph as a :class:`Graph` model: nodes renumbered in topological order."""
+    """The graph as a :class:`Graph` model: nodes renumbered in topological order.  The
+    input node is always written, first, even when f does not depend on x (a constant)."""
     order = graph.order()
+    if graph.input is not None and graph.input not in order:
+        order = [graph.input, *order]
     index = {node: i for i, node in enumerate(order)}
     nodes = [
         Node(

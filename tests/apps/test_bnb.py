@@ -1,0 +1,151 @@
+"""The branch-and-bound core on searches written in plain numpy (no engine): what it settles,
+how it splits, when it stops."""
+
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autobound.apps.bnb import DROP, LEAF, SPLIT, BranchAndBound, Result
+from autobound.errors import InvalidArgument, InvalidRegion
+
+
+class Cover:
+    """Settle boxes narrower than `width`; count what the core asks."""
+
+    def __init__(self, width: float):
+        self.width, self.bounded, self.classified = width, 0, 0
+
+    def bound(self, lo, hi):
+        self.bounded += 1
+        return {"width": np.max(hi - lo, axis=1), "centre": (lo + hi) / 2}
+
+    def classify(self, lo, hi, data):
+        self.classified += len(lo)
+        done = data["width"] <= self.width
+        return np.where(done, LEAF, SPLIT), -data["width"]
+
+
+def volume(lo, hi):
+    return float(np.sum(np.prod(hi - lo, axis=1)))
+
+
+def test_leaves_partition_the_box_and_every_call_has_one_batch_size():
+    search = Cover(0.25)
+    sizes = []
+    bound = search.bound
+    search.bound = lambda lo, hi: (sizes.append(len(lo)), bound(lo, hi))[1]
+    solver = BranchAndBound(search, batch=16)
+    solution = solver.run([0.0, -1.0], [1.0, 1.0])  # relative sides: halved in turn
+    assert solution.result is Result.successful and solution.result.done
+    lo, hi, data = solution.state.leaf_arrays()
+    assert len(lo) == 8 * 8  # side 2 reaches 0.25 after side 1 has too: 8 x 8 leaves
+    assert volume(lo, hi) == pytest.approx(2.0, abs=0)
+    assert np.all(np.max(hi - lo, axis=1) <= 0.25)
+    assert set(sizes) == {16}  # padded: one compiled program for a jitted search
+    assert solution.boxes == 1 + 2 * (8 * 8 - 1)  # a binary tree with 64 leaves
+
+
+def test_drops_are_not_kept_and_splits_follow_the_widest_relative_side():
+    class Once(Cover):
+        def classify(self, lo, hi, data):
+            self.classified += 1
+            verdict = SPLIT if self.classified <= 2 else LEAF  # the root, and its pop
+            keep = np.where(data["centre"][:, 0] > 0.5, DROP, verdict)
+            return keep, -data["width"]
+
+    solution = BranchAndBound(Once(0.0), batch=4).run([0.0, 0.0], [1.0, 100.0])
+    lo, hi, _ = solution.state.leaf_arrays()
+    # relative to the root both sides are 1: the first (not the absolutely wider) is halved,
+    # and the half with its centre beyond 0.5 is dropped, not kept
+    assert lo.tolist() == [[0.0, 0.0]] and hi.tolist() == [[0.5, 100.0]]
+
+
+def test_budgets_end_the_run_with_the_right_result():
+    search = Cover(1e-9)
+    solution = BranchAndBound(search, batch=8, max_boxes=40).run([0.0], [1.0])
+    assert solution.result is Result.max_boxes_reached and not solution.result.done
+    assert solution.boxes <= 40
+    solution = BranchAndBound(Cover(1e-9), batch=8, time_limit=1e-9).run([0.0], [1.0])
+    assert solution.result is Result.time_limit_reached
+
+
+def test_a_box_one_ulp_wide_is_stuck_not_split_forever():
+    a = 1.0
+    b = math.nextafter(a, 2.0)
+    solution = BranchAndBound(Cover(0.0), batch=4).run([a], [b])
+    assert solution.result is Result.cannot_split
+    assert solution.state.stuck == 1 and solution.boxes == 1
+
+
+def test_a_queued_box_is_classified_again_when_taken():
+    # the classifier settles everything once it has seen 3 batches: queued boxes must not be
+    # split after that
+    class Late(Cover):
+        calls = 0
+
+        def classify(self, lo, hi, data):
+            self.calls += 1
+            verdict, key = super().classify(lo, hi, data)
+            return (np.full(len(lo), LEAF) if self.calls > 3 else verdict), key
+
+    search = Late(1e-9)
+    solution = BranchAndBound(search, batch=4).run([0.0], [1.0])
+    assert solution.result is Result.successful
+    # classify calls: the root, its pop, the halves; the halves settle when popped
+    assert search.bounded == 2 and len(solution.state.leaf_arrays()[0]) == 2
+
+
+def test_finished_stops_early():
+    class Enough(Cover):
+        def finished(self, state):
+            return state.boxes >= 7
+
+    solution = BranchAndBound(Enough(1e-9), batch=2).run([0.0], [1.0])
+    assert solution.result is Result.finished and solution.boxes == 7
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"batch": 1}, InvalidArgument), ({"max_boxes": 0}, InvalidArgument),
+     ({"time_limit": 0}, InvalidArgument)],
+)  # fmt: skip
+def test_bad_settings_are_named(kwargs, error):
+    with pytest.raises(error):
+        BranchAndBound(Cover(0.1), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi"), [([1.0], [0.0]), ([0.0], [math.inf]), ([math.nan], [1.0]), ([0.0], [0.0])]
+)
+def test_bad_boxes_are_named(lo, hi):
+    with pytest.raises(InvalidRegion, match="lo < hi"):
+        BranchAndBound(Cover(0.1)).init(lo, hi)
+
+
+def test_batches_are_sharded_over_all_devices():
+    # 8 host devices: the batch is laid out along the box axis over all of them, and the
+    # result is the same as on one device
+    code = r"""
+import numpy as np, jax, jax.numpy as jnp
+from autobound.apps.bnb import BranchAndBound, LEAF, SPLIT
+seen = []
+class S:
+    def bound(self, lo, hi):
+        seen.append(len(lo.sharding.device_set))
+        w = jax.jit(lambda l, h: jnp.max(h - l, axis=1))(lo, hi)
+        return {"width": w}
+    def classify(self, lo, hi, d):
+        return np.where(d["width"] <= 0.125, LEAF, SPLIT), -d["width"]
+sol = BranchAndBound(S(), batch=4).run([0.0, 0.0], [1.0, 1.0])
+lo, hi, _ = sol.state.leaf_arrays()
+print(jax.device_count(), set(seen), len(lo), float(np.sum(np.prod(hi - lo, axis=1))))
+"""
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8",
+               JAX_PLATFORMS="cpu")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["8", "{8}", "64", "1.0"]
