@@ -102,14 +102,14 @@ def check_loss(value_fn: Any, params: Any) -> None:
     """Named errors for a missing or non-scalar loss and, outside ``jit``, non-finite params."""
     if value_fn is None:
         raise InvalidArgument(
-            "safe_rate needs the loss: call opt.update(grads, state, params, value=loss, "
+            "the MM optimizers need the loss: call opt.update(grads, state, params, value=loss, "
             "grad=grads, value_fn=loss_fn), where loss_fn(params) is the scalar loss"
         )
     if not callable(value_fn):
         raise InvalidArgument(f"value_fn must be a function of params, got {value_fn!r}")
     out = jax.eval_shape(value_fn, params)
-    if not hasattr(out, "shape") or out.shape != ():
-        shape = getattr(out, "shape", type(out).__name__)
+    if not isinstance(out, jax.ShapeDtypeStruct) or out.shape != ():
+        shape = out.shape if isinstance(out, jax.ShapeDtypeStruct) else type(out).__name__
         raise ShapeMismatch(
             f"value_fn must return a scalar loss, got {shape}: reduce it (e.g. jnp.mean) "
             "or return the loss without auxiliary outputs"
