@@ -25,6 +25,7 @@ every settled box with its enclosure; :func:`autobound.verify.check_certificate`
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -88,12 +89,12 @@ def _ends(v: Any) -> tuple[jax.Array, jax.Array]:
     return (v.lo, v.hi) if isinstance(v, Interval) else (v, v)
 
 
-class _Minimize:
-    """The :class:`~autobound.apps.bnb.Search` of :func:`minimize`."""
+class _Program:
+    """The compiled pieces for one f, degree and number of variables: the batched bounding
+    of boxes and the value-and-gradient of the local search (see :func:`_program`)."""
 
-    def __init__(self, f: Any, box: ExactBox, tol: float, degree: int, variables: Any):
-        self.box, self.tol, self.degree = box, tol, degree
-        n = box.n
+    def __init__(self, f: Any, degree: int, variables: Any, n: int):
+        self.degree, self.n = degree, n
         self.shape = () if n == 1 else (n,)
         self.enc = ab.enclose(f, degree, rounding="outward", variables=variables)
         self.point = ab.enclose(f, 0, rounding="outward", variables=variables)
@@ -101,15 +102,9 @@ class _Minimize:
             names = ", ".join(self.enc.variables)
             raise InvalidArgument(f"the box has {n} side(s), f has the variables {names}")
         self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
-        self.inner_lo, self.inner_hi = box.inner
-        self.best = math.inf
-        self.argmin: np.ndarray | None = None
-        self._bound = jax.jit(jax.vmap(self._one))
-        self._local: Any = None
-        self.polished, self.max_polish = 0, 8
-        self.batch = 2  # set to the solver's batch size by minimize
-
-    # -- bounding (jitted, vmapped over boxes) -----------------------------------------------
+        self.bound = jax.jit(jax.vmap(self._one))
+        grad = ab.enclose(f, 1, variables=variables)
+        self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
 
     def _one(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
         x0 = lo + (hi - lo) / 2
@@ -131,8 +126,47 @@ class _Minimize:
             out[f"c{i}_lo"], out[f"c{i}_hi"] = c_lo.reshape(-1), c_hi.reshape(-1)
         return out
 
+
+def _value_and_grad(grad: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """f(x) and its gradient (round to nearest) from a degree-1 enclosure at the point x."""
+    e = grad(x, x, x)
+    if len(e.coefficients) < 2:  # f does not depend on x
+        return e.coefficients[0], jnp.zeros(x.size, x.dtype)
+    g_lo, g_hi = _ends(e.coefficients[1])  # the top coefficient: an interval (a point here)
+    return e.coefficients[0], (g_lo + (g_hi - g_lo) / 2).reshape(-1)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_program(f: Any, degree: int, variables: Any, n: int) -> _Program:
+    return _Program(f, degree, variables, n)
+
+
+def _program(f: Any, degree: int, variables: Any, n: int) -> _Program:
+    """The program for f: kept across calls for strings and sympy expressions (immutable),
+    so minimizing the same f again compiles nothing; built anew for Python functions (their
+    closures may hold arrays that change)."""
+    key_vars = tuple(variables) if variables is not None else None
+    if isinstance(f, str) or hasattr(f, "free_symbols"):
+        return _cached_program(f, degree, key_vars, n)
+    return _Program(f, degree, key_vars, n)
+
+
+class _Minimize:
+    """The :class:`~autobound.apps.bnb.Search` of :func:`minimize`."""
+
+    def __init__(self, f: Any, box: ExactBox, tol: float, degree: int, variables: Any):
+        self.box, self.tol, self.degree = box, tol, degree
+        self.program = _program(f, degree, variables, box.n)
+        self.enc, self.shape = self.program.enc, self.program.shape
+        self.variables = self.program.variables
+        self.inner_lo, self.inner_hi = box.inner
+        self.best = math.inf
+        self.argmin: np.ndarray | None = None
+        self.polished, self.max_polish = 0, 8
+        self.batch = 2  # set to the solver's batch size by minimize
+
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
-        return self._bound(jnp.asarray(lo), jnp.asarray(hi))
+        return self.program.bound(jnp.asarray(lo), jnp.asarray(hi))
 
     # -- deciding ----------------------------------------------------------------------------
 
@@ -180,21 +214,8 @@ class _Minimize:
         f enclosed there in outward rounding, is offered as an incumbent."""
         import scipy.optimize
 
-        if self._local is None:
-            grad = ab.enclose(self.enc.f, 1, variables=self.enc.variables or None)
-            shaped = lambda v: v.reshape(self.shape)  # noqa: E731
-
-            def value_and_grad(x):
-                e = grad(shaped(x), shaped(x), shaped(x))
-                if len(e.coefficients) < 2:  # f does not depend on x
-                    return e.coefficients[0], jnp.zeros(x.size, x.dtype)
-                g_lo, g_hi = _ends(e.coefficients[1])  # the top coefficient: an interval
-                return e.coefficients[0], (g_lo + (g_hi - g_lo) / 2).reshape(-1)
-
-            self._local = jax.jit(value_and_grad)
-
         def fun(x):
-            v, g = self._local(jnp.asarray(x))
+            v, g = self.program.value_and_grad(jnp.asarray(x))
             v, g = float(v), np.asarray(g, dtype=float)
             if not (math.isfinite(v) and np.all(np.isfinite(g))):
                 return math.inf, np.zeros_like(g)
