@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, JsonValue, StrictInt, StrictStr
+from pydantic import AfterValidator, Field, JsonValue, StrictBool, StrictInt, StrictStr
 
 from autobound.errors import CertificateError
 
@@ -44,7 +44,8 @@ from .exact import read_number
 from .graph_json import Graph, StrictModel
 
 FORMAT = "autobound-certificate"
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)
 
 
 def _check_number(value: str | int) -> str | int:
@@ -82,6 +83,14 @@ class IntegralClaim(StrictModel):
 Claim = Annotated[BoundClaim | MinimumClaim | IntegralClaim, Field(discriminator="kind")]
 
 
+class Contact(StrictModel):
+    """(v2) The leaf's end `at` (of its one variable) is a point t where ``f - c`` has a zero
+    of order `order`: ``f^(i)(t) = c·[i = 0]`` exactly for ``i < order``."""
+
+    at: Literal["lo", "hi"]
+    order: Annotated[StrictInt, Field(ge=1, le=12)]
+
+
 class Leaf(StrictModel):
     lo: list[Number]
     hi: list[Number]
@@ -89,19 +98,23 @@ class Leaf(StrictModel):
     coefficients: list[list[Pair]]
     range: Pair | None = None
     integral: Pair | None = None
+    contact: Contact | None = None
 
 
 class Certificate(StrictModel):
     """A claim about f over a box with the partition and enclosures that prove it."""
 
     format: Literal["autobound-certificate"] = FORMAT
-    version: Literal[1] = VERSION
+    version: Literal[1, 2] = VERSION
     expression: Expression
     variables: list[StrictStr]
     box: list[Pair]
     claim: Claim
     leaves: list[Leaf]
     prover: dict[str, JsonValue] = {}
+    # v2: points where the claim is not made, and box ends left out (per side: [lo, hi])
+    excluded: list[list[Number]] = []
+    open_ends: list[Annotated[list[StrictBool], Field(min_length=2, max_length=2)]] = []
 
     def to_json(self, indent: int | None = 1) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
@@ -154,11 +167,19 @@ def load(source: Any) -> Certificate:
         raise CertificateError("a certificate is a JSON object")
     if source.get("format") != FORMAT:
         raise CertificateError(f"not an {FORMAT} document (format = {source.get('format')!r})")
-    if source.get("version") != VERSION:
+    if source.get("version") not in VERSIONS:
         raise CertificateError(
             f"certificate version {source.get('version')!r} is not supported "
-            f"(this checker reads version {VERSION})"
+            f"(this checker reads versions {', '.join(map(str, VERSIONS))})"
         )
+    if source.get("version") == 1:
+        v2 = ("excluded", "open_ends")
+        if any(k in source for k in v2) or any(
+            isinstance(leaf, Mapping) and "contact" in leaf for leaf in source.get("leaves", [])
+        ):
+            raise CertificateError(
+                "a version-1 certificate has no excluded points, open ends or contacts"
+            )
     from pydantic import ValidationError
 
     try:

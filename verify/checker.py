@@ -68,6 +68,7 @@ from .graph_json import graph_from_json, graph_text
 from .hessian import hessian_interval, second_order_bounds, second_order_integral
 from .reference import evaluate_interval
 from .rigorous import exact, hi, iv_precision, lo, span
+from .series import exact_taylor, interval_taylor
 
 Box = tuple[list[Fraction], list[Fraction]]
 
@@ -403,6 +404,67 @@ def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, max_splits: int
         )
 
 
+def _check_excluded(cert: Certificate, box: Box, n: int) -> dict[str, Any]:
+    """(v2) The excluded points (each in the box) and the open ends (one pair per side)."""
+    points = [_numbers(p, n, "an excluded point") for p in cert.excluded]
+    if any(not all(s <= v <= t for s, t, v in zip(*box, p, strict=True)) for p in points):
+        raise _Reject("an excluded point lies outside the box")
+    if cert.open_ends and len(cert.open_ends) != n:
+        raise _Reject(f"open_ends has {len(cert.open_ends)} entries for {n} variables")
+    return {"points": points, "open": [list(e) for e in cert.open_ends] or [[False, False]] * n}
+
+
+def _check_contact_leaf(
+    graph: ExprGraph, claim: BoundClaim, leaf: Leaf, box: Box, x0, excluded, whole: Box, i: int,
+    prec: int,
+) -> None:  # fmt: skip
+    """(v2) A leaf whose end t is a zero of ``g = f − c`` of order k: the checker's own exact
+    Taylor coefficients of g at t vanish below k (:func:`verify.series.exact_taylor`), and
+    its own interval Taylor coefficient S ⊇ g^(k)(ξ)/k! over the leaf has the sign that makes
+    ``g(x) = S·(x − t)^k`` satisfy the claim (strictly away from t for gt/lt, where t must
+    then be excluded or an open end of the box)."""
+    if len(x0) != 1:
+        raise _Reject("a contact leaf must be one-dimensional", i)
+    k, at = leaf.contact.order, leaf.contact.at
+    t = box[0][0] if at == "lo" else box[1][0]
+    c = read_number(claim.value)
+    strict = claim.kind in ("gt", "lt")
+    if x0[0] != t or len(leaf.coefficients) != k + 1:
+        raise _Reject(f"a contact leaf is expanded at its end {at} to degree {k}", i)
+    if strict and not (
+        [t] in excluded["points"]
+        or (t == whole[0][0] and excluded["open"][0][0])
+        or (t == whole[1][0] and excluded["open"][0][1])
+    ):
+        raise _Reject("a strict claim touches its bound at a point that is not left out", i)
+    try:
+        exact_coefficients = exact_taylor(graph, t, k - 1)
+    except DomainError as err:
+        raise _Reject(
+            f"the checker cannot compute f's Taylor coefficients at t exactly: {err}", i
+        ) from err
+    exact_coefficients[0] -= c
+    if any(v != 0 for v in exact_coefficients):
+        raise _Reject(f"f - c does not vanish to order {k} at t = {t}", i)
+    # the sign the top term must have: g >= 0 (ge, gt) or <= 0; (x - t)^k has sign (-1)^k at lo
+    want = (1 if claim.kind in ("ge", "gt") else -1) * (1 if at == "lo" or k % 2 == 0 else -1)
+    top_lo, top_hi = (read_number(v) for v in leaf.coefficients[k][0])
+    prover_ok = top_lo > 0 if want > 0 else top_hi < 0
+    if not strict:
+        prover_ok = top_lo >= 0 if want > 0 else top_hi <= 0
+    if not prover_ok:
+        raise _Reject(f"the enclosure's degree-{k} coefficient does not have the needed sign", i)
+    try:
+        S = interval_taylor(graph, box[0][0], box[1][0], k, prec)[k]
+    except DomainError as err:
+        raise _Reject(f"the checker's own Taylor bound failed on the leaf: {err}", i) from err
+    own = _q(lo(S)) > 0 if want > 0 else _q(hi(S)) < 0
+    if not strict:
+        own = _q(lo(S)) >= 0 if want > 0 else _q(hi(S)) <= 0
+    if not own:
+        raise _Reject(f"the checker's own degree-{k} Taylor coefficient {S} lacks the sign", i)
+
+
 def _check(cert: Certificate, graph: ExprGraph, prec: int, max_splits: int) -> tuple[int, int]:
     shape = tuple(graph.shape(graph.input))
     n = math.prod(shape)
@@ -419,11 +481,18 @@ def _check(cert: Certificate, graph: ExprGraph, prec: int, max_splits: int) -> t
     _check_cover(box, [b for b, _ in boxes])
     bounds = _Bounds(graph, prec)
     claim = cert.claim
+    excluded = _check_excluded(cert, box, n)
+    if any(leaf.contact is not None for leaf in cert.leaves) and not isinstance(claim, BoundClaim):
+        raise _Reject("contacts are for bound claims (ge, gt, le, lt) only")
     if isinstance(claim, IntegralClaim):
         _check_integral(bounds, claim, cert.leaves, boxes, max_splits)
     else:
         for i, (leaf, (leaf_box, x0)) in enumerate(zip(cert.leaves, boxes, strict=True)):
-            _check_bound_leaf(bounds, claim, leaf, leaf_box, x0, i, max_splits)
+            if leaf.contact is not None:
+                _check_x0(bounds, leaf, x0, i)
+                _check_contact_leaf(graph, claim, leaf, leaf_box, x0, excluded, box, i, prec)
+            else:
+                _check_bound_leaf(bounds, claim, leaf, leaf_box, x0, i, max_splits)
     if isinstance(claim, MinimumClaim):
         w = _numbers(claim.witness, n, "the witness")
         if any(not (s <= v <= t) for s, t, v in zip(*box, w, strict=True)):

@@ -290,7 +290,7 @@ def _hand_made(f: str, box, claim) -> dict:
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
-        (lambda d: d.update(version=2), "version 2 is not supported"),
+        (lambda d: d.update(version=3), "version 3 is not supported"),
         (lambda d: d.update(format="something-else"), "not an autobound-certificate"),
         (lambda d: d.pop("claim"), "claim"),
         (lambda d: d.update(extra="field"), "extra"),
@@ -504,7 +504,7 @@ import sys
 from autobound.verify import check_certificate
 assert check_certificate(open({str(path)!r}).read()).ok
 from typer.testing import CliRunner
-from autobound.cli import app
+from autobound.apps.cli import app
 result = CliRunner().invoke(app, ["check", {str(path)!r}])
 assert result.exit_code == 0, result.output
 loaded = [m for m in sys.modules if m.split(".")[0] in ("jax", "jaxlib")
