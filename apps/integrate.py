@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -46,6 +46,17 @@ from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import exact_box
 from autobound.core import enclose
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion
+from autobound.interval import hi as iv_hi
+from autobound.interval import lo as iv_lo
+from autobound.verify.certificate import (
+    Certificate,
+    Expression,
+    IntegralClaim,
+    Leaf,
+    enclosure_integral,
+)
+from autobound.verify.exact import write_number
+from autobound.verify.graph_json import graph_to_json
 
 __all__ = ["Integral", "integrate"]
 
@@ -70,6 +81,7 @@ class Integral:
     seconds: float
     message: str
     tol: float
+    certificate: Certificate | None = field(default=None, repr=False)
 
     @property
     def width(self) -> float:
@@ -113,6 +125,7 @@ class _Program:
         x0 = lo + (hi - lo) / 2
         low, high = jnp.asarray(-jnp.inf), jnp.asarray(jnp.inf)
         flags: dict[str, jax.Array] = {}
+        out: dict[str, jax.Array] = {}
         for enc in self.encs:
             e = enc(x0, lo, hi, params)
             i = poly.integral(e)
@@ -122,6 +135,12 @@ class _Program:
             ok = ok & jnp.all(e.lo == lo) & jnp.all(e.hi == hi)
             low = jnp.maximum(low, jnp.where(ok, i.lo, -jnp.inf))
             high = jnp.minimum(high, jnp.where(ok, i.hi, jnp.inf))
+            # The coefficients (all flattened into one vector) and this degree's width, for
+            # certificates.
+            d = e.degree
+            out[f"width_{d}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
+            out[f"coef_lo_{d}"] = jnp.concatenate([iv_lo(c).reshape(-1) for c in e.coefficients])
+            out[f"coef_hi_{d}"] = jnp.concatenate([iv_hi(c).reshape(-1) for c in e.coefficients])
             for name, v in e.flags.items():
                 flags[name] = flags.get(name, False) | v
             if enc is self.point:
@@ -136,6 +155,8 @@ class _Program:
             "range_lo": range_lo,
             "range_hi": range_hi,
             "point_void": ~(p.valid & jnp.isfinite(pc.lo) & jnp.isfinite(pc.hi)),
+            "x0": e.x0.reshape(-1),
+            **out,
             **{"flag_" + k: v for k, v in flags.items()},
         }
 
@@ -235,6 +256,7 @@ def integrate(
     max_pieces: int = 200_000,
     batch: int = 256,
     progress: bool = False,
+    certificate: bool = False,
 ) -> Integral:
     """An interval ``[lower, upper]`` containing ``∫_box f``, narrower than `tol` if the
     budget allows (math in the module docstring).
@@ -250,12 +272,16 @@ def integrate(
     - `degree`: the Taylor degree, or several, tried on every piece (their enclosures are
       intersected); degree 0 (the range of f) is always among them, and bounds the pieces
       where f is bounded but not smooth.  Each degree compiles its own enclosure once
-      (seconds; more for higher degrees), reused by later calls with the same f.
+      (seconds; more for higher degrees), reused by later calls with the same string or
+      sympy f, or the same Python f when `params` is given.
     - `params`: for a Python ``f(x, params)``: a pytree of float arrays, a runtime input
       (new values do not recompile).
     - `time_limit` (seconds, compilation included), `max_pieces`: the budget.
     - `batch`: pieces bounded per call (one compiled program per batch size).
     - `progress`: a status line on stderr.
+    - `certificate`: for a certified result over a box with double ends, also write a
+      certificate (`result.certificate`) of the enclosure widened by ``tol/4`` on each side,
+      for :func:`autobound.verify.check_certificate` (one leaf per piece).
 
     **Returns:** an :class:`Integral`.  ``lower <= ∫ f <= upper`` holds whatever the status.
 
@@ -289,9 +315,15 @@ def integrate(
                     )
     exact = exact_box(sides)
     outer_lo, outer_hi = exact.outer
+    # Reused across calls: strings and sympy expressions (immutable), and Python functions
+    # given `params` (their data is the runtime input).  A Python function without params
+    # may close over arrays that change between calls (a compiled program would keep the old
+    # values), so it gets a fresh program.
     try:
-        program = _program(f, degrees, None if variables is None else tuple(variables), exact.n)
-    except TypeError:  # an unhashable f (e.g. a sympy Matrix): no reuse across calls
+        reuse = isinstance(f, str) or params is not None or not callable(f)
+        key = (f, degrees, None if variables is None else tuple(variables), exact.n)
+        program = _program(*key) if reuse else _Program(f, degrees, variables, exact.n)
+    except TypeError:  # unhashable f or variables: no reuse
         program = _Program(f, degrees, variables, exact.n)
     search = _Pieces(program, params, exact.n, float(tol))
     search.root_width = outer_hi - outer_lo
@@ -337,6 +369,21 @@ def integrate(
         if solution.result in (Result.successful, Result.cannot_split):
             why = "some pieces are too narrow to split further (one ulp wide)"
         message = f"not certified: width {upper - lower:.3g} > tol {tol:.3g}: {why}"
+    cert = None
+    if certificate and status == "certified":
+        ends = zip((*outer_lo, *outer_hi), (*exact.lo, *exact.hi), strict=True)
+        if any(Fraction(float(v)) != e for v, e in ends):
+            message += "; no certificate: the box ends are not all doubles"
+        else:
+            pieces = (
+                np.concatenate([leaf_lo, state.lo]),
+                np.concatenate([leaf_hi, state.hi]),
+                {
+                    k: np.concatenate([d[k] for d in (leaf_data, state.data) if d])
+                    for k in (leaf_data or state.data)
+                },
+            )
+            cert = _certificate(f, search, exact, pieces, tol / 4)
     return Integral(
         status=status,
         lower=lower,
@@ -345,6 +392,64 @@ def integrate(
         seconds=state.seconds,
         message=message,
         tol=float(tol),
+        certificate=cert,
+    )
+
+
+def _certificate(
+    f: Any, search: _Pieces, exact: Any, pieces: tuple[np.ndarray, np.ndarray, dict], slack: float
+) -> Certificate:
+    """A certificate of ``∫ f ∈ [lower − slack, upper + slack]`` for
+    :func:`autobound.verify.check_certificate`: one leaf per piece with the enclosure (of
+    the degree whose integral is narrowest there) and its integral computed exactly by the
+    checker's own formula.  The slack leaves room for the checker's independent (second
+    order) bounds to confirm the claim."""
+    program, n = search.program, search.n
+    lo, hi, data = pieces
+    degrees = [e.degree for e in program.encs]
+    best = np.argmin(np.stack([data[f"width_{d}"] for d in degrees]), axis=0)
+    leaves, total_lo, total_hi = [], Fraction(0), Fraction(0)
+    for r in range(len(lo)):
+        d = degrees[best[r]]
+        flat = list(zip(data[f"coef_lo_{d}"][r], data[f"coef_hi_{d}"][r], strict=True))
+        coefficients, start = [], 0
+        for i in range(d + 1):
+            size = n**i
+            coefficients.append(
+                [
+                    [write_number(float(p)), write_number(float(q))]
+                    for p, q in flat[start : start + size]
+                ]
+            )
+            start += size
+        record = {
+            "lo": [write_number(float(v)) for v in lo[r]],
+            "hi": [write_number(float(v)) for v in hi[r]],
+            "x0": [write_number(float(v)) for v in data["x0"][r]],
+            "coefficients": coefficients,
+        }
+        got = enclosure_integral(Leaf(**record), n)
+        total_lo, total_hi = total_lo + got[0], total_hi + got[1]
+        leaves.append(Leaf(**record, integral=[write_number(got[0]), write_number(got[1])]))
+    graph = program.point.graph(program.shape, search.params)
+    if search.params is not None:
+        graph = graph.bind_params(jax.tree_util.tree_leaves(search.params))
+    claim = IntegralClaim(
+        kind="integral_in",
+        lower=write_number(_down(total_lo - Fraction(slack))),
+        upper=write_number(_up(total_hi + Fraction(slack))),
+    )
+    return Certificate(
+        expression=Expression(graph=graph_to_json(graph), text=f if isinstance(f, str) else None),
+        variables=program.variables,
+        box=[[write_number(p), write_number(q)] for p, q in zip(exact.lo, exact.hi, strict=True)],
+        claim=claim,
+        leaves=leaves,
+        prover={
+            "name": "autobound.apps.integrate",
+            "degree": max(e.degree for e in program.encs),
+            "rounding": "outward",
+        },
     )
 
 

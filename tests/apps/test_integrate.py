@@ -5,6 +5,7 @@ Few compiled programs: one parametrized Python integrand covers the closed forms
 parameters do not recompile), plus one program per hard integrand."""
 
 import math
+from fractions import Fraction
 
 import jax.numpy as jnp
 import mpmath
@@ -12,6 +13,8 @@ import pytest
 
 from autobound.apps.integrate import _program, integrate
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion
+from autobound.verify import check_certificate
+from autobound.verify.exact import read_number
 
 mpmath.mp.dps = 40
 
@@ -60,6 +63,24 @@ def test_closed_form_integrals_are_certified_and_contain_the_exact_value(params,
     assert r.status == "certified", r.message
     assert r.lower <= exact <= r.upper
     assert r.upper - r.lower <= tol and r.pieces >= 1
+
+
+def test_certificate_of_a_certified_integral_is_accepted_by_the_checker():
+    # sqrt(x) + |x - 0.3| on [0, 1]: a degree-0 end piece and a kink; parameters bound as
+    # constants in the certificate's graph.
+    params = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.3]
+    r = integrate(
+        family, [(0.0, 1.0)], tol=1e-3, degree=2, params=jnp.array(params), certificate=True
+    )
+    exact = family_integral(params, 0.0, 1.0)
+    assert r.status == "certified" and r.certificate is not None
+    verdict = check_certificate(r.certificate)
+    assert verdict.ok, verdict
+    claim = r.certificate.claim  # the enclosure, widened by tol/4 on each side
+    assert read_number(claim.lower) <= Fraction(r.lower) and Fraction(r.upper) <= read_number(
+        claim.upper
+    )
+    assert r.lower <= exact <= r.upper
 
 
 def test_new_parameters_reuse_the_compiled_program():
