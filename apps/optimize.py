@@ -25,22 +25,19 @@ every settled box with its enclosure; :func:`autobound.verify.check_certificate`
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import time
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
-import autobound as ab
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result, State
 from autobound.apps.box import ExactBox, down, exact_box
+from autobound.apps.boxbound import program
 from autobound.errors import DomainError, InvalidArgument
-from autobound.interval import Interval
 from autobound.verify.certificate import Certificate, Expression, Leaf, MinimumClaim
 from autobound.verify.exact import write_number
 from autobound.verify.graph_json import graph_to_json
@@ -85,78 +82,12 @@ class Minimum:
         )
 
 
-def _ends(v: Any) -> tuple[jax.Array, jax.Array]:
-    return (v.lo, v.hi) if isinstance(v, Interval) else (v, v)
-
-
-class _Program:
-    """The compiled pieces for one f, degree and number of variables: the batched bounding
-    of boxes and the value-and-gradient of the local search (see :func:`_program`)."""
-
-    def __init__(self, f: Any, degree: int, variables: Any, n: int):
-        self.degree, self.n = degree, n
-        self.shape = () if n == 1 else (n,)
-        self.enc = ab.enclose(f, degree, rounding="outward", variables=variables)
-        self.point = ab.enclose(f, 0, rounding="outward", variables=variables)
-        if self.enc.x_shape is not None and self.enc.x_shape != self.shape:
-            names = ", ".join(self.enc.variables)
-            raise InvalidArgument(f"the box has {n} side(s), f has the variables {names}")
-        self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
-        self.bound = jax.jit(jax.vmap(self._one))
-        grad = ab.enclose(f, 1, variables=variables)
-        self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
-
-    def _one(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
-        x0 = lo + (hi - lo) / 2
-        shaped = lambda v: v.reshape(self.shape)  # noqa: E731
-        e = self.enc(shaped(x0), shaped(lo), shaped(hi))
-        r = ab.poly.range(e)
-        p = self.point(shaped(x0), shaped(x0), shaped(x0))
-        _, f_hi = _ends(p.coefficients[0])
-        ok = e.valid
-        out = {
-            "lower": jnp.where(ok, r.lo, -jnp.inf),
-            "upper": jnp.where(ok, r.hi, jnp.inf),
-            "x0": x0,
-            "f_x0": jnp.where(p.valid, f_hi, jnp.inf),
-            "undefined": ~p.valid,
-        }
-        for i, c in enumerate(e.coefficients):
-            c_lo, c_hi = _ends(c)
-            out[f"c{i}_lo"], out[f"c{i}_hi"] = c_lo.reshape(-1), c_hi.reshape(-1)
-        return out
-
-
-def _value_and_grad(grad: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """f(x) and its gradient (round to nearest) from a degree-1 enclosure at the point x."""
-    e = grad(x, x, x)
-    if len(e.coefficients) < 2:  # f does not depend on x
-        return e.coefficients[0], jnp.zeros(x.size, x.dtype)
-    g_lo, g_hi = _ends(e.coefficients[1])  # the top coefficient: an interval (a point here)
-    return e.coefficients[0], (g_lo + (g_hi - g_lo) / 2).reshape(-1)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_program(f: Any, degree: int, variables: Any, n: int) -> _Program:
-    return _Program(f, degree, variables, n)
-
-
-def _program(f: Any, degree: int, variables: Any, n: int) -> _Program:
-    """The program for f: kept across calls for strings and sympy expressions (immutable),
-    so minimizing the same f again compiles nothing; built anew for Python functions (their
-    closures may hold arrays that change)."""
-    key_vars = tuple(variables) if variables is not None else None
-    if isinstance(f, str) or hasattr(f, "free_symbols"):
-        return _cached_program(f, degree, key_vars, n)
-    return _Program(f, degree, key_vars, n)
-
-
 class _Minimize:
     """The :class:`~autobound.apps.bnb.Search` of :func:`minimize`."""
 
     def __init__(self, f: Any, box: ExactBox, tol: float, degree: int, variables: Any):
         self.box, self.tol, self.degree = box, tol, degree
-        self.program = _program(f, degree, variables, box.n)
+        self.program = program(f, degree, variables, box.n)
         self.enc, self.shape = self.program.enc, self.program.shape
         self.variables = self.program.variables
         self.inner_lo, self.inner_hi = box.inner
@@ -243,7 +174,7 @@ class _Minimize:
                     [write_number(float(a)), write_number(float(b))]
                     for a, b in zip(data[f"c{i}_lo"][k], data[f"c{i}_hi"][k], strict=True)
                 ]
-                for i in range(sum(k.endswith("_lo") for k in data))
+                for i in range(sum(k.startswith("c") and k.endswith("_lo") for k in data))
             ]
             leaves.append(
                 Leaf(

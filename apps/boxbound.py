@@ -1,0 +1,92 @@
+"""Batched Taylor bounds of f over boxes, shared by :mod:`~autobound.apps.optimize` and
+:mod:`~autobound.apps.prove`: one jitted, vmapped program per f, degree and dimension.
+
+For each box ``[lo, hi]`` (a row of a batch) :attr:`Program.bound` returns the degree-k
+outward enclosure of f at the centre x0 (its coefficients, flattened per degree, as
+``c{i}_lo``/``c{i}_hi``), its range over the box (``lower``, ``upper``:
+:func:`autobound.poly.range`; ∓inf where the enclosure is void), and f(x0) enclosed in outward
+rounding (``f_x0_lo``, ``f_x0``; ``undefined`` where f is not defined at x0).
+:attr:`Program.value_and_grad` gives f and its gradient at a point in round-to-nearest, for
+local searches.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+import autobound as ab
+from autobound.errors import InvalidArgument
+from autobound.interval import Interval
+
+__all__ = ["Program", "program"]
+
+
+def _ends(v: Any) -> tuple[jax.Array, jax.Array]:
+    return (v.lo, v.hi) if isinstance(v, Interval) else (v, v)
+
+
+class Program:
+    """The compiled pieces for one f, degree and number of variables: the batched bounding
+    of boxes and the value-and-gradient of the local search (see :func:`_program`)."""
+
+    def __init__(self, f: Any, degree: int, variables: Any, n: int):
+        self.degree, self.n = degree, n
+        self.shape = () if n == 1 else (n,)
+        self.enc = ab.enclose(f, degree, rounding="outward", variables=variables)
+        self.point = ab.enclose(f, 0, rounding="outward", variables=variables)
+        if self.enc.x_shape is not None and self.enc.x_shape != self.shape:
+            names = ", ".join(self.enc.variables)
+            raise InvalidArgument(f"the box has {n} side(s), f has the variables {names}")
+        self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
+        self.bound = jax.jit(jax.vmap(self._one))
+        grad = ab.enclose(f, 1, variables=variables)
+        self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
+
+    def _one(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+        x0 = lo + (hi - lo) / 2
+        shaped = lambda v: v.reshape(self.shape)  # noqa: E731
+        e = self.enc(shaped(x0), shaped(lo), shaped(hi))
+        r = ab.poly.range(e)
+        p = self.point(shaped(x0), shaped(x0), shaped(x0))
+        f_lo, f_hi = _ends(p.coefficients[0])
+        ok = e.valid
+        out = {
+            "lower": jnp.where(ok, r.lo, -jnp.inf),
+            "upper": jnp.where(ok, r.hi, jnp.inf),
+            "x0": x0,
+            "f_x0": jnp.where(p.valid, f_hi, jnp.inf),
+            "f_x0_lo": jnp.where(p.valid, f_lo, -jnp.inf),
+            "undefined": ~p.valid,
+        }
+        for i, c in enumerate(e.coefficients):
+            c_lo, c_hi = _ends(c)
+            out[f"c{i}_lo"], out[f"c{i}_hi"] = c_lo.reshape(-1), c_hi.reshape(-1)
+        return out
+
+
+def _value_and_grad(grad: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """f(x) and its gradient (round to nearest) from a degree-1 enclosure at the point x."""
+    e = grad(x, x, x)
+    if len(e.coefficients) < 2:  # f does not depend on x
+        return e.coefficients[0], jnp.zeros(x.size, x.dtype)
+    g_lo, g_hi = _ends(e.coefficients[1])  # the top coefficient: an interval (a point here)
+    return e.coefficients[0], (g_lo + (g_hi - g_lo) / 2).reshape(-1)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_program(f: Any, degree: int, variables: Any, n: int) -> Program:
+    return Program(f, degree, variables, n)
+
+
+def program(f: Any, degree: int, variables: Any, n: int) -> Program:
+    """The program for f: kept across calls for strings and sympy expressions (immutable),
+    so minimizing the same f again compiles nothing; built anew for Python functions (their
+    closures may hold arrays that change)."""
+    key_vars = tuple(variables) if variables is not None else None
+    if isinstance(f, str) or hasattr(f, "free_symbols"):
+        return _cached_program(f, degree, key_vars, n)
+    return Program(f, degree, key_vars, n)
