@@ -338,7 +338,8 @@ def integrate(
     started = time.perf_counter()
     # Compile (or find) the program before the clock of `time_limit` starts.
     root = np.repeat(outer_lo[None], bnb.batch, 0), np.repeat(outer_hi[None], bnb.batch, 0)
-    search.bound(*root)
+    if np.shape(search.bound(*root)["lo"]) != (bnb.batch,):
+        raise InvalidArgument("f must have one (scalar) output to be integrated")
     solution = bnb.run(outer_lo, outer_hi, progress=progress)
     state = solution.state
     if search.undefined_at is not None:

@@ -154,3 +154,8 @@ def test_integrand_undefined_inside_the_box_is_a_domain_error_naming_the_point()
 def test_bad_input_is_named(box, kwargs, error, words):
     with pytest.raises(error, match=words):
         integrate("exp(x)", box, **kwargs)
+
+
+def test_vector_valued_integrand_is_refused():
+    with pytest.raises(InvalidArgument, match="scalar"):
+        integrate(lambda x: jnp.concatenate([x[None], 2 * x[None]]), [(0, 1)], tol=1e-3, degree=0)
