@@ -26,6 +26,10 @@ wrong answer.
 Box ends that are not doubles (``"1/3"``, ``"pi"``) are handled exactly: the pieces cover the
 box with ends rounded outward, and the integral over the excess ``U`` (thin slabs) is
 subtracted as ``R · vol(U)`` with R the range of f over those slabs.
+
+With ``certificate=True`` a certified result also carries a certificate (one leaf per piece,
+its enclosure and integral) that :func:`autobound.verify.check_certificate` re-checks on its
+own.
 """
 
 from __future__ import annotations
@@ -42,10 +46,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound import poly
+from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
-from autobound.apps.box import exact_box
-from autobound.core import enclose
+from autobound.apps.box import down, exact_box, up
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion
 from autobound.interval import hi as iv_hi
 from autobound.interval import lo as iv_lo
@@ -442,8 +445,8 @@ def _certificate(
         graph = graph.bind_params(jax.tree_util.tree_leaves(search.params))
     claim = IntegralClaim(
         kind="integral_in",
-        lower=write_number(_down(total_lo - Fraction(slack))),
-        upper=write_number(_up(total_hi + Fraction(slack))),
+        lower=write_number(down(total_lo - Fraction(slack))),
+        upper=write_number(up(total_hi + Fraction(slack))),
     )
     return Certificate(
         expression=Expression(graph=graph_to_json(graph), text=f if isinstance(f, str) else None),
@@ -499,14 +502,4 @@ def _excess(
     exact_vol = math.prod(b - a for a, b in zip(exact.lo, exact.hi, strict=True))
     v = outer_vol - exact_vol  # >= 0, exactly
     ends = [Fraction(r_lo) * v, Fraction(r_hi) * v]
-    return _down(min(ends)), _up(max(ends))
-
-
-def _down(q: Fraction) -> float:
-    x = float(q)
-    return x if Fraction(x) <= q else math.nextafter(x, -math.inf)
-
-
-def _up(q: Fraction) -> float:
-    x = float(q)
-    return x if Fraction(x) >= q else math.nextafter(x, math.inf)
+    return down(min(ends)), up(max(ends))

@@ -52,8 +52,9 @@ from typing import Any
 
 import numpy as np
 
-from autobound.core import enclose
-from autobound.errors import DomainError, InvalidArgument, InvalidRegion
+from autobound import enclose
+from autobound.apps.box import down, exact_number, up
+from autobound.errors import AutoBoundError, DomainError, InvalidArgument, InvalidRegion
 from autobound.interval import is_interval
 
 __all__ = ["JensenBounds", "jensen_bounds"]
@@ -114,26 +115,12 @@ class JensenBounds:
 
 
 def _exact(name: str, v: Any) -> Fraction:
-    """`v` as an exact rational (floats exactly, strings as decimals), or InvalidArgument."""
-    if isinstance(v, bool):
-        raise InvalidArgument(f"{name} must be a number, got {v!r}")
+    """`v` as an exact rational (floats exactly, text as a certificate reads it), or
+    InvalidArgument naming `name`."""
     try:
-        if isinstance(v, (np.floating, np.integer)):
-            v = v.item()
-        q = Fraction(v) if not isinstance(v, str) else Fraction(v.strip())
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-        raise InvalidArgument(f"{name} must be a finite number, got {v!r}") from None
-    return q
-
-
-def _float_down(q: Fraction) -> float:
-    f = float(q)
-    return f if Fraction(f) <= q else math.nextafter(f, -math.inf)
-
-
-def _float_up(q: Fraction) -> float:
-    f = float(q)
-    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
+        return exact_number(v)
+    except AutoBoundError as err:
+        raise InvalidArgument(f"{name} must be a finite number, got {v!r} ({err})") from None
 
 
 def _sqrt_up(q: Fraction) -> Fraction:
@@ -377,7 +364,7 @@ def jensen_bounds(
     mu, central = _central_moments(mean, variance, moments)
     _check_feasible(a, b, mu, central)
     enc = enclose(f, degree=int(degree), rounding="outward")
-    e = enc(float(mu), _float_down(a), _float_up(b))
+    e = enc(float(mu), down(a), up(b))
     try:
         coeffs = tuple(_ends(c) for c in e.coefficients)
         if not bool(np.asarray(e.valid)):
@@ -411,9 +398,9 @@ def jensen_bounds(
         cls[0] += min(cl * p, ch * p)
         cls[1] += max(cl * p, ch * p)
     return JensenBounds(
-        lower=_float_down(low),
-        upper=_float_up(high),
-        classical=(_float_down(cls[0]), _float_up(cls[1])),
+        lower=down(low),
+        upper=up(high),
+        classical=(down(cls[0]), up(cls[1])),
         degree=k,
         support=(a, b),
         mean=mu,
