@@ -16,7 +16,8 @@ interval by :func:`~autobound.apps.mm.majorizer.minimize_quadratic`, starting fr
 $U$ never rises), and **soundness does not depend on it**: the step is taken only when
 $\\delta = c_0^- - U(\\eta)$, evaluated with outward rounding by
 :func:`autobound.poly.evaluate`, is positive, and then $f$ decreases by at least $\\delta$.
-Each group's trust region doubles when its step is at its boundary and halves otherwise.
+Each group's trust region follows SafeRate's rule: it doubles when the search ended at that
+group's end of the box (and the enclosure was finite), and halves otherwise.
 """
 
 from __future__ import annotations
@@ -145,18 +146,18 @@ def safe_combination(
         C = majorizer.upper_end(e.coefficients[2])
         A = (C + C.T) / 2  # only guides the search: the bound is evaluated on e itself
         finite_coeffs = jnp.all(jnp.isfinite(b)) & jnp.all(jnp.isfinite(A))
-        eta = minimize_box_quadratic(
+        searched = minimize_box_quadratic(
             jnp.where(finite_coeffs, b, 0), jnp.where(finite_coeffs, A, 0), eta_max
         )
-        decrease, certified, finite = majorizer.certify(e, eta)
+        decrease, certified, finite = majorizer.certify(e, searched)
         if warn:
             warn_if_not_finite(finite, eta_max)
-        eta = jnp.where(certified, eta, zeros)
+        eta = jnp.where(certified, searched, zeros)
         moved = [
             jnp.where(certified, eta[g] * d, jnp.zeros_like(d))
             for d, g in zip(v_leaves, ids, strict=True)
         ]
-        at_boundary = certified & (eta >= eta_max)
+        at_boundary = finite & (searched > 0) & (searched >= eta_max)
         info = SafeCombinationInfo(
             eta, eta_max, jnp.where(certified, decrease, jnp.zeros((), dt)), certified
         )

@@ -151,7 +151,9 @@ class LineBound(NamedTuple):
     - `certified_decrease`: a lower bound on $h(0) - h(\\eta)$ (exact real loss), 0 where the
       step is 0;
     - `certified`: the enclosure was valid (no flags, finite) and proves a decrease $> 0$;
-    - `at_boundary`: $\\eta = \\bar\\eta$ (the trust region may grow);
+    - `at_boundary`: the enclosure is finite and the minimizer of $U$ is the end
+      $\\eta = \\bar\\eta > 0$ (certified or not: a region too short to prove a decrease
+      larger than the width of $c_0$ must grow, not shrink);
     - `finite`: the enclosure was valid and its bound at $\\eta$ finite (false: the loss
       could not be bounded on this region at all).
     """
@@ -180,7 +182,7 @@ def bound_step(enc: ab.Enclose, w: Any, v: Any, eta_max: jax.Array) -> LineBound
         step_size=jnp.where(certified, eta, zero),
         certified_decrease=jnp.where(certified, decrease, zero),
         certified=certified,
-        at_boundary=certified & (eta >= eta_max),
+        at_boundary=finite & (eta > 0) & (eta >= eta_max),
         finite=finite,
     )
 

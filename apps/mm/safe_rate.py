@@ -11,12 +11,14 @@ $$ f(w + \\eta^* v) \\le f(w) - \\delta, \\qquad \\delta = c_0^- - U(\\eta^*) > 
 
 for the exact real loss (the *certified decrease*, reported in the state).
 
-**Trust-region rule.**  After a certified step at the boundary ($\\eta^* = \\bar\\eta$) the
-region doubles, $\\bar\\eta \\leftarrow 2\\bar\\eta$; after an interior step, or a step that
-could not be certified (a flagged or non-finite enclosure, or no provable decrease), it
-halves, $\\bar\\eta \\leftarrow \\bar\\eta/2$.  A wide region makes the remainder coefficient
-$c_2^+$ large (short, pessimistic steps); a narrow one caps the step: the rule keeps the
-minimizer near the boundary, where both effects balance.  $\\bar\\eta$ stays within
+**Trust-region rule.**  When the enclosure is finite and the minimizer of $U$ is the end of
+the region ($\\eta^* = \\bar\\eta$), the region doubles, $\\bar\\eta \\leftarrow 2\\bar\\eta$,
+whether the step was certified or not (a region too short to prove a decrease larger than
+the width of $c_0$, the rounding error of the loss itself, must grow); after an interior
+minimizer, no descent ($c_1^+ \\ge 0$) or a flagged or non-finite enclosure it halves,
+$\\bar\\eta \\leftarrow \\bar\\eta/2$.  A wide region makes the remainder coefficient $c_2^+$
+large (short, pessimistic steps); a narrow one caps the step: the rule keeps the minimizer
+near the boundary, where both effects balance.  $\\bar\\eta$ stays within
 $[\\text{tiny}, \\text{max}/4]$ of the dtype.
 
 **Full batch and mini-batch.**  The guarantee is about the function `value_fn` passed to the
@@ -124,8 +126,8 @@ def check_loss(value_fn: Any, params: Any) -> None:
 
 
 def next_eta_max(at_boundary: jax.Array, eta_max: jax.Array) -> jax.Array:
-    """The trust-region rule: double after a certified boundary step, else halve; kept
-    within ``[tiny, max / 4]`` of the dtype."""
+    """The trust-region rule: double when the upper polynomial's minimizer was the end of the
+    region (and the enclosure finite), else halve; kept within ``[tiny, max / 4]``."""
     finfo = jnp.finfo(eta_max.dtype)
     grown = jnp.where(at_boundary, 2 * eta_max, eta_max / 2)
     return jnp.clip(grown, finfo.tiny, finfo.max / 4)
