@@ -325,8 +325,8 @@ class Bounder:
         with a leading batch axis.  Boxes whose range leaves an op's domain get non-finite
         coefficients; ``return_flags=True`` also returns ``{op: bool[B]}`` naming them.
         """
-        x0s = np.asarray(x0s, np.float64)
-        los, his = np.asarray(los, np.float64), np.asarray(his, np.float64)
+        x0s = host_array("x0s", x0s)
+        los, his = host_array("los", los), host_array("his", his)
         if x0s.ndim == 0:
             raise ShapeMismatch("batch needs a leading batch axis")
         if los.shape != x0s.shape or his.shape != x0s.shape:

@@ -50,3 +50,26 @@ class CertificateError(AutoBoundError, ValueError):
 
 class InvalidArgument(AutoBoundError, ValueError):
     """An argument of the wrong kind or value (negative degree, unknown rounding mode, ...)."""
+
+
+class InvalidFunction(InvalidArgument):
+    """A Python function that cannot be traced as ``f(x)`` (or ``f(x, params)``): it takes
+    other arguments, or fails on an array of x's shape."""
+
+
+class ResourceLimit(AutoBoundError, ValueError):
+    """A well-formed input refused up front because its cost would exceed a stated limit: an
+    exact constant too large to hold, an integer power beyond the supported exponents, an
+    expression nested too deeply.  The message names the limit."""
+
+
+MAX_CONSTANT_BITS = 4096
+"""Exact constants (numerator and denominator) are limited to this many bits (1233 digits)."""
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """`text` quoted for a message, cut to about `limit` characters: long inputs are named by
+    their start and length, not echoed whole."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 20]!r}... ({len(text):,} characters)"

@@ -14,6 +14,7 @@ A graph has exactly one ``input`` node (the variable vector x, of any shape) and
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
@@ -23,8 +24,37 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from autobound.errors import AutoBoundError
+from autobound.errors import MAX_CONSTANT_BITS, AutoBoundError, ResourceLimit
 from autobound.ops import OPS, op_info
+
+_FLOAT64_MAX = Fraction(np.finfo(np.float64).max)
+
+
+def magnitude(q: Fraction) -> str:
+    """``"about 1e+400"``: the size of a (possibly huge) exact number, without converting it
+    to a float or to its full decimal string."""
+    if q == 0:
+        return "0"
+    exp10 = math.log10(abs(q.numerator)) - math.log10(q.denominator)
+    whole = math.floor(exp10)
+    sign = "-" if q < 0 else ""
+    return f"about {sign}{10 ** (exp10 - whole):.3g}e{whole:+d}"
+
+
+def _check_constant(value: Fraction) -> None:
+    """Refuse an exact constant no float64 can hold or too long to compute with."""
+    bits = max(value.numerator.bit_length(), value.denominator.bit_length())
+    if bits > MAX_CONSTANT_BITS:
+        raise ResourceLimit(
+            f"an exact constant of {magnitude(value)} with {bits:,}-bit numerator or "
+            f"denominator: exact constants are limited to {MAX_CONSTANT_BITS} bits "
+            f"({int(MAX_CONSTANT_BITS * math.log10(2)):,} digits)"
+        )
+    if abs(value) > _FLOAT64_MAX:
+        raise ResourceLimit(
+            f"the constant {magnitude(value)} lies beyond float64's range (largest finite "
+            f"value about 1.8e+308)"
+        )
 
 
 def _freeze(value: Any) -> Any:
@@ -79,6 +109,8 @@ class ExprGraph:
         """
         info = op_info(op)
         args = tuple(int(a) for a in args)
+        if op == "constant" and isinstance((params or {}).get("value"), Fraction):
+            _check_constant(params["value"])
         if info.arity is not None and len(args) != info.arity:
             raise AutoBoundError(f"op {op!r} takes {info.arity} arguments, got {len(args)}")
         params = dict(params or {})

@@ -41,6 +41,7 @@ Any other comparison of an x-dependent value raises
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -51,7 +52,7 @@ import jax
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Literal
 
-from autobound.errors import AutoBoundError, UnsupportedOperation
+from autobound.errors import AutoBoundError, InvalidFunction, ShapeMismatch, UnsupportedOperation
 from autobound.function_names import FUNCTION_NAMES
 from autobound.graph import ExprGraph
 
@@ -163,19 +164,26 @@ def trace_callable(
     dtype = str(dtype)
     x0_shape = tuple(int(d) for d in x0_shape)
     x_aval = jax.ShapeDtypeStruct(x0_shape, dtype)
+    _check_arity(f, 1 if params is None else 2)
     with jax.enable_x64(dtype == "float64" or jax.config.jax_enable_x64):
-        if params is None:
-            closed = jax.make_jaxpr(f)(x_aval)
-        else:
-            closed = jax.make_jaxpr(f)(x_aval, params)
+        try:
+            if params is None:
+                closed = jax.make_jaxpr(f)(x_aval)
+            else:
+                closed = jax.make_jaxpr(f)(x_aval, params)
+        except AutoBoundError:
+            raise
+        except Exception as err:  # noqa: BLE001 - f itself failed: say so, with f's message
+            raise _traced_error(err, x_aval) from err
         if len(closed.jaxpr.outvars) != 1:
             raise AutoBoundError(
                 f"f must return a single array, it returns {len(closed.jaxpr.outvars)} values"
             )
         builder = _Builder(ExprGraph(dtype))
         x = builder.graph.add_input(x0_shape)
-        leaves = [builder.graph.add_param(i, v.aval.shape) for i, v in enumerate(
-            closed.jaxpr.invars[1:])]
+        leaves = [
+            builder.graph.add_param(i, v.aval.shape) for i, v in enumerate(closed.jaxpr.invars[1:])
+        ]
         builder.first_captured = len(leaves)
         # Constant subprograms are evaluated by binding primitives: concretely, even when the
         # graph is built while a caller's jit is tracing.
@@ -183,6 +191,50 @@ def trace_callable(
             (out,) = builder.run(closed.jaxpr, closed.consts, [x, *leaves])
         builder.graph.set_output(builder.node(out))
     return builder.graph, builder.captured
+
+
+def _check_arity(f: Callable[..., Any], given: int) -> None:
+    """Refuse a function that needs more positional arguments than it will be given
+    (``lambda x, y: ...``): autobound calls ``f(x)``, or ``f(x, params)``."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # builtins and other callables without a signature
+        return
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [
+        p.name
+        for p in signature.parameters.values()
+        if p.kind in kinds and p.default is inspect.Parameter.empty
+    ]
+    if len(required) > given:
+        call = "f(x)" if given == 1 else "f(x, params)"
+        raise InvalidFunction(
+            f"f takes {len(required)} required arguments ({', '.join(required)}) but is "
+            f"called as {call}, with one array x holding every variable: write a function of "
+            "several variables as f(x) using x[0], x[1], ... (and pass x0, lo, hi of shape "
+            "(n,)); runtime parameters go in f(x, params)"
+        )
+
+
+def _traced_error(err: Exception, x_aval: Any) -> AutoBoundError:
+    """The named error for an exception raised by f while it was traced on `x_aval`."""
+    shape = tuple(x_aval.shape)
+    what = f"x of shape {shape} ({x_aval.dtype})"
+    detail = " ".join(str(err).split())[:300]
+    if isinstance(err, IndexError):
+        hint = "; with one variable x is a scalar (shape ())" if shape == () else ""
+        return ShapeMismatch(f"f indexes x beyond its shape when called with {what}: "
+                             f"{detail}{hint}")  # fmt: skip
+    if isinstance(err, RecursionError):
+        return InvalidFunction(f"f nests too deeply to be traced with {what}")
+    return InvalidFunction(
+        f"f failed when traced with {what} ({type(err).__name__}: {detail}); f must be a "
+        "function of one array x written with jax.numpy, jax.nn and jax.lax"
+    )
+
+
+def _extended(aval: Any) -> bool:
+    return jax.dtypes.issubdtype(getattr(aval, "dtype", np.float64), jax.dtypes.extended)
 
 
 def _supported() -> list[str]:
@@ -345,6 +397,13 @@ class _Builder:
 
     def equation(self, eqn: Any, ins: list[Any]) -> list[Any]:
         name = eqn.primitive.name
+        if any(_extended(v.aval) for v in (*eqn.invars, *eqn.outvars)):
+            raise UnsupportedOperation(
+                name,
+                (),
+                "f draws random numbers (jax.random): a bound is about one fixed function; "
+                "draw them outside f and pass them in as constants or params",
+            )
         if name in _CALLS:
             return self.call(eqn, ins)
         if name == "cond":
@@ -654,8 +713,7 @@ def _reduce_window_sum(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     cols = np.stack([np.asarray(jax.lax.reduce_window_sum_p.bind(e, **params)) for e in eye])
     matrix = cols.reshape(size, -1).T  # (outputs, inputs)
     dims = (((1,), (0,)), ((), ()))
-    prod = b.emit("dot_general", [matrix, b.flatten(a)], (matrix.shape[0],),
-                  dimension_numbers=dims)
+    prod = b.emit("dot_general", [matrix, b.flatten(a)], (matrix.shape[0],), dimension_numbers=dims)
     return b.emit("reshape", [prod], tuple(aval.shape), shape=tuple(aval.shape))
 
 

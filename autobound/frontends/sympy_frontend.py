@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import io
 import keyword
+import math
 import re
+import sys
 import tokenize
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
@@ -38,7 +40,14 @@ from sympy.parsing.sympy_parser import (
     standard_transformations,
 )
 
-from autobound.errors import AutoBoundError, ParseError, UnsupportedOperation
+from autobound.errors import (
+    MAX_CONSTANT_BITS,
+    AutoBoundError,
+    ParseError,
+    ResourceLimit,
+    UnsupportedOperation,
+    shown,
+)
 from autobound.function_names import FUNCTION_NAMES, FunctionNames
 from autobound.graph import ExprGraph
 
@@ -92,6 +101,9 @@ _PARSER_GLOBALS = {
     "Number": sympy.Number,
 }
 
+# What parse_expr(..., evaluate=False) writes besides (the unevaluated operators).
+_UNEVALUATED_GLOBALS = {"Add": sympy.Add, "Mul": sympy.Mul, "Pow": sympy.Pow}
+
 _ALLOWED_OPS = frozenset({"+", "-", "*", "/", "**", "^", "(", ")", ","})
 _LAYOUT_TOKENS = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER})
 
@@ -144,19 +156,44 @@ def expr_from_string(text: str, variables: Variables = None) -> sympy.Expr:
         function_exponentiation,
         rationalize,
     )
+
+    def parse(piece: str) -> Any:
+        def run(evaluate: bool) -> Any:
+            return parse_expr(
+                piece,
+                local_dict=local,
+                global_dict={
+                    "__builtins__": {},
+                    **_PARSER_GLOBALS,
+                    **({} if evaluate else _UNEVALUATED_GLOBALS),
+                },
+                transformations=transformations,
+                evaluate=evaluate,
+            )
+
+        # Sympy computes exact numbers as it parses (9^9^9 has 3.7e8 digits): read the
+        # text unevaluated first and refuse a constant too long to compute.
+        _check_exact_sizes(run(False))
+        return run(True)
+
     try:
-        expr = parse_expr(
-            text,
-            local_dict=local,
-            global_dict={"__builtins__": {}, **_PARSER_GLOBALS},
-            transformations=transformations,
-        )
+        # A long sum is parsed in chunks of terms: Python's parser nests a + b + c + ...
+        # one level per term and gives up past about a thousand.
+        pieces = _sum_chunks(text.strip(), tokens)
+        expr = parse(text) if pieces is None else sympy.Add(*(parse(p) for p in pieces))
     except AutoBoundError:
         raise
+    except RecursionError:
+        raise ResourceLimit(
+            f"cannot parse {shown(text)}: it nests too deeply for the parser (Python's "
+            f"recursion limit, {sys.getrecursionlimit()}); a long sum of terms is fine"
+        ) from None
     except Exception as err:  # sympy raises SyntaxError, TypeError, TokenError, ...
-        raise ParseError(f"cannot parse {text!r}: {err}") from None
+        raise ParseError(f"cannot parse {shown(text)}: {_short(err)}") from None
     if not isinstance(expr, sympy.Expr):
-        raise ParseError(f"{text!r} is not a single real expression (got {expr!r})")
+        raise ParseError(
+            f"{shown(text)} is not a single real expression (got {shown(str(expr), 60)})"
+        )
     if declared is not None:
         _check_known(expr, declared, text)
     return expr
@@ -240,6 +277,110 @@ def variables_of(expr: sympy.Expr | str) -> tuple[sympy.Symbol, ...]:
 # -- parsing helpers ----------------------------------------------------------------------
 
 
+_CHUNK_TERMS = 100
+
+
+def _sum_chunks(text: str, tokens: list[tokenize.TokenInfo]) -> list[str] | None:
+    """`text` (as tokenized) cut at binary ``+``/``-`` outside parentheses into pieces of
+    :data:`_CHUNK_TERMS` terms, each piece starting with its sign; None when the sum is
+    shorter than that (parsed whole).  A sign is binary when it follows a number, a name or
+    a closing parenthesis."""
+    starts = [0]
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        offset += len(line)
+        starts.append(offset)
+    cuts, depth, previous = [], 0, None
+    for tok in tokens:
+        if tok.type in _LAYOUT_TOKENS:
+            continue
+        if tok.string == "(":
+            depth += 1
+        elif tok.string == ")":
+            depth -= 1
+        elif tok.string in "+-" and depth == 0 and previous is not None:
+            if previous.type in (tokenize.NAME, tokenize.NUMBER) or previous.string == ")":
+                cuts.append(starts[tok.start[0] - 1] + tok.start[1])
+        previous = tok
+    if len(cuts) < _CHUNK_TERMS:
+        return None
+    ends = [0, *cuts[_CHUNK_TERMS - 1 :: _CHUNK_TERMS], len(text)]
+    return [text[a:b] for a, b in zip(ends, ends[1:], strict=False) if text[a:b].strip()]
+
+
+def _short(err: Exception) -> str:
+    """An exception's message on one line, cut to 200 characters."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+_MAX_NUMBER_CHARS = int(MAX_CONSTANT_BITS * math.log10(2)) + 40  # digits, point, exponent
+
+
+def _check_exact_sizes(expr: Any) -> None:
+    """Refuse an unevaluated expression whose exact rational constants would exceed
+    :data:`~autobound.errors.MAX_CONSTANT_BITS` bits once sympy evaluates them.
+
+    The size of an exact rational is estimated bottom-up in bits (numerator or denominator):
+    an integer or rational its own; a sum or product at most the sum of its terms' (plus one
+    per term); ``b**e`` with b rational and e an integer about ``bits(b)·|e|`` (1 when b is
+    0 or ±1).  Parts with symbols or transcendental constants are not rational and stay
+    symbolic in sympy; their exponents are still checked.  Iterative: deep sums are fine.
+    """
+    if not isinstance(expr, sympy.Basic):
+        return
+    bits: dict[sympy.Basic, float | None] = {}  # None: not an exact rational
+    stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in bits:
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in bits)
+            continue
+        bits[node] = size = _node_bits(node, [bits.get(a) for a in node.args])
+        if size is not None and size > MAX_CONSTANT_BITS:
+            raise ResourceLimit(
+                f"the exact constant {shown(str(node), 60)} would have about "
+                f"{size * math.log10(2):,.0f} digits: exact constants are limited to "
+                f"{MAX_CONSTANT_BITS} bits ({int(MAX_CONSTANT_BITS * math.log10(2)):,} digits)"
+            )
+
+
+def _node_bits(node: sympy.Basic, args: list[float | None]) -> float | None:
+    if isinstance(node, sympy.Rational):
+        p, q = abs(int(node.p)), int(node.q)
+        return max(math.log2(p) if p else 0.0, math.log2(q), 1.0)
+    if isinstance(node, sympy.Float):
+        return 64.0
+    if isinstance(node, (sympy.Add, sympy.Mul)):
+        if any(a is None for a in args):
+            return None
+        return sum(args) + len(args)
+    if isinstance(node, sympy.Pow) and args[0] is not None and args[1] is not None:
+        base, exponent = node.args
+        value = _small_value(exponent)
+        if value is None or not value.is_integer():
+            return None  # a root: not rational, or as long as its base
+        if _small_value(base) in (0.0, 1.0, -1.0):
+            return 1.0
+        return args[0] * abs(value)
+    return None
+
+
+def _small_value(expr: sympy.Basic) -> float | None:
+    """The float value of an exact rational expression already checked to be small enough
+    to compute (inf when beyond the float range), None when it is not a real number."""
+    try:
+        value = expr.doit() if not expr.is_Number else expr
+        return float(value) if value.is_real else None
+    except OverflowError:
+        return math.inf
+    except (TypeError, ValueError):
+        return None
+
+
 def _natural_key(name: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
@@ -249,11 +390,17 @@ def _checked_tokens(text: str) -> list[tokenize.TokenInfo]:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text.strip()).readline))
     except (tokenize.TokenError, SyntaxError) as err:
-        raise ParseError(f"cannot parse {text!r}: {err}") from None
+        raise ParseError(f"cannot parse {shown(text)}: {_short(err)}") from None
     for tok in tokens:
         if tok.type in _LAYOUT_TOKENS:
             continue
         if tok.type == tokenize.NUMBER and tok.string[-1] not in "jJ":
+            if len(tok.string) > _MAX_NUMBER_CHARS:
+                raise ResourceLimit(
+                    f"a number of {len(tok.string):,} characters in {shown(text)}: exact "
+                    f"constants are limited to {MAX_CONSTANT_BITS} bits "
+                    f"({int(MAX_CONSTANT_BITS * math.log10(2)):,} digits)"
+                )
             continue
         if tok.type == tokenize.NAME and not tok.string.startswith("_"):
             if not keyword.iskeyword(tok.string):
@@ -261,7 +408,7 @@ def _checked_tokens(text: str) -> list[tokenize.TokenInfo]:
         if tok.type == tokenize.OP and tok.string in _ALLOWED_OPS:
             continue
         raise ParseError(
-            f"cannot parse {text!r}: {tok.string!r} is not allowed in an expression "
+            f"cannot parse {shown(text)}: {tok.string!r} is not allowed in an expression "
             "(use numbers, names, + - * / ** ^ and parentheses)"
         )
     return tokens
@@ -293,7 +440,7 @@ def _check_known(expr: sympy.Expr, names: Sequence[str], text: str) -> None:
     if unknown:
         raise ParseError(
             f"unknown variable{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} in "
-            f"{text!r}; declared variables: {', '.join(names) or '(none)'}"
+            f"{shown(text)}; declared variables: {', '.join(names) or '(none)'}"
         )
 
 
@@ -359,7 +506,10 @@ def _float(c: _Converter, expr: sympy.Float) -> int:
 
 
 def _not_finite(c: _Converter, expr: sympy.Number) -> int:
-    raise ParseError(f"{expr} is not a finite real number")
+    raise ParseError(
+        f"the expression evaluates to {expr}, which is not a finite real number "
+        "(a division by zero such as 1/0, or an infinite constant)"
+    )
 
 
 def _number_symbol(c: _Converter, expr: sympy.NumberSymbol) -> int:
@@ -451,6 +601,8 @@ _TYPE_RULES: dict[type, Callable[[_Converter, Any], int]] = {
     sympy.Rational: _rational,
     sympy.Float: _float,
     sympy.Number: _not_finite,  # oo, -oo, zoo, nan: every finite real Number is caught above
+    sympy.core.numbers.ComplexInfinity: _not_finite,  # 1/0
+    sympy.core.numbers.NaN: _not_finite,
     sympy.NumberSymbol: _number_symbol,
     sympy.Add: _add,
     sympy.Mul: _mul,

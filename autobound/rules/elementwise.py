@@ -101,7 +101,7 @@ def ipow_remainder(n: int):
         terms = S.ipow_identity(A, y0, n, n)
         acc = A.mul(0.0, lo(H))
         for j in range(k, n + 1):
-            acc = A.add(acc, A.mul(terms[j], A.ipow(H, j - k)))
+            acc = A.add(acc, A.mul(terms[j], S.ipow(A, H, j - k)))
         return acc
 
     return remainder
@@ -116,6 +116,10 @@ def below(bound, strict):
     return outside
 
 
+POLYNOMIAL_REMAINDER_MAX = 32
+"""x**n for n up to this also intersects its remainder with the exact polynomial form."""
+
+
 def integer_power(n: int) -> Elementwise:
     """x**n for an integer n (n < 0 is undefined where the range touches 0)."""
     outside = None
@@ -128,7 +132,9 @@ def integer_power(n: int) -> Elementwise:
         "div" if n == -1 else f"x**{n}",
         ipow_series(n),
         outside,
-        ipow_remainder(n) if n >= 0 else None,
+        # The polynomial form has n − k + 1 terms: beyond small n the sharp rule (phi^(k)
+        # is monotone away from 0, see power_critical) does without it.
+        ipow_remainder(n) if 0 <= n <= POLYNOMIAL_REMAINDER_MAX else None,
         partial(power_critical, Fraction(n)),
     )
 

@@ -19,7 +19,7 @@ from math import comb
 
 import jax.numpy as jnp
 
-from autobound.interval import Arith, Value, lo
+from autobound.interval import Arith, Interval, Value, down, is_interval, lo, up
 
 Series = list
 
@@ -141,6 +141,56 @@ def s_sincos(A: Arith, u: Series, s0: Value, c0: Value, hyperbolic: bool = False
     return s, c
 
 
+UNROLLED_POWER = 8
+"""Powers up to this exponent are :meth:`Arith.ipow` (n − 1 products); beyond, repeated
+squaring (about 2 log2 n products), so that ``x**1000`` costs 20 products, not 999."""
+
+
+def ipow(A: Arith, y: Value, n: int) -> Value:
+    """The range of y**n for an integer n >= 0 (exact in nearest mode up to rounding, rounded
+    outward in outward mode): as :meth:`Arith.ipow`, by magnitudes, but by repeated squaring
+    for n > :data:`UNROLLED_POWER`.  Each product of non-negative magnitudes is rounded down
+    for the lower end and up for the upper end, so the ends stay outside the exact ones."""
+    if n <= UNROLLED_POWER:
+        return A.ipow(y, n)
+    if not is_interval(y):
+        y = A.const(y) if isinstance(y, int | float) else y
+        if not A.outward:
+            return _magnitude_power(A, y, n, lower=False)  # signs multiply through exactly
+        m = jnp.abs(y)
+        mlo, mhi = _magnitude_power(A, m, n, True), _magnitude_power(A, m, n, False)
+        neg = (y < 0) & (n % 2 == 1)
+        return Interval(jnp.where(neg, -mhi, mlo), jnp.where(neg, -mlo, mhi))
+    alo, ahi = y.lo, y.hi
+    if n % 2 == 0:
+        mlo = jnp.where((alo <= 0) & (ahi >= 0), 0.0, jnp.minimum(jnp.abs(alo), jnp.abs(ahi)))
+        mhi = jnp.maximum(jnp.abs(alo), jnp.abs(ahi))
+        return Interval(_magnitude_power(A, mlo, n, True), _magnitude_power(A, mhi, n, False))
+    pw = _magnitude_power
+    rlo = jnp.where(alo >= 0, pw(A, alo, n, True), -pw(A, -alo, n, False))
+    rhi = jnp.where(ahi >= 0, pw(A, ahi, n, False), -pw(A, -ahi, n, True))
+    return Interval(rlo, rhi)
+
+
+def _magnitude_power(A: Arith, m: Value, n: int, lower: bool) -> Value:
+    """m**n by repeated squaring; for m >= 0 in outward mode every product is rounded down
+    (`lower`) or up, so the result is a lower or upper bound of the exact power."""
+
+    def rounded(r):
+        if not A.outward:
+            return r
+        return jnp.maximum(down(r), 0.0) if lower else up(r)
+
+    result, base = None, m
+    while True:
+        if n & 1:
+            result = base if result is None else rounded(result * base)
+        n >>= 1
+        if not n:
+            return result
+        base = rounded(base * base)
+
+
 def ipow_identity(A: Arith, y: Value, K: int, n: int) -> Series:
     """Series of (y + t)**n for an integer n, coefficient j = C(n, j) y^{n−j} with the exact
     range of each power (negative n: C(n, j) = (−1)^j C(|n|+j−1, j))."""
@@ -150,9 +200,9 @@ def ipow_identity(A: Arith, y: Value, K: int, n: int) -> Series:
             if j > n:
                 out.append(jnp.zeros_like(lo(y)))
                 continue
-            out.append(A.mul(comb(n, j), A.ipow(y, n - j)))
+            out.append(A.mul(comb(n, j), ipow(A, y, n - j)))
         else:
             m = -n
             c = (-1) ** j * comb(m + j - 1, j)
-            out.append(A.mul(c, A.div(1, A.ipow(y, m + j))))
+            out.append(A.mul(c, A.div(1, ipow(A, y, m + j))))
     return out

@@ -12,10 +12,13 @@ u(x) ∈ Y and R encloses the remainder ratio over Y (:mod:`autobound.rules.elem
 from __future__ import annotations
 
 from fractions import Fraction
+from math import comb
 
 import jax.numpy as jnp
+import numpy as np
 
 from autobound import enclosure as E
+from autobound.errors import ResourceLimit
 from autobound.interval import Interval, hi, is_interval, lo
 from autobound.ops import register_rule
 from autobound.rules.context import RuleContext
@@ -101,9 +104,26 @@ def power(ctx: RuleContext, u: E.Expansion, n: int, arg: int | None = 0):
         return E.constant(ctx.A.add(0.0 * lo(u.coeffs[0]), 1))
     if n == 1:
         return u
+    _check_exponent(n, ctx.k)
     if _multiply_out(ctx, u, n):
         return multiplied_out(ctx, u, n)
     return compose(ctx, integer_power(n), u, arg)
+
+
+_FLOAT64_MAX = int(np.finfo(np.float64).max)
+
+
+def _check_exponent(n: int, k: int) -> None:
+    """Refuse x**n whose degree-k series needs a binomial coefficient beyond float64 (about
+    C(|n| + k, k) > 1.8e308): every bound of it would be the whole line."""
+    if comb(abs(n) + k, k) > _FLOAT64_MAX:
+        digits = str(abs(n))
+        shown = digits if len(digits) <= 20 else f"{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
+        raise ResourceLimit(
+            f"x**{'-' if n < 0 else ''}{shown} at degree {k} needs binomial coefficients "
+            f"up to C(|n| + {k}, {k}), beyond float64's range (1.8e+308): use a smaller "
+            "exponent or degree"
+        )
 
 
 def _multiply_out(ctx: RuleContext, u: E.Expansion, n: int) -> bool:
