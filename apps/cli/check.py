@@ -39,7 +39,16 @@ def check(
         data = sys.stdin.buffer.read() if str(certificate) == "-" else certificate.read_bytes()
     except OSError as err:
         raise BadInput(f"cannot read {str(certificate)!r}: {err.strerror or err}") from err
-    verdict = check_certificate(data, prec=prec, max_splits=max_splits)
+    try:
+        verdict = check_certificate(data, prec=prec, max_splits=max_splits)
+    except (OverflowError, RecursionError) as err:
+        # The checker reads numbers and graphs of any size exactly; some of its messages and
+        # conversions do not (a box end of -0x1p20000 overflows a float).  Such a file is not
+        # a certificate that checks: say so, as bad input, rather than as a crash.
+        raise BadInput(
+            f"cannot check {str(certificate)!r}: it holds a number or a nesting beyond what the "
+            f"checker handles ({type(err).__name__}: {err})"
+        ) from None
     if as_json:
         typer.echo(verdict.to_json())
     else:

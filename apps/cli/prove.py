@@ -76,7 +76,9 @@ def prove(
     names = parse_variables(variables)
     if len(box) == 1 and names and len(names) > 1:
         box *= len(names)
-    proof = run_prover(expression, box, kind, value, degree, names, max_boxes)
+    proof = run_prover(
+        expression, box, kind, value, degree=degree, variables=names, max_boxes=max_boxes
+    )
     if out is not None and proof.certificate is not None:
         try:
             out.write_text(proof.certificate.to_json())
