@@ -75,9 +75,9 @@ class JensenBounds:
     degree: int
     support: tuple[Fraction, Fraction]
     mean: Fraction
-    x0: Fraction
-    moments: dict[int, Fraction]
-    coefficients: tuple[tuple[Fraction, Fraction], ...]
+    x0: Fraction = field(repr=False)
+    moments: dict[int, Fraction] = field(repr=False)
+    coefficients: tuple[tuple[Fraction, Fraction], ...] = field(repr=False)
     terms: tuple[tuple[str, Fraction, Fraction], ...] = field(repr=False)
     expression: str = ""
 
