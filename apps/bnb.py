@@ -205,19 +205,22 @@ class BranchAndBound:
     # -- the solver interface ----------------------------------------------------------------
 
     def init(self, lo: Any, hi: Any) -> State:
-        """Bound and classify the root box ``[lo, hi]`` (floats, one entry per variable)."""
-        lo = np.asarray(lo, dtype=float).reshape(1, -1)
-        hi = np.asarray(hi, dtype=float).reshape(1, -1)
+        """Bound and classify the root box ``[lo, hi]`` (floats, one entry per variable), or
+        several roots (arrays of shape ``(m, n)``: boxes with disjoint interiors)."""
+        lo = np.atleast_2d(np.asarray(lo, dtype=float))
+        hi = np.atleast_2d(np.asarray(hi, dtype=float))
+        if lo.shape != hi.shape or len(lo) > self.batch:
+            raise InvalidRegion(f"{len(lo)} root boxes: at most the batch size, {self.batch}")
         if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(lo < hi)):
             raise InvalidRegion(
                 "the box needs finite ends with lo < hi on every side, got "
-                f"lo = {lo[0].tolist()}, hi = {hi[0].tolist()}"
+                f"lo = {lo.tolist()}, hi = {hi.tolist()}"
             )
-        self._root_width = (hi - lo)[0]
+        self._root_width = np.max(hi, axis=0) - np.min(lo, axis=0)
         empty = np.zeros((0, lo.shape[1]))
         state = State(empty, empty, np.zeros(0), {}, [])
         data = self._bound(lo, hi)
-        state.boxes = 1
+        state.boxes = len(lo)
         self._settle(state, lo, hi, data)
         return state
 

@@ -20,7 +20,7 @@ import numpy as np
 from autobound.errors import AutoBoundError, InvalidArgument, InvalidRegion
 from autobound.verify.exact import read_number
 
-__all__ = ["ExactBox", "down", "exact_box", "exact_number", "up"]
+__all__ = ["ExactBox", "down", "exact_box", "exact_number", "number_bounds", "up"]
 
 
 def down(q: Fraction) -> float:
@@ -51,7 +51,7 @@ def exact_number(v: Any) -> Fraction:
     return read_number(v)
 
 
-def _end(v: Any) -> tuple[Fraction, Fraction]:
+def number_bounds(v: Any) -> tuple[Fraction, Fraction]:
     """A box end as ``(below, above)``: both the number when it is exact, else doubles around
     the constant expression's value."""
     try:
@@ -118,8 +118,8 @@ def exact_box(box: Any, n: int | None = None) -> ExactBox:
         raise InvalidRegion("every side of the box must be a (lo, hi) pair")
     if n is not None and len(pairs) != n:
         raise InvalidRegion(f"the box has {len(pairs)} sides, the function {n} variable(s)")
-    lows = [_end(a) for a, _ in pairs]
-    highs = [_end(b) for _, b in pairs]
+    lows = [number_bounds(a) for a, _ in pairs]
+    highs = [number_bounds(b) for _, b in pairs]
     lo, lo_in = tuple(a for a, _ in lows), tuple(a for _, a in lows)
     hi, hi_in = tuple(b for _, b in highs), tuple(b for b, _ in highs)
     for j, (a, b) in enumerate(zip(lo_in, hi_in, strict=True)):

@@ -13,16 +13,21 @@ local searches.
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import autobound as ab
+from autobound.apps.box import ExactBox
 from autobound.errors import InvalidArgument
 from autobound.interval import Interval
+from autobound.verify.certificate import Leaf, enclosure_range
+from autobound.verify.exact import write_number
 
-__all__ = ["Program", "program"]
+__all__ = ["Program", "leaves", "program"]
 
 
 def _ends(v: Any) -> tuple[jax.Array, jax.Array]:
@@ -90,3 +95,41 @@ def program(f: Any, degree: int, variables: Any, n: int) -> Program:
     if isinstance(f, str) or hasattr(f, "free_symbols"):
         return _cached_program(f, degree, key_vars, n)
     return Program(f, degree, key_vars, n)
+
+
+def leaves(
+    box: ExactBox, lo: np.ndarray, hi: np.ndarray, data: dict[str, np.ndarray]
+) -> list[Leaf]:
+    """Certificate leaves for settled boxes (rows of `lo`, `hi`, `data` from
+    :meth:`Program.bound`): each with its enclosure and, as its ``range`` record, exactly
+    what the enclosure implies over the leaf (:func:`autobound.verify.certificate.
+    enclosure_range`, so that every number in the certificate means what it says).  Sides
+    on the double rounding of the box (``box.outer``) are moved onto the exact box ends:
+    the enclosure, valid over the larger float box, holds over the smaller leaf."""
+    outer_lo, outer_hi = box.outer
+    degree = sum(k.startswith("c") and k.endswith("_lo") for k in data)
+    out = []
+    for k in range(len(lo)):
+        ends_lo = [
+            a if v == p else Fraction(float(v))
+            for v, p, a in zip(lo[k], outer_lo, box.lo, strict=True)
+        ]
+        ends_hi = [
+            b if v == p else Fraction(float(v))
+            for v, p, b in zip(hi[k], outer_hi, box.hi, strict=True)
+        ]
+        leaf = Leaf(
+            lo=[write_number(v) for v in ends_lo],
+            hi=[write_number(v) for v in ends_hi],
+            x0=[write_number(float(v)) for v in data["x0"][k]],
+            coefficients=[
+                [
+                    [write_number(float(a)), write_number(float(b))]
+                    for a, b in zip(data[f"c{i}_lo"][k], data[f"c{i}_hi"][k], strict=True)
+                ]
+                for i in range(degree)
+            ],
+        )
+        low, high = enclosure_range(leaf, box.n)
+        out.append(leaf.model_copy(update={"range": [write_number(low), write_number(high)]}))
+    return out

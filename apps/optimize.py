@@ -34,11 +34,12 @@ from typing import Any, Literal
 import jax.numpy as jnp
 import numpy as np
 
+from autobound.apps import boxbound
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result, State
 from autobound.apps.box import ExactBox, down, exact_box
 from autobound.apps.boxbound import program
 from autobound.errors import DomainError, InvalidArgument
-from autobound.verify.certificate import Certificate, Expression, Leaf, MinimumClaim
+from autobound.verify.certificate import Certificate, Expression, MinimumClaim
 from autobound.verify.exact import write_number
 from autobound.verify.graph_json import graph_to_json
 
@@ -167,27 +168,7 @@ class _Minimize:
     # -- the certificate ---------------------------------------------------------------------
 
     def certificate(self, lo, hi, data, lower: float) -> Certificate:
-        leaves = []
-        for k in range(len(lo)):
-            coefficients = [
-                [
-                    [write_number(float(a)), write_number(float(b))]
-                    for a, b in zip(data[f"c{i}_lo"][k], data[f"c{i}_hi"][k], strict=True)
-                ]
-                for i in range(sum(k.startswith("c") and k.endswith("_lo") for k in data))
-            ]
-            leaves.append(
-                Leaf(
-                    lo=[write_number(float(v)) for v in lo[k]],
-                    hi=[write_number(float(v)) for v in hi[k]],
-                    x0=[write_number(float(v)) for v in data["x0"][k]],
-                    coefficients=coefficients,
-                    range=[
-                        write_number(float(data["lower"][k])),
-                        write_number(float(data["upper"][k])),
-                    ],
-                )
-            )
+        leaves = boxbound.leaves(self.box, lo, hi, data)
         f = self.enc.f
         text = f if isinstance(f, str) else (str(f) if not callable(f) else None)
         graph = self.enc.graph(self.shape)

@@ -1,333 +1,482 @@
-"""A simple prover over the engine: bisect a box until Taylor enclosures prove a claim, and
-write what they proved as a certificate that :func:`autobound.verify.check_certificate`
-re-checks on its own.
+"""Prove or disprove ``f >= c`` (``>``, ``<=``, ``<``) on a box, with a certificate that
+:func:`autobound.verify.check_certificate` re-proves without the engine.
 
-Claims: ``f >= c`` / ``f > c`` / ``f <= c`` / ``f < c`` on a box (:func:`prove`), the global
-minimum in an interval of width about `tol` (:func:`certify_minimum`), and the integral in an
-interval of width about `tol` (:func:`certify_integral`).  Every leaf's enclosure is computed
-in outward rounding (valid for the real function), many leaves per jitted call.  The full
-branch-and-bound prover (smarter splitting, counterexample search) is its own issue.
+Branch and bound (:mod:`autobound.apps.bnb`) over the box: each box gets a degree-2 Taylor
+enclosure of f at its centre in outward rounding (:mod:`autobound.apps.boxbound`); a box is
+settled when the enclosure's range over it satisfies the claim; a box centre where f,
+enclosed in outward rounding, breaks the claim is a counterexample (then the claim is
+``disproved``).
+
+**Tight claims.**  Where ``g = f - c`` touches 0 at a point t that is a box end or an
+excluded point (``exp(x) >= 1 + x`` at 0, ``x - sin(x) > 0`` on ``(0, 1]``), no range bound
+of a box holding t proves the claim (its lower end is at most ``g(t) = 0``, minus rounding).
+One-variable claims are then proved near t by its **order of contact** k: the Taylor
+coefficients ``g^(i)(t)/i!``, ``i < k``, are exactly 0 (computed in rational arithmetic by
+:func:`autobound.verify.series.exact_taylor`, where the elementary functions take rational
+values: exp(0) = 1, log(1) = 0, ...), so on a leaf ``[t, t + h]`` the degree-k enclosure at t
+reads ``g(x) ∈ C_k (x − t)^k``, and the claim holds there when ``C_k`` has the right sign
+(strictly for ``>``/``<``, where t must be excluded or an open end of the box).  Such leaves
+go into a version-2 certificate with their contact order, which the checker re-derives by its
+own means.
+
+Box ends, excluded points and the bound c may be exact strings or constants (``"pi/2"``,
+``"10**-7"``); see :mod:`autobound.apps.box`.
 """
 
 from __future__ import annotations
 
-import functools
-import heapq
+import dataclasses
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
-from autobound.api import Bounder, taylor_bounds
-from autobound.apps.box import down as _down
-from autobound.apps.box import exact_box, exact_number
-from autobound.apps.box import up as _up
-from autobound.errors import InvalidArgument
-from autobound.interval import is_interval
+import autobound as ab
+from autobound.apps import boxbound
+from autobound.apps.bnb import DROP, LEAF, SPLIT, BranchAndBound, State
+from autobound.apps.box import ExactBox, exact_box, exact_number, number_bounds
+from autobound.apps.boxbound import program
+from autobound.errors import AutoBoundError, DomainError, InvalidArgument, InvalidRegion
+from autobound.interval import Interval
 from autobound.verify.certificate import (
     BoundClaim,
     Certificate,
+    Contact,
     Expression,
-    IntegralClaim,
     Leaf,
-    MinimumClaim,
-    box_volume,
-    enclosure_integral,
-    enclosure_range,
 )
-from autobound.verify.exact import read_number, write_number
+from autobound.verify.exact import write_number
 from autobound.verify.graph_json import graph_to_json
+from autobound.verify.series import exact_taylor, interval_taylor
 
-Box = tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
+__all__ = ["Proof", "certify_integral", "certify_minimum", "prove"]
+
 Status = Literal["proved", "disproved", "unknown"]
+Claim = Literal["ge", "gt", "le", "lt"]
+MAX_CONTACT_ORDER = 8
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Proof:
-    """A prover's outcome: ``proved`` (with a certificate), ``disproved`` (with a point where
-    the claim fails, shown by an enclosure of f there), or ``unknown`` (budget spent)."""
+    """A prover's outcome: ``proved`` (with a certificate), ``disproved`` (with a point of
+    the claim's domain where f, enclosed in outward rounding, breaks the claim), or
+    ``unknown`` (a budget ran out; `message` says which)."""
 
     status: Status
     certificate: Certificate | None
     counterexample: tuple[float, ...] | None
     boxes: int
     message: str
+    seconds: float = 0.0
 
     def __bool__(self) -> bool:
         return self.status == "proved"
 
-
-@functools.lru_cache(maxsize=32)
-def _cached_bounder(f: Any, degree: int, variables: tuple[str, ...] | None) -> Bounder:
-    return taylor_bounds(f, degree, variables, rounding="outward")
+    def __repr__(self) -> str:
+        return f"Proof({self.status}: {self.message}; {self.boxes} boxes, {self.seconds:.2f} s)"
 
 
-def _bounder(f: Any, degree: int, variables: tuple[str, ...] | None) -> Bounder:
-    """The engine for f; for a string (immutable, unlike a closure's captured arrays) kept
-    across calls, with its jit cache."""
-    if isinstance(f, str):
-        return _cached_bounder(f, degree, variables)
-    return taylor_bounds(f, degree, variables, rounding="outward")
+def _ends(v: Any) -> tuple[Any, Any]:
+    return (v.lo, v.hi) if isinstance(v, Interval) else (v, v)
 
 
-class _Engine:
-    """Enclosures of f over many exact boxes, one batched jitted call per chunk."""
+class _Prove:
+    """The :class:`~autobound.apps.bnb.Search` of :func:`prove`."""
 
-    def __init__(
-        self,
-        f: Any,
-        box: Sequence[Sequence[Any]],
-        degree: int,
-        variables: Any,
-        chunk: int,
-        max_boxes: int,
-    ):
-        if max_boxes < 1 or chunk < 1:
-            raise InvalidArgument("max_boxes and chunk must be positive")
-        self.bounder = _bounder(f, degree, tuple(variables) if variables is not None else None)
-        exact = exact_box(box)
-        lo_, hi_ = exact.lo, exact.hi
-        self.box: Box = (lo_, hi_)
-        self.n = len(lo_)
-        names = self.bounder.variables  # strings and sympy: x is () for one variable, else (n,)
-        if names and len(names) != self.n:
-            raise InvalidArgument(
-                f"the box has {self.n} sides, f has {len(names)} variable(s): {', '.join(names)}"
-            )
-        self.shape = () if self.n == 1 else (self.n,)
-        self.graph = self.bounder.graph(self.shape)
-        self.variables = list(self.bounder.variables) or [f"x{j}" for j in range(self.n)]
-        self.boxes = 0
-        self.chunk = chunk
+    def __init__(self, f, box: ExactBox, claim: Claim, c: Fraction, degree, variables, excluded,
+                 open_ends):  # fmt: skip
+        self.box, self.claim, self.c = box, claim, c
+        self.upper = claim in ("le", "lt")
+        self.strict = claim in ("gt", "lt")
+        self.program = program(f, degree, variables, box.n)
+        self.variables = self.program.variables
+        self.inner_lo, self.inner_hi = box.inner
+        self.excluded = excluded  # exact points (tuples of Fractions)
+        self.open_ends = open_ends
+        self.counterexample: np.ndarray | None = None
+        self.contacts: dict[tuple[Fraction, int], int] = {}
+        self._contact_programs: dict[int, Any] = {}
+        self.contact_leaves: list[Leaf] = []
+        self.batch = 2
+        self.c_float = float(c)
 
-    def leaves(self, boxes: list[Box]) -> list[Leaf | None]:
-        """A :class:`Leaf` (no record yet) per box, None where the enclosure is not finite."""
-        size = self.chunk  # one batch size: one compilation
-        los = np.array([[_down(a) for a in b[0]] for b in boxes])
-        his = np.array([[_up(a) for a in b[1]] for b in boxes])
-        x0s = (los + his) / 2
-        pad = lambda a: np.concatenate([a, np.repeat(a[-1:], size - len(a), 0)])  # noqa: E731
-        shaped = lambda a: pad(a).reshape((size, *self.shape))  # noqa: E731
-        coeffs = self.bounder.batch(shaped(x0s), shaped(los), shaped(his))
-        self.boxes += len(boxes)
-        ends = []
-        for c in coeffs:
-            lo_, hi_ = (c.lo, c.hi) if is_interval(c) else (c, c)
-            ends.append((np.asarray(lo_).reshape(size, -1), np.asarray(hi_).reshape(size, -1)))
-        out: list[Leaf | None] = []
-        for k, (box, x0) in enumerate(zip(boxes, x0s, strict=False)):
-            x0 = [Fraction(float(v)) for v in x0]
-            finite = all(np.all(np.isfinite(a[k])) and np.all(np.isfinite(b[k])) for a, b in ends)
-            inside = all(s <= v <= t for v, s, t in zip(x0, *box, strict=True))
-            if not (finite and inside):
-                out.append(None)
-                continue
-            out.append(
-                Leaf(
-                    lo=[write_number(v) for v in box[0]],
-                    hi=[write_number(v) for v in box[1]],
-                    x0=[write_number(v) for v in x0],
-                    coefficients=[
-                        [
-                            [write_number(float(p)), write_number(float(q))]
-                            for p, q in zip(a[k], b[k], strict=True)
-                        ]
-                        for a, b in ends
-                    ],
-                )
-            )
+    # -- the claim on numbers ----------------------------------------------------------------
+
+    def holds(self, lower: np.ndarray, upper: np.ndarray, claim: Claim | None = None) -> np.ndarray:
+        """Whether values in [lower, upper] satisfy `claim` (default: the claim), entrywise;
+        floats are compared exactly with the exact c."""
+        claim = claim or self.claim
+        c, upper_side = self.c, claim in ("le", "lt")
+        test = {
+            "ge": lambda lo_, hi_: Fraction(lo_) >= c,
+            "gt": lambda lo_, hi_: Fraction(lo_) > c,
+            "le": lambda lo_, hi_: Fraction(hi_) <= c,
+            "lt": lambda lo_, hi_: Fraction(hi_) < c,
+        }[claim]
+        finite = np.isfinite(lower) & np.isfinite(upper)
+        near = (upper >= self.c_float) if upper_side else (lower <= self.c_float)
+        out = ~near & finite
+        for k in np.flatnonzero(near & finite):
+            out[k] = test(float(lower[k]), float(upper[k]))
         return out
 
-    def proof(self, claim: Any, leaves: list[Leaf], degree: int) -> Proof:
-        """The ``proved`` outcome: the certificate of `claim` with the done leaves."""
-        certificate = Certificate(
-            expression=Expression(graph=graph_to_json(self.graph), text=_text(self.bounder.f)),
-            variables=self.variables,
-            box=[[write_number(a), write_number(b)] for a, b in zip(*self.box, strict=True)],
-            claim=claim,
-            leaves=leaves,
-            prover={"name": "autobound.apps.prove", "degree": degree, "rounding": "outward"},
+    def breaks(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Whether values known to lie in [lower, upper] break the claim."""
+        return self.holds(
+            lower, upper, {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge"}[self.claim]
         )
-        return Proof("proved", certificate, None, self.boxes, "proved")
 
+    # -- contacts ------------------------------------------------------------------------------
 
-def _text(f: Any) -> str | None:
-    return f if isinstance(f, str) else (str(f) if not callable(f) else None)
+    def find_contacts(self, interior: Sequence[Fraction] = ()) -> None:
+        """Points t where ``g = f - c`` vanishes exactly, with the order of g's first
+        non-vanishing one-sided Taylor coefficient there, per side (+1: leaves [t, t + h],
+        -1: leaves [t - h, t]).  Candidates: box ends that are exact, excluded points, and
+        the `interior` points (exact zeros of g found by a local search).  A zero where the
+        claim is made and strict, or a point where g breaks the claim exactly, is a
+        counterexample."""
+        if self.box.n != 1:
+            return
+        lo, hi = self.box.lo[0], self.box.hi[0]
+        sides: dict[Fraction, tuple[int, ...]] = {}
+        if lo == self.box.lo_in[0]:
+            sides[lo] = (1,)
+        if hi == self.box.hi_in[0]:
+            sides[hi] = (-1,)
+        for t in [p[0] for p in self.excluded] + list(interior):
+            sides[t] = tuple(s for s in (1, -1) if (s > 0 and t < hi) or (s < 0 and t > lo))
+        graph = self.program.enc.graph(self.program.shape)
+        for t, directions in sides.items():
+            for side in directions:
+                order = self._order(graph, t, side)
+                if order is None:
+                    continue
+                if order == 0:  # g(t) != 0: a counterexample where it breaks the claim
+                    continue
+                if self.strict and self._in_domain(t):
+                    self.counterexample = np.array([float(t)])  # g(t) = 0: not strict
+                    return
+                self.contacts[(t, side)] = order
 
+    def _order(self, graph: Any, t: Fraction, side: int) -> int | None:
+        """The index of g's first non-zero exact Taylor coefficient at t (one-sided), 0 when
+        g(t) != 0 (recording a counterexample if g(t) breaks the claim), None if unknown."""
+        try:
+            coefficients = exact_taylor(graph, t, 0, side)
+        except DomainError:
+            return None
+        coefficients[0] -= self.c
+        if coefficients[0] != 0:
+            if self._in_domain(t) and self._breaks_exactly(coefficients[0]):
+                self.counterexample = np.array([float(t)])
+            return 0
+        for k in range(1, MAX_CONTACT_ORDER + 1):
+            try:
+                coefficients = exact_taylor(graph, t, k, side)
+            except DomainError:
+                return None
+            if coefficients[k] != 0:
+                return k
+        return None
 
-def _halves(box: Box) -> tuple[Box, Box]:
-    a, b = box
-    j = max(range(len(a)), key=lambda k: b[k] - a[k])
-    mid = Fraction(float((a[j] + b[j]) / 2))
-    if not a[j] < mid < b[j]:
-        mid = (a[j] + b[j]) / 2
-    return (a, (*b[:j], mid, *b[j + 1 :])), ((*a[:j], mid, *a[j + 1 :]), b)
+    def _breaks_exactly(self, g: Fraction) -> bool:
+        return {"ge": g < 0, "gt": g <= 0, "le": g > 0, "lt": g >= 0}[self.claim]
 
+    def _in_domain(self, t: Fraction) -> bool:
+        """Whether the claim is made at the point t (1-D): not excluded, not an open end."""
+        if (t,) in self.excluded:
+            return False
+        if t == self.box.lo[0] and self.open_ends[0][0]:
+            return False
+        if t == self.box.hi[0] and self.open_ends[0][1]:
+            return False
+        return True
 
-class _Disproved(Exception):
-    def __init__(self, leaf: Leaf):
-        super().__init__("counterexample")
-        self.leaf = leaf
-
-
-def _run(
-    engine: _Engine, score: Callable[[Leaf, Box], Leaf | float], max_boxes: int, chunk: int
-) -> tuple[list[Leaf], Proof | None]:
-    """Bisect boxes until `score` accepts them or the budget is spent.
-
-    `score(leaf, box)` returns the finished leaf (with its record) when the leaf is done, else
-    a priority (higher splits first).  Returns the done leaves and, when boxes are left open,
-    the ``unknown`` :class:`Proof` to give back.
-    """
-    done: list[Leaf] = []
-    open_: list[tuple[float, int, Box]] = [(0.0, 0, engine.box)]
-    tie = 0
-    while open_ and engine.boxes < max_boxes:
-        take = [heapq.heappop(open_)[2] for _ in range(min(chunk, len(open_)))]
-        for box, leaf in zip(take, engine.leaves(take), strict=True):
-            result = math.inf if leaf is None else score(leaf, box)
-            if isinstance(result, Leaf):
-                done.append(result)
+    def _contact_leaf(self, lo: float, hi: float) -> Leaf | None:
+        """A leaf [lo, hi] proved by its contact at an end, or None."""
+        for at, end, side in (("lo", lo, 1), ("hi", hi, -1)):
+            t = Fraction(end)
+            k = self.contacts.get((t, side))
+            if k is None:
                 continue
-            for half in _halves(box):
-                tie += 1
-                heapq.heappush(open_, (-result, tie, half))
-    if open_:
-        count = engine.boxes
-        return done, Proof("unknown", None, None, count, f"{len(open_)} boxes left after {count}")
-    return done, None
+            enc = self._contact_programs.get(k)
+            if enc is None:
+                e = ab.enclose(self.program.enc.f, k, rounding="outward",
+                               variables=self.program.enc.variables or None)  # fmt: skip
+                enc = self._contact_programs[k] = jax.jit(lambda t_, a, b, e=e: e(t_, a, b))
+            e = enc(jnp.asarray(end), jnp.asarray(lo), jnp.asarray(hi))
+            if not bool(e.valid) or float(e.lo) != lo or float(e.hi) != hi:
+                continue
+            top_lo, top_hi = (float(v) for v in _ends(e.coefficients[k]))
+            want = (-1 if self.upper else 1) * (1 if at == "lo" or k % 2 == 0 else -1)
+            if self.strict:
+                ok = top_lo > 0 if want > 0 else top_hi < 0
+            else:
+                ok = top_lo >= 0 if want > 0 else top_hi <= 0
+            if not ok or not self._checkable(at, k, lo, hi, want):
+                continue
+            coefficients = [
+                [[write_number(float(a)), write_number(float(b))]]
+                for a, b in map(_ends, e.coefficients)
+            ]
+            outer_lo, outer_hi = self.box.outer  # sides on the float rounding: exact ends
+            leaf_lo = self.box.lo[0] if lo == outer_lo[0] else Fraction(lo)
+            leaf_hi = self.box.hi[0] if hi == outer_hi[0] else Fraction(hi)
+            return Leaf(
+                lo=[write_number(leaf_lo)], hi=[write_number(leaf_hi)], x0=[write_number(end)],
+                coefficients=coefficients, contact=Contact(at=at, order=k),
+            )  # fmt: skip
+        return None
+
+    def _checkable(self, at: str, k: int, lo: float, hi: float, want: int) -> bool:
+        """Whether the checker's own interval Taylor coefficient over the leaf
+        (:func:`autobound.verify.series.interval_taylor`, looser than the engine's) also has
+        the sign: if not, the leaf is split further rather than certified in vain."""
+        graph = self.program.enc.graph(self.program.shape)
+        try:
+            S = interval_taylor(graph, Fraction(lo), Fraction(hi), k)[k]
+        except DomainError:
+            return False
+        a, b = float(S.a), float(S.b)
+        if self.strict:
+            return a > 0 if want > 0 else b < 0
+        return a >= 0 if want > 0 else b <= 0
+
+    # -- the search ----------------------------------------------------------------------------
+
+    def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
+        return self.program.bound(jnp.asarray(lo), jnp.asarray(hi))
+
+    def _inside(self, x: np.ndarray) -> np.ndarray:
+        inside = np.all((x >= self.inner_lo) & (x <= self.inner_hi), axis=-1)
+        for p in self.excluded:
+            inside &= ~np.all(x == np.array([float(v) for v in p]), axis=-1)
+        return inside
+
+    def classify(self, lo, hi, data):
+        if self.counterexample is not None:
+            return np.full(len(lo), DROP), np.zeros(len(lo))
+        undefined = data["undefined"] & self._inside(data["x0"])
+        if np.any(undefined):
+            x = data["x0"][int(np.argmax(undefined))]
+            where = ", ".join(f"{v} = {t:.17g}" for v, t in zip(self.variables, x, strict=True))
+            raise DomainError(f"f is undefined at a point of the box ({where})")
+        bad = self.breaks(data["f_x0_lo"], data["f_x0"]) & self._inside(data["x0"])
+        if np.any(bad):
+            self.counterexample = data["x0"][int(np.argmax(bad))]
+            return np.full(len(lo), DROP), np.zeros(len(lo))
+        verdict = np.where(self.holds(data["lower"], data["upper"]), LEAF, SPLIT)
+        if self.contacts:
+            for k in np.flatnonzero(verdict == SPLIT):
+                leaf = self._contact_leaf(float(lo[k, 0]), float(hi[k, 0]))
+                if leaf is not None:
+                    self.contact_leaves.append(leaf)
+                    verdict[k] = DROP  # kept in contact_leaves
+        slack = data["upper"] - self.c_float if self.upper else self.c_float - data["lower"]
+        return verdict, -slack
+
+    def finished(self, state: State) -> bool:
+        return self.counterexample is not None
+
+    def describe(self, state: State) -> str:
+        return f"{len(self.contact_leaves)} contact leaves"
+
+    def _sides(self) -> list[tuple[Fraction, Fraction]]:
+        return list(zip(self.box.lo, self.box.hi, strict=True))
+
+    # -- the certificate -----------------------------------------------------------------------
+
+    def certificate(self, state: State) -> Certificate:
+        lo, hi, data = state.leaf_arrays()
+        leaves = self.contact_leaves + boxbound.leaves(self.box, lo, hi, data)
+        f = self.program.enc.f
+        text = f if isinstance(f, str) else (str(f) if not callable(f) else None)
+        graph = self.program.enc.graph(self.program.shape)
+        v2 = bool(self.contact_leaves or self.excluded or any(map(any, self.open_ends)))
+        extra = {}
+        if v2:
+            extra = {
+                "excluded": [[write_number(v) for v in p] for p in self.excluded],
+                "open_ends": [list(e) for e in self.open_ends],
+            }
+        return Certificate(
+            version=2 if v2 else 1,
+            expression=Expression(graph=graph_to_json(graph), text=text),
+            variables=self.variables,
+            box=[[write_number(a), write_number(b)] for a, b in self._sides()],
+            claim=BoundClaim(kind=self.claim, value=write_number(self.c)),
+            leaves=leaves,
+            prover={"name": "autobound.apps.prove", "rounding": "outward"},
+            **extra,
+        )  # fmt: skip
+
+
+def _points(exclude: Any, names: Sequence[str], n: int) -> list[tuple[Fraction, ...]]:
+    """Excluded points as exact tuples: each a mapping name -> value, or a sequence."""
+    out = []
+    for p in exclude or ():
+        if isinstance(p, Mapping):
+            unknown = set(p) - set(names)
+            if unknown or len(p) != n:
+                raise InvalidArgument(
+                    f"an excluded point names every variable ({', '.join(names)}) once, got "
+                    f"{', '.join(map(str, p))}"
+                )
+            p = [p[v] for v in names]
+        elif not isinstance(p, (list, tuple)):
+            p = [p]
+        if len(p) != n:
+            raise InvalidArgument(f"an excluded point has {n} coordinate(s), got {len(p)}")
+        out.append(tuple(exact_number(v) for v in p))
+    return out
+
+
+def _zero_candidates(search: _Prove, starts: int = 9) -> list[Fraction]:
+    """Rational points inside the box where ``g = f - c`` may vanish exactly: local minima of
+    g (of -g for le/lt) from a grid of starts, and their simplest rational neighbours
+    (continued-fraction approximations with small denominators) where g is exactly 0."""
+    import scipy.optimize
+
+    sign = -1.0 if search.upper else 1.0
+    a, b = float(search.inner_lo[0]), float(search.inner_hi[0])
+
+    def fun(x):
+        v, g = search.program.value_and_grad(jnp.asarray(x))
+        v, g = sign * (float(v) - search.c_float), sign * np.asarray(g, dtype=float)
+        return (v, g) if math.isfinite(v) and np.all(np.isfinite(g)) else (math.inf, 0 * g)
+
+    graph = search.program.enc.graph(search.program.shape)
+    found: set[Fraction] = set()
+    for x in np.linspace(a, b, starts):
+        try:
+            r = scipy.optimize.minimize(fun, [x], jac=True, method="L-BFGS-B", bounds=[(a, b)])
+        except (ValueError, FloatingPointError):
+            continue
+        if not (math.isfinite(r.fun) and abs(r.fun) < 1e-6):
+            continue
+        for d in (1, 2, 3, 4, 6, 8, 10, 12, 16, 100):
+            q = Fraction(float(r.x[0])).limit_denominator(d)
+            if not (search.box.lo_in[0] < q < search.box.hi_in[0]) or q in found:
+                continue
+            for side in (0, 1):
+                try:
+                    if exact_taylor(graph, q, 0, side)[0] == search.c:
+                        found.add(q)
+                        break
+                except DomainError:
+                    continue
+    return sorted(found)
+
+
+def _bound_value(value: Any, claim: Claim) -> Fraction:
+    """c exactly; a constant such as ``"pi/2"`` rounded to a double on the side that makes
+    the claim proved stronger (up for ge/gt, down for le/lt)."""
+    try:
+        return exact_number(value)
+    except AutoBoundError:
+        pass
+    below, above = number_bounds(value)
+    return above if claim in ("ge", "gt") else below
 
 
 def prove(
     f: Any,
     box: Sequence[Sequence[Any]],
-    claim: Literal["ge", "gt", "le", "lt"] = "ge",
+    claim: Claim = "ge",
     value: Any = 0,
+    *,
+    exclude: Sequence[Any] = (),
+    open_ends: Sequence[Sequence[bool]] | None = None,
     degree: int = 2,
     variables: Sequence[str] | None = None,
-    max_boxes: int = 20_000,
-    chunk: int = 256,
+    time_limit: float = 60.0,
+    max_boxes: int = 200_000,
+    batch: int = 256,
+    progress: bool = False,
 ) -> Proof:
-    """Prove ``f >= value`` (or ``>``, ``<=``, ``<``, by `claim`) for every x in `box`.
+    """Prove ``f >= value`` (or ``>``, ``<=``, ``<``, by `claim`) for every x in `box`, except
+    the `exclude` points and the open ends.
 
-    `box` is one ``(lo, hi)`` per variable (floats, ints, Fractions, exact strings such as
-    ``"1/3"``, or constants such as ``"pi/2"``, rounded outward to doubles); a Python function
-    of ``jax.numpy`` arrays gets x of shape ``()`` for one variable, ``(n,)`` for n.  Returns
-    a :class:`Proof` whose certificate the independent checker accepts.
+    **Arguments:**
+
+    - `f`: a string, a sympy expression or a Python function of ``jax.numpy`` arrays (x of
+      shape ``()`` for one variable, ``(n,)`` for n).
+    - `box`: one ``(lo, hi)`` per variable (numbers, exact strings such as ``"1/3"``,
+      constants such as ``"pi/2"``, enclosed outward).
+    - `claim`, `value`: the claim ``f (claim) value``; value exact as box ends are.
+    - `exclude`: points where the claim is not made: ``{"x": 0}`` or ``(0,)`` per point.
+    - `open_ends`: per side ``(lo_open, hi_open)``: ends where the claim is not made.
+    - `degree`: the Taylor degree of the box bounds.
+    - `time_limit`, `max_boxes`: budgets (``unknown`` when spent); `batch`: boxes per
+      engine call; `progress`: a status line on stderr.
+
+    **Returns:** a :class:`Proof`.  ``proved`` comes with a certificate that
+    :func:`autobound.verify.check_certificate` accepts (version 2 where it uses contacts,
+    excluded points or open ends); ``disproved`` with a counterexample in the claim's domain.
     """
+    started = time.perf_counter()
     if claim not in ("ge", "gt", "le", "lt"):
         raise InvalidArgument(f"claim must be 'ge', 'gt', 'le' or 'lt', got {claim!r}")
-    engine = _Engine(f, box, degree, variables, chunk, max_boxes)
-    c = exact_number(value)
-    upper = claim in ("le", "lt")
-    holds = {
-        "ge": lambda r: r[0] >= c,
-        "gt": lambda r: r[0] > c,
-        "le": lambda r: r[1] <= c,
-        "lt": lambda r: r[1] < c,
-    }[claim]
-
-    def score(leaf: Leaf, box: Box) -> Leaf | float:
-        r = enclosure_range(leaf, engine.n)
-        if holds(r):
-            return _with(leaf, range=r)
-        ((c_lo, c_hi),) = leaf.coefficients[0]
-        if (read_number(c_lo) > c) if upper else (read_number(c_hi) < c):
-            raise _Disproved(leaf)  # f(x0) itself breaks the claim
-        return float(r[1] - c) if upper else float(c - r[0])
-
-    try:
-        leaves, unknown = _run(engine, score, max_boxes, chunk)
-    except _Disproved as found:
-        x = tuple(float(read_number(v)) for v in found.leaf.x0)
-        return Proof("disproved", None, x, engine.boxes, f"the claim fails at x = {x}")
-    kind = BoundClaim(kind=claim, value=write_number(c))
-    return unknown if unknown is not None else engine.proof(kind, leaves, degree)
-
-
-def _positive(tol: float) -> None:
-    if not tol > 0:
-        raise InvalidArgument(f"tol must be positive, got {tol!r}")
-
-
-def _with(leaf: Leaf, **records: tuple[Fraction, Fraction]) -> Leaf:
-    pairs = {k: [write_number(a), write_number(b)] for k, (a, b) in records.items()}
-    return leaf.model_copy(update=pairs)
-
-
-def certify_minimum(
-    f: Any,
-    box: Sequence[Sequence[Any]],
-    tol: float = 1e-6,
-    degree: int = 2,
-    variables: Sequence[str] | None = None,
-    max_boxes: int = 20_000,
-    chunk: int = 256,
-) -> Proof:
-    """Enclose ``min f`` over `box` in ``[l, u]`` with ``u - l <= tol`` (about): u is f at a
-    witness point (an upper end of its enclosure), l the least lower bound over the leaves,
-    lowered by tol/4 to leave the checker room."""
-    _positive(tol)
-    engine = _Engine(f, box, degree, variables, chunk, max_boxes)
-    best = [math.inf, None]
-    lows: list[Fraction] = []
-
-    def score(leaf: Leaf, box: Box) -> Leaf | float:
-        ((_, c_hi),) = leaf.coefficients[0]
-        if read_number(c_hi) < best[0]:
-            best[:] = [read_number(c_hi), leaf.x0]
-        r = enclosure_range(leaf, engine.n)
-        if r[0] < best[0] - Fraction(tol) / 2:
-            return float(best[0] - r[0])
-        lows.append(r[0])
-        return _with(leaf, range=r)
-
-    leaves, unknown = _run(engine, score, max_boxes, chunk)
-    if unknown is not None:  # (a Proof is falsy unless proved)
-        return unknown
-    low = min(lows) - Fraction(tol) / 4
-    claim = MinimumClaim(
-        kind="min_in", lower=write_number(_down(low)), upper=write_number(best[0]), witness=best[1]
-    )
-    return engine.proof(claim, leaves, degree)
+    exact = exact_box(box)
+    c = _bound_value(value, claim)
+    n = exact.n
+    ends = [tuple(map(bool, e)) for e in (open_ends or [(False, False)] * n)]
+    if len(ends) != n or any(len(e) != 2 for e in ends):
+        raise InvalidArgument(f"open_ends needs one (lo_open, hi_open) pair per side ({n})")
+    search = _Prove(f, exact, claim, c, degree, variables, [], ends)
+    search.excluded = _points(exclude, search.variables, n)
+    for p in search.excluded:
+        if not all(a <= v <= b for v, a, b in zip(p, exact.lo_in, exact.hi_in, strict=True)):
+            raise InvalidRegion(f"the excluded point {tuple(map(float, p))} lies outside the box")
+    solver = BranchAndBound(search, batch=batch, max_boxes=max_boxes, time_limit=time_limit)
+    search.batch = solver.batch
+    interior = _zero_candidates(search) if n == 1 else []
+    search.find_contacts(interior)
+    lo, hi = exact.outer
+    cut_points = {p[0] for p in search.excluded} | {t for t, _ in search.contacts}
+    if search.counterexample is None and n == 1 and cut_points:
+        # excluded points and contacts become ends of the boxes the search starts from
+        cuts = sorted({float(t) for t in cut_points} - {float(lo[0]), float(hi[0])})
+        edges = [float(lo[0]), *cuts, float(hi[0])]
+        lo = np.array(edges[:-1])[:, None]
+        hi = np.array(edges[1:])[:, None]
+    solution = None
+    if search.counterexample is None:
+        solution = solver.run(lo, hi, progress=progress, describe=search.describe)
+    seconds = time.perf_counter() - started
+    boxes = solution.boxes if solution is not None else 0
+    if search.counterexample is not None:
+        x = tuple(float(v) for v in np.ravel(search.counterexample))
+        shown = ", ".join(f"{v} = {t!r}" for v, t in zip(search.variables, x, strict=True))
+        return Proof("disproved", None, x, boxes, f"the claim fails at {shown}", seconds)
+    if not solution.result.done:
+        left = solution.state.open
+        return Proof("unknown", None, None, boxes, f"{solution.result.value}; {left} boxes open",
+                     seconds)  # fmt: skip
+    return Proof("proved", search.certificate(solution.state), None, boxes, "proved", seconds)
 
 
-def certify_integral(
-    f: Any,
-    box: Sequence[Sequence[Any]],
-    tol: float = 1e-6,
-    degree: int = 3,
-    variables: Sequence[str] | None = None,
-    max_boxes: int = 20_000,
-    chunk: int = 256,
-) -> Proof:
-    """Enclose ``∫_box f`` in an interval of width about `tol`: leaves are split until each
-    leaf's enclosure integral is narrower than ``tol/2`` times its share of the volume."""
-    _positive(tol)
-    engine = _Engine(f, box, degree, variables, chunk, max_boxes)
-    volume = box_volume(engine.box)
-    total = [Fraction(0), Fraction(0)]
+# -- minimum and integral certificates (the applications that make them) -----------------------
 
-    def score(leaf: Leaf, box: Box) -> Leaf | float:
-        lo_, hi_ = enclosure_integral(leaf, engine.n)
-        share = box_volume(box) / volume
-        width = float(hi_ - lo_)
-        if width > tol / 2 * share:
-            return width / share
-        total[0], total[1] = total[0] + lo_, total[1] + hi_
-        return _with(leaf, integral=(lo_, hi_))
 
-    leaves, unknown = _run(engine, score, max_boxes, chunk)
-    if unknown is not None:  # (a Proof is falsy unless proved)
-        return unknown
-    total_lo, total_hi = total
-    slack = Fraction(tol) / 4
-    claim = IntegralClaim(
-        kind="integral_in",
-        lower=write_number(_down(total_lo - slack)),
-        upper=write_number(_up(total_hi + slack)),
-    )
-    return engine.proof(claim, leaves, degree)
+def certify_minimum(f: Any, box: Sequence[Sequence[Any]], tol: float = 1e-6, **options) -> Proof:
+    """:func:`autobound.apps.optimize.minimize` with a :class:`Proof` as its outcome."""
+    from autobound.apps.optimize import minimize
+
+    r = minimize(f, box, tol, **options)
+    status = "proved" if r.status == "certified" else "unknown"
+    return Proof(status, r.certificate, None, r.boxes, r.message, r.seconds)
+
+
+def certify_integral(f: Any, box: Sequence[Sequence[Any]], tol: float = 1e-6, **options) -> Proof:
+    """:func:`autobound.apps.integrate.integrate` with a :class:`Proof` (and certificate)."""
+    from autobound.apps.integrate import integrate
+
+    r = integrate(f, box, tol, certificate=True, **options)
+    status = "proved" if r.status == "certified" and r.certificate is not None else "unknown"
+    return Proof(status, r.certificate, None, r.pieces, r.message, r.seconds)

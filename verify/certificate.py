@@ -173,10 +173,11 @@ def load(source: Any) -> Certificate:
             f"(this checker reads versions {', '.join(map(str, VERSIONS))})"
         )
     if source.get("version") == 1:
-        v2 = ("excluded", "open_ends")
-        if any(k in source for k in v2) or any(
-            isinstance(leaf, Mapping) and "contact" in leaf for leaf in source.get("leaves", [])
-        ):
+        leaves = source.get("leaves")
+        contacts = isinstance(leaves, list) and any(
+            isinstance(leaf, Mapping) and leaf.get("contact") is not None for leaf in leaves
+        )
+        if source.get("excluded") or source.get("open_ends") or contacts:
             raise CertificateError(
                 "a version-1 certificate has no excluded points, open ends or contacts"
             )

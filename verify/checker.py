@@ -438,7 +438,7 @@ def _check_contact_leaf(
     ):
         raise _Reject("a strict claim touches its bound at a point that is not left out", i)
     try:
-        exact_coefficients = exact_taylor(graph, t, k - 1)
+        exact_coefficients = exact_taylor(graph, t, k - 1, side=1 if at == "lo" else -1)
     except DomainError as err:
         raise _Reject(
             f"the checker cannot compute f's Taylor coefficients at t exactly: {err}", i

@@ -46,7 +46,12 @@ __all__ = ["Series", "exact_taylor", "interval_taylor"]
 
 
 class _Exact:
-    """Fractions; elementary functions only where their value is rational."""
+    """Fractions; elementary functions only where their value is rational.  `side` (+1, -1)
+    asks for the one-sided series at t from the right or the left (0: two-sided), which
+    differ where an argument of abs vanishes at t."""
+
+    def __init__(self, side: int = 0):
+        self.side = side
 
     @staticmethod
     def num(q: Any) -> Fraction:
@@ -285,6 +290,14 @@ def _function(name: str, u: Series) -> Series:
         return u.integrate(rate.c[:-1], R.value(name, u0))
     if name == "abs":
         sign = R.sign(u0)
+        if sign == 0 and isinstance(R, _Interval) and (lo(u0) == 0 or hi(u0) == 0):
+            sign = 1 if lo(u0) == 0 else -1  # u >= 0 (or <= 0) on the whole interval
+        if sign == 0 and isinstance(R, _Exact) and R.side:
+            # |u| near t on one side: the sign of u's first non-zero term there
+            j = next((j for j in range(1, u.order + 1) if u.c[j] != 0), None)
+            if j is None:
+                return u  # u = O(z^(K+1)), so |u| is too: all its coefficients are 0
+            sign = R.sign(u.c[j]) * R.side**j
         if sign == 0:
             raise DomainError("abs is not differentiable where its argument may be 0")
         return u if sign > 0 else -u
@@ -306,12 +319,14 @@ def _integer_pow(u: Series, n: int) -> Series:
 
 def _pow(u: Series, y: Series) -> Series:
     R = u.ring
-    if any(R.sign(c) != 0 or (R is _Interval and not (lo(c) == hi(c) == 0)) for c in y.c[1:]):
+    if any(
+        R.sign(c) != 0 or (isinstance(R, _Interval) and not (lo(c) == hi(c) == 0)) for c in y.c[1:]
+    ):
         raise DomainError("x ** y with a variable exponent has no series rule here")
     p = y.c[0]
-    if R is _Exact and p.denominator == 1:
+    if isinstance(R, _Exact) and p.denominator == 1:
         return _integer_pow(u, int(p))
-    if R is _Interval and lo(p) == hi(p) and float(lo(p)).is_integer():
+    if isinstance(R, _Interval) and lo(p) == hi(p) and float(lo(p)).is_integer():
         return _integer_pow(u, int(float(lo(p))))
     return _power(u, p, R.power(u.c[0], p))
 
@@ -358,10 +373,10 @@ def _taylor(graph: ExprGraph, ring: Any, start: Any, K: int) -> list[Any]:
     return numbers.const(out).c
 
 
-def exact_taylor(graph: ExprGraph, t: Fraction, K: int) -> list[Fraction]:
+def exact_taylor(graph: ExprGraph, t: Fraction, K: int, side: int = 0) -> list[Fraction]:
     """``f^(i)(t)/i!`` for ``i = 0..K``, exactly; DomainError where a value is not rational
-    (or not defined)."""
-    return _taylor(graph, _Exact, Fraction(t), K)
+    (or not defined).  ``side = ±1``: the one-sided derivatives from the right / left."""
+    return _taylor(graph, _Exact(side), Fraction(t), K)
 
 
 def interval_taylor(
@@ -369,4 +384,4 @@ def interval_taylor(
 ) -> list[Any]:
     """Intervals holding ``f^(i)(ξ)/i!`` for every ξ in [a, b], ``i = 0..K`` (mpmath.iv)."""
     with iv_precision(prec):
-        return _taylor(graph, _Interval, rigorous.span(a, b), K)
+        return _taylor(graph, _Interval(), rigorous.span(a, b), K)
