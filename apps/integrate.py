@@ -378,6 +378,14 @@ def integrate(
         if solution.result in (Result.successful, Result.cannot_split):
             why = "some pieces are too narrow to split further (one ulp wide)"
         message = f"not certified: width {upper - lower:.3g} > tol {tol:.3g}: {why}"
+        void = ~(np.isfinite(lows) & np.isfinite(highs))
+        if void.any():
+            k = int(np.argmax(void))
+            where = np.concatenate([leaf_lo, state.lo])[k], np.concatenate([leaf_hi, state.hi])[k]
+            message += (
+                f"; f has no finite enclosure on {int(void.sum())} piece(s), e.g. "
+                f"{_fmt_box(*where, names)} (unbounded there, or beyond the engine)"
+            )
     cert = None
     if certificate and status == "certified":
         ends = zip((*outer_lo, *outer_hi), (*exact.lo, *exact.hi), strict=True)
