@@ -79,6 +79,8 @@ class _Exact:
     @staticmethod
     def value(name: str, a: Fraction) -> Fraction:
         zero_at_zero = {"expm1", "log1p", "sin", "tan", "atan", "asin", "sinh", "tanh"}
+        if name == "sigmoid" and a == 0:
+            return Fraction(1, 2)
         if name in zero_at_zero and a == 0:
             return Fraction(0)
         if name in ("exp", "cos", "cosh") and a == 0:
@@ -251,7 +253,8 @@ def _power(u: Series, p: Any, base: Any) -> Series:
     return Series(P, R)
 
 
-def _function(name: str, u: Series) -> Series:
+def _function(name: str, u: Series, params: Any = None) -> Series:
+    params = params or {}
     R, u0 = u.ring, u.c[0]
     one = R.num(1)
     if name == "exp":
@@ -289,21 +292,48 @@ def _function(name: str, u: Series) -> Series:
             rate = (du / root) * (1 if name == "asin" else -1)
         return u.integrate(rate.c[:-1], R.value(name, u0))
     if name == "abs":
-        sign = R.sign(u0)
-        if sign == 0 and isinstance(R, _Interval) and (lo(u0) == 0 or hi(u0) == 0):
-            sign = 1 if lo(u0) == 0 else -1  # u >= 0 (or <= 0) on the whole interval
-        if sign == 0 and isinstance(R, _Exact) and R.side:
-            # |u| near t on one side: the sign of u's first non-zero term there
-            j = next((j for j in range(1, u.order + 1) if u.c[j] != 0), None)
-            if j is None:
-                return u  # u = O(z^(K+1)), so |u| is too: all its coefficients are 0
-            sign = R.sign(u.c[j]) * R.side**j
-        if sign == 0:
-            raise DomainError("abs is not differentiable where its argument may be 0")
-        return u if sign > 0 else -u
+        return u if _sign(u) > 0 else -u
     if name == "square":
         return u * u
+    if name == "rsqrt":
+        return _power(u, R.num(Fraction(-1, 2)), R.div(one, R.value("sqrt", u0)))
+    if name == "sigmoid":  # s' = s (1 - s) u'
+        return _ode(
+            u,
+            R.value("sigmoid", u0),
+            lambda y, m: y[m] - sum((y[i] * y[m - i] for i in range(m + 1)), R.num(0)),
+        )
+    if name == "softplus":  # softplus' = sigmoid
+        s = _function("sigmoid", u)
+        du = u.derivative()
+        rate = [sum((s.c[i] * du[m - i] for i in range(m + 1)), R.num(0)) for m in range(u.order)]
+        return u.integrate(rate, R.value("softplus", u0))
+    if name == "swish":
+        return u * _function("sigmoid", u)
+    if name in ("relu", "leaky_relu"):
+        sign = _sign(u)
+        if sign > 0:
+            return u
+        slope = R.num(params.get("alpha", 0)) if name == "leaky_relu" else R.num(0)
+        return u * slope
     raise DomainError(f"no series rule for {name}")
+
+
+def _sign(u: Series) -> int:
+    """The sign of u on the whole interval (interval series), or near t on the series' side
+    (exact series); DomainError when it may change."""
+    R, u0 = u.ring, u.c[0]
+    sign = R.sign(u0)
+    if sign == 0 and isinstance(R, _Interval) and (lo(u0) == 0 or hi(u0) == 0):
+        sign = 1 if lo(u0) == 0 else -1  # u >= 0 (or <= 0) on the whole interval
+    if sign == 0 and isinstance(R, _Exact) and R.side:
+        j = next((j for j in range(1, u.order + 1) if u.c[j] != 0), None)
+        if j is None:
+            return 1  # u = O(z^(K+1)): every branch has the same (zero) coefficients
+        sign = R.sign(u.c[j]) * R.side**j
+    if sign == 0:
+        raise DomainError("a kink where the argument may change sign")
+    return sign
 
 
 def _integer_pow(u: Series, n: int) -> Series:
@@ -346,7 +376,7 @@ def _arith(ring: Any, K: int) -> _Arith:
 
     return _Arith(
         const=const,
-        elementwise=lambda name, params: lambda u: _function(name, const(u)),
+        elementwise=lambda name, params: lambda u: _function(name, const(u), params),
         div=lambda a, b: const(a) / const(b),
         integer_pow=lambda u, n: _integer_pow(const(u), int(n)),
         pow=lambda u, y: _pow(const(u), const(y)),
