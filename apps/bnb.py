@@ -22,8 +22,9 @@ What a box *means* belongs to the application, a :class:`Search`:
 The open boxes live in host arrays (sorting and splitting are cheap next to bounding); the
 batch is placed on all JAX devices, split along the box axis (``jax.sharding``), when there
 are several, so the bounding runs on every device.  A box whose bisection point is not
-strictly inside it (a side one ulp wide) cannot be split: it is settled as *stuck*, and a run
-that leaves stuck boxes ends with :attr:`Result.cannot_split`.
+strictly inside it (a side one ulp wide) cannot be split: it is kept with the leaves and
+counted as *stuck*, and a run that leaves stuck boxes ends with :attr:`Result.cannot_split`
+(never a success: an application that can settle such boxes does so in `classify`).
 """
 
 from __future__ import annotations
@@ -258,7 +259,11 @@ class BranchAndBound:
         a, b = lo[rows, axis], hi[rows, axis]
         mid = a + (b - a) / 2
         splittable = (a < mid) & (mid < b)
-        state.stuck += int(np.sum(~splittable))
+        if not splittable.all():  # kept with the leaves (a minimum's bound still counts them)
+            stuck = ~splittable
+            kept = _take(_take(data, open_), stuck)
+            state.leaves.append((lo[stuck], hi[stuck], kept))
+            state.stuck += int(np.sum(stuck))
         lo, hi, axis, mid = lo[splittable], hi[splittable], axis[splittable], mid[splittable]
         if not len(lo):
             return state

@@ -79,6 +79,7 @@ def test_a_box_one_ulp_wide_is_stuck_not_split_forever():
     solution = BranchAndBound(Cover(0.0), batch=4).run([a], [b])
     assert solution.result is Result.cannot_split
     assert solution.state.stuck == 1 and solution.boxes == 1
+    assert len(solution.state.leaf_arrays()[0]) == 1  # kept, not lost
 
 
 def test_a_queued_box_is_classified_again_when_taken():
