@@ -63,6 +63,31 @@ API_REFUSALS = {
         ResourceLimit,
         "nests too deeply",
     ),
+    # degrees whose program would take minutes to compile (refused when traced, before XLA)
+    "degree 50 of exp(x)": (
+        lambda: ab.taylor_bounds("exp(x)", degree=50)(0.5, (0.0, 1.0)),
+        ResourceLimit,
+        "limit of degree 32",
+    ),
+    "enclose at degree 50": (
+        lambda: ab.enclose("exp(x)", degree=50)(0.5, 0.0, 1.0),
+        ResourceLimit,
+        "degree 50",
+    ),
+    "degree 10 of exp(x)*sin(y)": (
+        lambda: ab.taylor_bounds("exp(x)*sin(y)", degree=10)(
+            np.full(2, 0.5), (np.zeros(2), np.ones(2))
+        ),
+        ResourceLimit,
+        "degree 10 in 2 variables",
+    ),
+    "degree 8 in 10 variables": (
+        lambda: ab.taylor_bounds(lambda x: jnp.sum(jnp.exp(x)), degree=8)(
+            np.zeros(10), (-np.ones(10), np.ones(10))
+        ),
+        ResourceLimit,
+        "100,000,000 coefficients",
+    ),
     # arguments of the wrong kind
     'dtype="banana"': (
         lambda: ab.taylor_bounds("exp(x)", dtype="banana"),
@@ -304,6 +329,7 @@ CLI_REFUSALS = {
         ["bound", "x", "--over", "0", "1", "--plot", "/no/such/dir/p.png"],
         "does not exist",
     ),
+    "bound at degree 50": (["bound", "exp(x)", "--over", "0", "1", "-k", "50"], "limit"),
     "crosscheck 1e400*x": (["crosscheck", "1e400*x", "--over", "0", "1"], "beyond float64"),
     "prove into a missing folder": (
         ["prove", "exp(x)", "--over", "0", "1", "--ge", "0", "--out", "/no/such/dir/c.json"],
