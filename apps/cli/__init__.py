@@ -6,6 +6,10 @@ autobound bound "exp(x)*sin(y)" --at 0.1 --at 0.2 --over -1 1 --over -1 1 --json
 autobound crosscheck "sigmoid(3*x) * log1p(x^2)" --over -1 1 --degree 3
 autobound prove "exp(x) - 1 - x" --over -1 1 --ge -1e-9 --out cert.json
 autobound check cert.json
+autobound minimize "x**4 - 3*x**2 + x" --over -2 2 --tol 1e-8
+autobound integrate "sin(x + exp(x))" --over 0 8 --tol 1e-8
+autobound jensen "log(1 + exp(x))" --support -1 2 --mean 0.3 --variance 0.2
+autobound train --task teacher-mlp --depth 3 --optimizer safe-rate --steps 500
 autobound ops
 ```
 
@@ -30,12 +34,12 @@ from typing import Annotated
 
 import typer
 
-from . import bound, check, crosscheck, ops, prove
+from . import bound, check, crosscheck, integrate, jensen, minimize, ops, prove, train
 from ._common import ExitCode
 
 __all__ = ["COMMANDS", "ExitCode", "app", "main"]
 
-COMMANDS = (bound, crosscheck, prove, check, ops)
+COMMANDS = (bound, crosscheck, minimize, prove, check, integrate, jensen, train, ops)
 """The command modules, in the order ``autobound --help`` lists them."""
 
 app = typer.Typer(

@@ -98,10 +98,27 @@ def fail(code: ExitCode, message: str) -> None:
     raise typer.Exit(int(code))
 
 
+def jax_cache_dir() -> str | None:
+    """Where the command line keeps XLA's compiled programs between runs:
+    ``$AUTOBOUND_JAX_CACHE``, else ``$XDG_CACHE_HOME/autobound/jax`` (``~/.cache/autobound/jax``);
+    None when ``AUTOBOUND_JAX_CACHE`` is ``off`` (or ``0``, ``no``, ``false``, empty)."""
+    where = os.environ.get("AUTOBOUND_JAX_CACHE")
+    if where is not None:
+        return None if where.strip().lower() in ("", "0", "off", "no", "false") else where
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return str(Path(base) / "autobound" / "jax")
+
+
 def _enable_x64() -> None:
+    """float64 JAX, and the persistent compilation cache unless the process (a test
+    session, a notebook) already chose one: a command's second run skips XLA's compile."""
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    where = jax_cache_dir()
+    if where is not None and not jax.config.jax_compilation_cache_dir:
+        jax.config.update("jax_compilation_cache_dir", where)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
 
 def guarded(command: Callable[..., None], engine: bool = True) -> Callable[..., None]:
@@ -162,7 +179,7 @@ def _join_interval_tokens(args: Sequence[str]) -> list[str]:
         if token == "--":
             out.extend(args[i:])
             break
-        if token == "--over" and i + 2 < len(args):
+        if token in ("--over", "--support") and i + 2 < len(args):
             lo, hi = args[i + 1], args[i + 2]
             # A second token that is not an option belongs to --over even when it is not a
             # number, so that `--over 0 a` is reported as a bad interval.
