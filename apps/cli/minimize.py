@@ -49,7 +49,7 @@ def minimize(
         str | None, typer.Option("--variables", help="Variable order, e.g. y,x.")
     ] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.001, help="Seconds (compilation included).")
+        float, typer.Option("--time-limit", min=0.001, help="Seconds of search (after compiling).")
     ] = 60.0,
     max_boxes: Annotated[
         int, typer.Option("--max-boxes", min=1, help="Budget of boxes to bound.")
