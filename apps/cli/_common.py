@@ -183,13 +183,21 @@ def _join_interval_tokens(args: Sequence[str]) -> list[str]:
             lo, hi = args[i + 1], args[i + 2]
             # A second token that is not an option belongs to --over even when it is not a
             # number, so that `--over 0 a` is reported as a bad interval.
-            if is_number(lo) and not (hi.startswith("--") or hi in _SHORT_OPTIONS):
+            if _is_end(lo) and _is_end(hi):
                 out += [token, f"{lo} {hi}"]
                 i += 3
                 continue
         out.append(token)
         i += 1
     return out
+
+
+def _is_end(token: str) -> bool:
+    """Whether `token` can be one end of ``--over LO HI``: a number or a constant such as
+    ``-pi/2``, not an option and not already a pair (``"0 1"``, ``0,1``)."""
+    if is_number(token):
+        return True
+    return not (token.startswith("--") or token in _SHORT_OPTIONS or re.search(r"[\s,;]", token))
 
 
 class IntervalCommand(TyperCommand):
@@ -201,10 +209,10 @@ class IntervalCommand(TyperCommand):
 
 def interval_words(text: str) -> tuple[str, str]:
     """The two words of an --over value: "LO HI", "LO,HI" or "[LO, HI]"."""
-    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()").strip()) if p]
+    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]").strip()) if p]
     if len(parts) != 2:
         raise BadInput(f"--over needs two numbers LO HI, got {text!r}")
-    return parts[0], parts[1]
+    return parts[0].replace("π", "pi"), parts[1].replace("π", "pi")
 
 
 def parse_variables(text: str | None) -> tuple[str, ...] | None:

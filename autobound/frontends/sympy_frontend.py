@@ -88,6 +88,7 @@ _USER_NAMES: dict[str, Any] = {
     "min": sympy.Min,
     "Min": sympy.Min,
     "pi": sympy.pi,
+    "π": sympy.pi,
     "E": sympy.E,
 }
 
@@ -703,6 +704,6 @@ _FUNCTION_RULES: dict[str, tuple[frozenset[int] | None, Callable[[_Converter, tu
 }
 
 SUPPORTED_FUNCTIONS: tuple[str, ...] = tuple(
-    sorted((set(_USER_NAMES) - {"pi", "E"}) | set(_FUNCTION_RULES) | {"sqrt"})
+    sorted((set(_USER_NAMES) - {"pi", "π", "E"}) | set(_FUNCTION_RULES) | {"sqrt"})
 )
 """Function names the front end accepts (in strings, and as sympy function names)."""

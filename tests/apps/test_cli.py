@@ -113,7 +113,7 @@ def test_one_over_serves_every_variable_and_x0_defaults_to_the_centre():
         (["foo(x)", "--over", "0", "1"], "unsupported operation 'foo'"),
         (["log(x)", "--over", "0", "1"], "argument of log leaves the function's domain"),
         (["x+", "--over", "0", "1"], "cannot parse"),
-        (["x", "--over", "0", "a"], "--over needs two numbers"),
+        (["x", "--over", "0", "a"], "is not a number or a constant"),
         (["x*y", "--over", "0", "1", "--over", "0", "1", "--over", "0", "1"], "one --over"),
         (["x*y", "--at", "0.5", "--over", "0", "1"], "one --at per variable"),
         (["x*y", "--over", "0", "1", "--plot", "p.png"], "one variable"),
@@ -279,3 +279,35 @@ def test_prove_json_output():
     result = invoke("prove", "1 + x**2", "--over", "-1", "1", "--gt", "0", "--json")
     doc = json.loads(result.stdout)
     assert doc["status"] == "proved" and doc["leaves"] >= 1 and doc["certificate"] is None
+
+
+@pytest.mark.parametrize(
+    "over", [["-pi/2", "pi/2"], ["-pi/2 pi/2"], ["-π/2", "π/2"], ["[-pi/2, pi/2]"]]
+)
+def test_over_takes_constants_rounded_outward(over):
+    """`--over -pi/2 pi/2` reads as `prove` reads it: each end a constant, the box rounded
+    outward so that it contains the exact one."""
+    from fractions import Fraction
+
+    import mpmath
+
+    doc = bound_json("sin(x)", "--over", *over)
+    lo, hi = doc["region"]
+    with mpmath.workdps(40):
+        half_pi = mpmath.pi / 2
+        assert mpmath.mpf(Fraction(hi).numerator) / Fraction(hi).denominator > half_pi
+        assert mpmath.mpf(Fraction(lo).numerator) / Fraction(lo).denominator < -half_pi
+    assert hi == math.nextafter(math.pi / 2, math.inf)  # one float past it, not more
+
+
+def test_pi_in_an_expression_and_exact_rational_ends():
+    doc = bound_json("sin(π*x)", "--over", "1/3", "2^-1")
+    assert doc["region"] == [1 / 3, 0.5]  # the float 1/3 is below 1/3; 1/2 is exact
+    assert doc["coefficients"][0] == pytest.approx(math.sin(math.pi * doc["x0"]), rel=1e-15)
+
+
+@pytest.mark.parametrize("end", ["().__class__", "abc", "x", "1/0", "pi^pi^pi^pi^pi"])
+def test_over_refuses_what_is_not_a_constant(end):
+    result = invoke("bound", "x", "--over", "0", end)
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert "--over" in result.stderr
