@@ -77,6 +77,16 @@ class TaylorBounds:
     def region(self) -> tuple[jax.Array, jax.Array]:
         return self.x_trust_region
 
+    def __repr__(self) -> str:
+        lo_, hi_ = self.x_trust_region
+        names = f"variables={self.variables!r}, " if self.variables else ""
+        raised = sorted(k for k, v in self.flags.items() if _concrete_true(v))
+        flags = f", domain flags: {', '.join(raised)}" if raised else ""
+        return (
+            f"TaylorBounds({names}x0={_brief(self.x0)}, region=[{_brief(lo_)}, {_brief(hi_)}], "
+            f"degree={self.degree}, rounding={self.rounding!r}{flags})"
+        )
+
     def __call__(self, x: Any) -> Interval:
         """The enclosure evaluated at x: an interval ``(lower(x), upper(x))``.
 
@@ -247,6 +257,19 @@ class Bounder:
         self._batched = jax.jit(jax.vmap(self._enc))
         self._values: Enclose | None = None  # degree 0, for plots of f through its graph
 
+    def __repr__(self) -> str:
+        f = (
+            self.f
+            if isinstance(self.f, str)
+            else getattr(self.f, "__name__", type(self.f).__name__)
+        )
+        f = f if len(str(f)) <= 60 else f"{str(f)[:50]}... ({len(str(f)):,} characters)"
+        names = f"variables={self.variables!r}, " if self.variables else ""
+        return (
+            f"Bounder({f!r}, {names}degree={self.degree}, rounding={self.rounding!r}, "
+            f"dtype={str(self.dtype)!r})"
+        )
+
     @property
     def enclose(self) -> Enclose:
         """The pure function under this host layer (see :func:`autobound.enclose`)."""
@@ -345,6 +368,25 @@ class Bounder:
         coeffs, flags = jax.tree.map(lambda a: np.asarray(a)[:n], (e.coefficients, e.flags))
         flags.pop(INPUT_FLAG)
         return (coeffs, flags) if return_flags else coeffs
+
+
+def _brief(v: Any) -> str:
+    """A short text of an array for a repr: its numbers when few and concrete, else its
+    shape and dtype (a tracer under jit has no numbers)."""
+    try:
+        a = np.asarray(v)
+    except Exception:  # noqa: BLE001 - a tracer, or anything numpy cannot read
+        return f"<{getattr(v, 'shape', '?')} {getattr(v, 'dtype', '')}>"
+    if a.size > 6:
+        return f"<array {a.shape} {a.dtype}>"
+    return np.array2string(a, precision=6, separator=", ") if a.ndim else f"{float(a):.6g}"
+
+
+def _concrete_true(v: Any) -> bool:
+    try:
+        return bool(np.any(np.asarray(v)))
+    except Exception:  # noqa: BLE001 - traced: unknown here
+        return False
 
 
 def _bucket(n: int) -> int:

@@ -498,3 +498,17 @@ def test_crosscheck_of_a_huge_power_passes():
     assert result.exit_code == ExitCode.OK, result.output
     doc = json.loads(result.stdout)
     assert doc["ok"] and doc["violations"] == 0 and math.isfinite(doc["tightness"])
+
+
+@pytest.mark.timeout(60)
+def test_reprs_are_short_and_name_the_problem():
+    """A Bounder of the 83 KB sum and its result print in a line, not as 83 KB or as arrays
+    of jax reprs."""
+    bounder = ab.Bounder(_HUGE_SUM)
+    assert repr(bounder).startswith("Bounder('0*x^0 + 1*x^1") and len(repr(bounder)) < 200
+    assert "53,887 characters" in repr(bounder) and "variables=('x',)" in repr(bounder)
+    bounds = ab.taylor_bounds("exp(x)*sin(y)")(np.array([0.1, 0.2]), (-np.ones(2), np.ones(2)))
+    assert repr(bounds) == (
+        "TaylorBounds(variables=('x', 'y'), x0=[0.1, 0.2], region=[[-1., -1.], [1., 1.]], "
+        "degree=2, rounding='nearest')"
+    )
