@@ -297,9 +297,17 @@ class Bounder:
             if not np.all(np.isfinite(v)):
                 raise InvalidRegion(f"{name} must be finite, got {v}")
         if np.any(lo_ > hi_):
-            raise InvalidRegion(f"empty or reversed region: lo={lo_} > hi={hi_}")
+            i = _first(lo_ > hi_)
+            raise InvalidRegion(
+                f"empty or reversed region: lo={_number(lo_, i)} > hi={_number(hi_, i)}"
+                f"{_entry(x0, i)}"
+            )
         if np.any(x0 < lo_) or np.any(x0 > hi_):
-            raise InvalidRegion(f"x0={x0} lies outside the region [{lo_}, {hi_}]")
+            i = _first((x0 < lo_) | (x0 > hi_))
+            raise InvalidRegion(
+                f"x0={_number(x0, i)} lies outside the region [{_number(lo_, i)}, "
+                f"{_number(hi_, i)}]{_entry(x0, i)}"
+            )
         dt = np.dtype(self.dtype)
         tiny = np.finfo(dt).tiny
         if np.any((x0 != 0) & (np.abs(x0) < tiny)):
@@ -368,6 +376,20 @@ class Bounder:
         coeffs, flags = jax.tree.map(lambda a: np.asarray(a)[:n], (e.coefficients, e.flags))
         flags.pop(INPUT_FLAG)
         return (coeffs, flags) if return_flags else coeffs
+
+
+def _first(mask: np.ndarray) -> tuple[int, ...]:
+    """The index of the first true entry of `mask`."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def _number(a: np.ndarray, i: tuple[int, ...]) -> str:
+    return f"{float(a[i]):.17g}"
+
+
+def _entry(x0: np.ndarray, i: tuple[int, ...]) -> str:
+    """``" (in entry 1)"`` for several variables, nothing for one."""
+    return f" (in entry {', '.join(map(str, i))} of {x0.size})" if x0.ndim else ""
 
 
 def _brief(v: Any) -> str:
