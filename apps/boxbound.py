@@ -3,9 +3,11 @@
 
 For each box ``[lo, hi]`` (a row of a batch) :attr:`Program.bound` returns the degree-k
 outward enclosure of f at the centre x0 (its coefficients, flattened per degree, as
-``c{i}_lo``/``c{i}_hi``), its range over the box (``lower``, ``upper``:
-:func:`autobound.poly.range`; ∓inf where the enclosure is void), and f(x0) enclosed in outward
-rounding (``f_x0_lo``, ``f_x0``; ``undefined`` where f is not defined at x0).
+``c{i}_lo``/``c{i}_hi``), f's range over the box (``lower``, ``upper``: the better of the
+enclosure's range, :func:`autobound.poly.range`, and the degree-0 enclosure ``r0_lo``,
+``r0_hi``, which holds where the degree-k one is void, e.g. at sqrt(0); ``use0`` says which;
+∓inf where neither holds), and f(x0) enclosed in outward rounding (``f_x0_lo``, ``f_x0``;
+``undefined`` where f is not defined at x0).
 :attr:`Program.value_and_grad` gives f and its gradient at a point in round-to-nearest, for
 local searches.
 """
@@ -59,9 +61,21 @@ class Program:
         p = self.point(shaped(x0), shaped(x0), shaped(x0))
         f_lo, f_hi = _ends(p.coefficients[0])
         ok = e.valid
+        # the range of f by degree 0 (interval evaluation over the box): it holds where the
+        # degree-k enclosure is void (sqrt or a kink at a point of the box) and may be tighter
+        whole = self.point(shaped(x0), shaped(lo), shaped(hi))
+        r0_lo, r0_hi = _ends(whole.coefficients[0])
+        # one ulp wider (still an enclosure): the checker's own f(x0), in mpmath at its
+        # precision, must fit in it where the range's end is f(x0) itself (cos(0) = 1)
+        r0_lo = jnp.where(whole.valid, jnp.nextafter(r0_lo, -jnp.inf), -jnp.inf)
+        r0_hi = jnp.where(whole.valid, jnp.nextafter(r0_hi, jnp.inf), jnp.inf)
+        lower, upper = jnp.where(ok, r.lo, -jnp.inf), jnp.where(ok, r.hi, jnp.inf)
         out = {
-            "lower": jnp.where(ok, r.lo, -jnp.inf),
-            "upper": jnp.where(ok, r.hi, jnp.inf),
+            "lower": jnp.maximum(lower, r0_lo),
+            "upper": jnp.minimum(upper, r0_hi),
+            "use0": (r0_lo > lower) | ((r0_lo == lower) & (r0_hi < upper)),
+            "r0_lo": r0_lo,
+            "r0_hi": r0_hi,
             "x0": x0,
             "f_x0": jnp.where(p.valid, f_hi, jnp.inf),
             "f_x0_lo": jnp.where(p.valid, f_lo, -jnp.inf),
@@ -118,17 +132,22 @@ def leaves(
             b if v == p else Fraction(float(v))
             for v, p, b in zip(hi[k], outer_hi, box.hi, strict=True)
         ]
-        leaf = Leaf(
-            lo=[write_number(v) for v in ends_lo],
-            hi=[write_number(v) for v in ends_hi],
-            x0=[write_number(float(v)) for v in data["x0"][k]],
-            coefficients=[
+        if data["use0"][k]:  # the leaf's bound is f's range by degree 0: that enclosure
+            coefficients = [[[write_number(float(data["r0_lo"][k])),
+                              write_number(float(data["r0_hi"][k]))]]]  # fmt: skip
+        else:
+            coefficients = [
                 [
                     [write_number(float(a)), write_number(float(b))]
                     for a, b in zip(data[f"c{i}_lo"][k], data[f"c{i}_hi"][k], strict=True)
                 ]
                 for i in range(degree)
-            ],
+            ]
+        leaf = Leaf(
+            lo=[write_number(v) for v in ends_lo],
+            hi=[write_number(v) for v in ends_hi],
+            x0=[write_number(float(v)) for v in data["x0"][k]],
+            coefficients=coefficients,
         )
         low, high = enclosure_range(leaf, box.n)
         out.append(leaf.model_copy(update={"range": [write_number(low), write_number(high)]}))

@@ -145,11 +145,13 @@ def plain_interval_bnb(expr: str, box, tol: float, max_boxes: int, seconds: floa
     import flint
 
     syms = sorted(sympy.sympify(expr).free_symbols, key=lambda s: s.name)
-    f = sympy.lambdify(syms, sympy.sympify(expr), modules=[{
-        "sin": lambda v: v.sin(), "cos": lambda v: v.cos(), "exp": lambda v: v.exp(),
-        "sqrt": lambda v: v.sqrt(), "Abs": lambda v: abs(v), "pi": flint.arb.pi(),
-        "log": lambda v: v.log(), "E": flint.arb(1).exp(),
-    }])  # fmt: skip
+
+    def arb(name):
+        return lambda v: getattr(v if isinstance(v, flint.arb) else flint.arb(v), name)()
+
+    functions = {k: arb(k) for k in ("sin", "cos", "exp", "sqrt", "log")}
+    functions.update(Abs=abs, pi=flint.arb.pi(), E=flint.arb(1).exp())
+    f = sympy.lambdify(syms, sympy.sympify(expr), modules=[functions])
     ends = [(float(sympy.sympify(a)), float(sympy.sympify(b))) for a, b in box]
 
     def ball(a, b):
