@@ -103,6 +103,8 @@ class _Prove:
         self._contact_programs: dict[int, Any] = {}
         self.contact_leaves: list[Leaf] = []
         self.batch = 2
+        if abs(c) > Fraction(2) ** 1000:
+            raise InvalidArgument("the claim's bound is beyond 2**1000 in magnitude")
         self.c_float = float(c)
 
     # -- the claim on numbers ----------------------------------------------------------------

@@ -244,9 +244,7 @@ def sum_axes(A: Arith, enc: Expansion, axes: tuple[int, ...]) -> Expansion:
     return Expansion(tuple(A.sum(c, axes) for c in enc.coeffs))
 
 
-def bilinear(
-    A: Arith, region: Region, k: int, f, m: int, a: Expansion, b: Expansion
-) -> Expansion:
+def bilinear(A: Arith, region: Region, k: int, f, m: int, a: Expansion, b: Expansion) -> Expansion:
     """``f(a, b)`` for a bilinear map `f` of output-shaped arrays summing `m` products
     (dot_general, convolution); either side may be constant (one coefficient)."""
 

@@ -10,9 +10,9 @@ from rich.console import Console
 
 from ._common import IntervalCommand, guarded, interval_words, text
 
-HELP = """Bound the expectation of f(X) for every random variable X on the support with the given mean and \
-variance (the sharper Jensen inequality of AutoBound: a degree-K enclosure of f at the mean, \
-its last term bounded with the moments).
+HELP = """Bound the expectation of f(X) for every random variable X on the support with \
+the given mean and variance (the sharper Jensen inequality of AutoBound: a degree-K \
+enclosure of f at the mean, its last term bounded with the moments).
 
 [bold]Example[/bold]
 

@@ -59,6 +59,21 @@ def prove(
     max_boxes: Annotated[
         int, typer.Option("--max-boxes", min=1, help="Budget of boxes to bound.")
     ] = 20_000,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="x=V",
+            help="A point left out (one per variable).",
+            show_default=False,
+        ),
+    ] = None,
+    open_: Annotated[
+        bool, typer.Option("--open", help="Leave the box's ends out (an open box).")
+    ] = False,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.001, help="Seconds of search.")
+    ] = 60.0,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the certificate here.")
     ] = None,
@@ -76,9 +91,20 @@ def prove(
     names = parse_variables(variables)
     if len(box) == 1 and names and len(names) > 1:
         box *= len(names)
+    points = []
+    for item in exclude or []:
+        point = {}
+        for part in item.split(","):
+            name, eq, v = part.partition("=")
+            if not eq or not name.strip() or not v.strip():
+                raise BadInput(f"--exclude takes NAME=VALUE[,NAME=VALUE...], got {item!r}")
+            point[name.strip()] = v.strip()
+        points.append(point)
     proof = run_prover(
-        expression, box, kind, value, degree=degree, variables=names, max_boxes=max_boxes
-    )
+        expression, box, kind, value, degree=degree, variables=names, max_boxes=max_boxes,
+        exclude=points, open_ends=[(True, True)] * len(box) if open_ else None,
+        time_limit=time_limit, progress=not as_json,
+    )  # fmt: skip
     if out is not None and proof.certificate is not None:
         try:
             out.write_text(proof.certificate.to_json())

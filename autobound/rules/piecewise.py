@@ -35,9 +35,7 @@ def _phi(A, sl, sr, y):
     )
 
 
-def kink(
-    ctx: RuleContext, u: E.Expansion, sl, sr, use_ranges: bool = True
-) -> E.Expansion:
+def kink(ctx: RuleContext, u: E.Expansion, sl, sr, use_ranges: bool = True) -> E.Expansion:
     """The enclosure of phi(u) (module docstring); `use_ranges`: u is the node's argument, so
     its trust-region range applies."""
     A = ctx.A

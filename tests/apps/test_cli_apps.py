@@ -85,3 +85,17 @@ def test_train_decreases_the_loss():
 def test_bad_input_is_exit_2(args):
     r = run(*args)
     assert r.exit_code == 2, r.output
+
+
+def test_prove_open_box_and_excluded_point_write_v2_certificates(tmp_path):
+    out = tmp_path / "p.json"
+    r = run("prove", "x - sin(x)", "--over", "0", "1", "--gt", "0", "--open", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert json.loads(out.read_text())["version"] == 2
+    assert check_certificate(out.read_text()).ok
+    r = run("prove", "x**2", "--over", "-1", "1", "--gt", "0", "--exclude", "x=0", "--out",
+            str(out))  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert check_certificate(out.read_text()).ok
+    r = run("prove", "x**2", "--over", "-1", "1", "--gt", "0", "--exclude", "x")
+    assert r.exit_code == 2
