@@ -117,3 +117,15 @@ def pytest_sessionfinish(session, exitstatus):
             for line in failures:
                 reporter.write_line(line, red=True, bold=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _keep_mpmath_precision():
+    """A test that sets ``mp.dps`` for its reference values cannot change another's: the
+    precision is restored after each test (otherwise it leaks into later tests on the same
+    worker, and the order differs between runs of ``pytest -n 2``)."""
+    from mpmath import iv, mp
+
+    saved = mp.prec, iv.prec
+    yield
+    mp.prec, iv.prec = saved

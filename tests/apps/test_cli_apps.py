@@ -36,8 +36,8 @@ def test_minimize_plot_and_budget(tmp_path):
             "--tol", "1e-6", "--plot", str(png))  # fmt: skip
     assert r.exit_code == 0, r.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    r = run("minimize", "(x - 1/3)**2 + (y + 1/4)**2", "--over", "-1", "1", "--over", "-1", "1",
-            "--tol", "1e-12", "--max-boxes", "8", "--json")  # fmt: skip
+    r = run("minimize", "4*x**2 - 2.1*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4", "--over", "-3",
+            "3", "--over", "-2", "2", "--tol", "1e-12", "--max-boxes", "8", "--json")  # fmt: skip
     assert r.exit_code == 4
     assert json.loads(r.output.strip().splitlines()[-1])["status"] == "unknown"
 
