@@ -206,12 +206,7 @@ class _Prove:
             k = self.contacts.get((t, side))
             if k is None:
                 continue
-            enc = self._contact_programs.get(k)
-            if enc is None:
-                e = ab.enclose(self.program.enc.f, k, rounding="outward",
-                               variables=self.program.enc.variables or None)  # fmt: skip
-                enc = self._contact_programs[k] = jax.jit(lambda t_, a, b, e=e: e(t_, a, b))
-            e = enc(jnp.asarray(end), jnp.asarray(lo), jnp.asarray(hi))
+            e = self.contact_program(k)(jnp.asarray(end), jnp.asarray(lo), jnp.asarray(hi))
             if not bool(e.valid) or float(e.lo) != lo or float(e.hi) != hi:
                 continue
             top_lo, top_hi = (float(v) for v in _ends(e.coefficients[k]))
@@ -234,6 +229,15 @@ class _Prove:
                 coefficients=coefficients, contact=Contact(at=at, order=k),
             )  # fmt: skip
         return None
+
+    def contact_program(self, k: int) -> Any:
+        """The jitted degree-k outward enclosure of one box at a given point (one per k)."""
+        enc = self._contact_programs.get(k)
+        if enc is None:
+            e = ab.enclose(self.program.enc.f, k, rounding="outward",
+                           variables=self.program.enc.variables or None)  # fmt: skip
+            enc = self._contact_programs[k] = jax.jit(lambda t_, a, b, e=e: e(t_, a, b))
+        return enc
 
     def _checkable(self, at: str, k: int, lo: float, hi: float, want: int) -> bool:
         """Whether the checker's own interval Taylor coefficient over the leaf
@@ -439,6 +443,9 @@ def prove(
     search.batch = solver.batch
     interior = _zero_candidates(search) if n == 1 else []
     search.find_contacts(interior)
+    for k in sorted(set(search.contacts.values())):  # compiled before the timed search
+        t = float(exact.lo[0])
+        search.contact_program(k)(jnp.asarray(t), jnp.asarray(t), jnp.asarray(t))
     lo, hi = exact.outer
     cut_points = {p[0] for p in search.excluded} | {t for t, _ in search.contacts}
     if search.counterexample is None and n == 1 and cut_points:

@@ -241,3 +241,13 @@ def writable_file(path: Path, option: str) -> None:
         raise BadInput(f"{option}: the folder {str(folder)!r} does not exist")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise BadInput(f"{option}: {str(path)!r} is not writable")
+
+
+def write_certificate(out: Path | None, certificate: Any) -> None:
+    """Write `certificate` (when there is one) to the --out path (when given)."""
+    if out is None or certificate is None:
+        return
+    try:
+        out.write_text(certificate.to_json())
+    except OSError as err:
+        raise BadInput(f"--out: cannot write {str(out)!r}: {err.strerror or err}") from None

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from ._common import (
-    BadInput,
     ExitCode,
     IntervalCommand,
     guarded,
@@ -18,6 +17,7 @@ from ._common import (
     parse_variables,
     text,
     writable_file,
+    write_certificate,
 )
 
 HELP = """Enclose the integral of f over a box in [lower, upper] with upper - lower <= TOL.
@@ -59,11 +59,7 @@ def integrate(
     names = parse_variables(variables)
     r = run(expression, box, tol, variables=names, time_limit=time_limit,
             progress=not as_json, certificate=out is not None)  # fmt: skip
-    if out is not None and r.certificate is not None:
-        try:
-            out.write_text(r.certificate.to_json())
-        except OSError as err:
-            raise BadInput(f"--out: cannot write {str(out)!r}: {err.strerror or err}") from None
+    write_certificate(out, r.certificate)
     if as_json:
         doc = {"status": r.status, "lower": r.lower, "upper": r.upper, "pieces": r.pieces,
                "seconds": r.seconds, "message": r.message}  # fmt: skip

@@ -18,6 +18,7 @@ from ._common import (
     parse_variables,
     text,
     writable_file,
+    write_certificate,
 )
 
 HELP = """Enclose the global minimum of f over a box in [lower, upper] with upper - lower <= \
@@ -73,11 +74,7 @@ def minimize(
         box *= len(names)
     r = run(expression, box, tol, variables=names, time_limit=time_limit,
             max_boxes=max_boxes, progress=not as_json)  # fmt: skip
-    if out is not None and r.certificate is not None:
-        try:
-            out.write_text(r.certificate.to_json())
-        except OSError as err:
-            raise BadInput(f"--out: cannot write {str(out)!r}: {err.strerror or err}") from None
+    write_certificate(out, r.certificate)
     if plot is not None:
         _plot(r, plot, len(box))
     if as_json:

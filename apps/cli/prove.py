@@ -19,6 +19,7 @@ from ._common import (
     parse_variables,
     text,
     writable_file,
+    write_certificate,
 )
 
 CLAIMS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
@@ -105,11 +106,7 @@ def prove(
         exclude=points, open_ends=[(True, True)] * len(box) if open_ else None,
         time_limit=time_limit, progress=not as_json,
     )  # fmt: skip
-    if out is not None and proof.certificate is not None:
-        try:
-            out.write_text(proof.certificate.to_json())
-        except OSError as err:
-            raise BadInput(f"--out: cannot write {str(out)!r}: {err.strerror or err}") from None
+    write_certificate(out, proof.certificate)
     claim = f"{expression} {CLAIMS[kind]} {value}"
     if as_json:
         doc = {
