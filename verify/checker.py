@@ -225,6 +225,17 @@ class _Bounds:
         return low, high
 
 
+def _show(v: Any) -> str:
+    """A number for a verdict: its nearest double, or the exact value where no double holds
+    it (a certificate may hold numbers beyond float64's range)."""
+    try:
+        return repr(float(v))
+    except OverflowError:
+        q = Fraction(v)
+        sign = "-" if q < 0 else ""
+        return f"{sign}2^{abs(q.numerator).bit_length() - q.denominator.bit_length()} (about)"
+
+
 def _meet(a: Any, b: Any) -> Any:
     return iv.mpf([max(lo(a), lo(b)), min(hi(a), hi(b))])
 
@@ -255,7 +266,7 @@ def _prove_bound(bounds: _Bounds, box: Box, x0: list[Fraction], test, max_splits
         if test(low, high):
             continue
         if splits >= max_splits:
-            return f"own bounds [{float(low):.17g}, {float(high):.17g}] after {splits} splits"
+            return f"own bounds [{_show(low)}, {_show(high)}] after {splits} splits"
         splits += 1
         stack.extend(_halves(piece))
     return ""
@@ -330,8 +341,8 @@ def _check_bound_leaf(bounds, claim, leaf: Leaf, box, x0, i: int, max_splits: in
     got_lo, got_hi = enclosure_range(leaf, n)
     if got_lo < rec_lo or got_hi > rec_hi:
         raise _Reject(
-            f"the enclosure gives the range [{float(got_lo)!r}, {float(got_hi)!r}], "
-            f"not the recorded [{float(rec_lo)!r}, {float(rec_hi)!r}]",
+            f"the enclosure gives the range [{_show(got_lo)}, {_show(got_hi)}], "
+            f"not the recorded [{_show(rec_lo)}, {_show(rec_hi)}]",
             i,
         )
     if upper_side:
@@ -391,7 +402,7 @@ def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, max_splits: int
         total_lo, total_hi = total_lo + rec[0], total_hi + rec[1]
     if total_lo < lower or total_hi > upper:
         raise _Reject(
-            f"the leaves' integrals add up to [{float(total_lo)!r}, {float(total_hi)!r}], "
+            f"the leaves' integrals add up to [{_show(total_lo)}, {_show(total_hi)}], "
             f"not inside the claimed [{lower}, {upper}]"
         )
     with iv_precision(bounds.prec):
@@ -399,7 +410,7 @@ def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, max_splits: int
         own = _own_integral(bounds, [box for box, _ in boxes], lower, upper, budget)
     if not (own[0] >= lower and own[1] <= upper):
         raise _Reject(
-            f"the checker's own integral bounds [{float(own[0])!r}, {float(own[1])!r}] "
+            f"the checker's own integral bounds [{_show(own[0])}, {_show(own[1])}] "
             f"(after {budget} bisections) do not confirm the claim"
         )
 

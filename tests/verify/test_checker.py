@@ -512,3 +512,12 @@ loaded = [m for m in sys.modules if m.split(".")[0] in ("jax", "jaxlib")
 assert not loaded, loaded
 """
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def test_numbers_beyond_float64_in_a_verdict_are_shown_not_raised(proofs):
+    # a range record beyond float64's range: the verdict names it (it used to raise
+    # OverflowError from float() while writing the message)
+    doc = _doc(proofs["exp_ge"])
+    doc["leaves"][0]["range"] = ["0x1p19990", "0x1p20000"]
+    verdict = _rejected(doc, "not the recorded")
+    assert len(verdict.reason) < 400
