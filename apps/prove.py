@@ -259,7 +259,13 @@ class _Prove:
         return self.program.bound(jnp.asarray(lo), jnp.asarray(hi))
 
     def _inside(self, x: np.ndarray) -> np.ndarray:
-        inside = np.all((x >= self.inner_lo) & (x <= self.inner_hi), axis=-1)
+        """Whether the points (rows) are points of the claim's domain: in the box, not at an
+        open end, not excluded."""
+        open_lo = np.array([e[0] for e in self.open_ends])
+        open_hi = np.array([e[1] for e in self.open_ends])
+        above = np.where(open_lo, x > self.inner_lo, x >= self.inner_lo)
+        below = np.where(open_hi, x < self.inner_hi, x <= self.inner_hi)
+        inside = np.all(above & below, axis=-1)
         for p in self.excluded:
             inside &= ~np.all(x == np.array([float(v) for v in p]), axis=-1)
         return inside
@@ -342,31 +348,71 @@ def _points(exclude: Any, names: Sequence[str], n: int) -> list[tuple[Fraction, 
     return out
 
 
-def _zero_candidates(search: _Prove, starts: int = 9) -> list[Fraction]:
-    """Rational points inside the box where ``g = f - c`` may vanish exactly: local minima of
-    g (of -g for le/lt) from a grid of starts, and their simplest rational neighbours
-    (continued-fraction approximations with small denominators) where g is exactly 0."""
+def _local_minima(search: _Prove, starts: int = 9) -> list[tuple[np.ndarray, float]]:
+    """Local minima ``(x, value)`` of g = f - c (of -g for le/lt) in the box: L-BFGS-B
+    (scipy) in round-to-nearest from a grid of starts (one variable) or from the centre and
+    the points a quarter of the way to each face (several), with the engine's degree-1
+    enclosure at a point as value and gradient."""
     import scipy.optimize
 
     sign = -1.0 if search.upper else 1.0
-    a, b = float(search.inner_lo[0]), float(search.inner_hi[0])
+    lo, hi = search.inner_lo, search.inner_hi
 
     def fun(x):
         v, g = search.program.value_and_grad(jnp.asarray(x))
         v, g = sign * (float(v) - search.c_float), sign * np.asarray(g, dtype=float)
         return (v, g) if math.isfinite(v) and np.all(np.isfinite(g)) else (math.inf, 0 * g)
 
-    graph = search.program.enc.graph(search.program.shape)
-    found: set[Fraction] = set()
-    for x in np.linspace(a, b, starts):
+    if len(lo) == 1:
+        points = [np.array([x]) for x in np.linspace(lo[0], hi[0], starts)]
+    else:
+        centre = lo + (hi - lo) / 2
+        points = [centre]
+        for j in range(len(lo)):
+            for side in (-1, 1):
+                p = centre.copy()
+                p[j] += side * (hi[j] - lo[j]) / 4
+                points.append(p)
+    out = []
+    for x in points:
         try:
-            r = scipy.optimize.minimize(fun, [x], jac=True, method="L-BFGS-B", bounds=[(a, b)])
+            r = scipy.optimize.minimize(fun, x, jac=True, method="L-BFGS-B",
+                                        bounds=list(zip(lo, hi, strict=True)))  # fmt: skip
         except (ValueError, FloatingPointError):
             continue
-        if not (math.isfinite(r.fun) and abs(r.fun) < 1e-6):
+        if math.isfinite(r.fun):
+            out.append((np.clip(np.asarray(r.x, dtype=float), lo, hi), float(r.fun)))
+    return out
+
+
+def _counterexample(search: _Prove, points: list[np.ndarray]) -> None:
+    """The first of the points where f, enclosed in outward rounding, breaks the claim
+    (and the claim is made there) becomes the counterexample."""
+    if not points:
+        return
+    x = np.stack(points)
+    pad = np.concatenate([x, np.repeat(x[-1:], search.batch - len(x) % search.batch, 0)])
+    for k in range(0, len(x), search.batch):  # the batch size the program was compiled for
+        chunk = pad[k : k + search.batch]
+        data = {key: np.asarray(v) for key, v in search.bound(chunk, chunk).items()}
+        bad = search.breaks(data["f_x0_lo"], data["f_x0"]) & search._inside(data["x0"])
+        bad[len(x) - k :] = False
+        if np.any(bad):
+            search.counterexample = data["x0"][int(np.argmax(bad))]
+            return
+
+
+def _zero_candidates(search: _Prove, minima: list[tuple[np.ndarray, float]]) -> list[Fraction]:
+    """Rational points inside the box (one variable) where ``g = f - c`` may vanish exactly:
+    the simplest rational neighbours (continued-fraction approximations with small
+    denominators) of local minima of |g| near 0, kept where g is exactly 0 there."""
+    graph = search.program.enc.graph(search.program.shape)
+    found: set[Fraction] = set()
+    for x, value in minima:
+        if abs(value) >= 1e-6:
             continue
         for d in (1, 2, 3, 4, 6, 8, 10, 12, 16, 100):
-            q = Fraction(float(r.x[0])).limit_denominator(d)
+            q = Fraction(float(x[0])).limit_denominator(d)
             if not (search.box.lo_in[0] < q < search.box.hi_in[0]) or q in found:
                 continue
             for side in (0, 1):
@@ -441,8 +487,11 @@ def prove(
             raise InvalidRegion(f"the excluded point {tuple(map(float, p))} lies outside the box")
     solver = BranchAndBound(search, batch=batch, max_boxes=max_boxes, time_limit=time_limit)
     search.batch = solver.batch
-    interior = _zero_candidates(search) if n == 1 else []
-    search.find_contacts(interior)
+    minima = _local_minima(search)
+    _counterexample(search, [x for x, value in minima if value < 0])
+    interior = _zero_candidates(search, minima) if n == 1 else []
+    if search.counterexample is None:
+        search.find_contacts(interior)
     for k in sorted(set(search.contacts.values())):  # compiled before the timed search
         t = float(exact.lo[0])
         search.contact_program(k)(jnp.asarray(t), jnp.asarray(t), jnp.asarray(t))
