@@ -142,7 +142,7 @@ def test_excluded_points_are_exact_in_the_certificate(proofs):
 
 
 def test_a_claim_false_only_in_a_narrow_dip_is_disproved_by_the_local_search():
-    # 1 + x^2 - 1.001 exp(-100 (x - 0.3)^2) - 0.09 is below 0 only on (0.2924, 0.3016),
+    # 1 + x^2 - 1.001 exp(-100 (x - 0.3)^2) - 0.09 is below 0 only on (0.2927, 0.3013),
     # between box centres; the local search finds the dip
     # (three boxes could not reach it by bisection: the dip is found before the search)
     p = prove("1 + x**2 - 1.001*exp(-100*(x - 0.3)**2) - 0.09", [(-1, 1)], "ge", 0, max_boxes=3)
