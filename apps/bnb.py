@@ -190,13 +190,18 @@ class BranchAndBound:
         out = self.search.bound(lo, hi)
         return {k: np.asarray(v)[:m] for k, v in out.items()}
 
-    def _settle(self, state: State, lo, hi, data) -> None:
-        """Classify boxes: leaves and drops are settled, the rest join the queue."""
+    def _classify(self, state: State, lo, hi, data) -> tuple[np.ndarray, Any]:
+        """The search's verdicts (and keys) for the boxes; the leaves are kept."""
         verdict, key = self.search.classify(lo, hi, data)
         verdict = np.asarray(verdict)
         leaf = verdict == LEAF
         if leaf.any():
             state.leaves.append((lo[leaf], hi[leaf], _take(data, leaf)))
+        return verdict, key
+
+    def _settle(self, state: State, lo, hi, data) -> None:
+        """Classify boxes: leaves and drops are settled, the rest join the queue."""
+        verdict, key = self._classify(state, lo, hi, data)
         keep = verdict == SPLIT
         state.lo = np.concatenate([state.lo, lo[keep]])
         state.hi = np.concatenate([state.hi, hi[keep]])
@@ -245,11 +250,7 @@ class BranchAndBound:
         state.data = _take(state.data, rest)
         state.steps += 1
 
-        verdict, _ = self.search.classify(lo, hi, data)
-        verdict = np.asarray(verdict)
-        settled = verdict == LEAF
-        if settled.any():
-            state.leaves.append((lo[settled], hi[settled], _take(data, settled)))
+        verdict, _ = self._classify(state, lo, hi, data)
         open_ = verdict == SPLIT
         lo, hi = lo[open_], hi[open_]
         if not len(lo):

@@ -26,10 +26,11 @@ import autobound as ab
 from autobound.apps.box import ExactBox
 from autobound.errors import InvalidArgument
 from autobound.interval import Interval
-from autobound.verify.certificate import Leaf, enclosure_range
+from autobound.verify.certificate import Expression, Leaf, enclosure_range
 from autobound.verify.exact import write_number
+from autobound.verify.graph_json import graph_to_json
 
-__all__ = ["Program", "leaves", "program"]
+__all__ = ["Program", "certificate_fields", "leaves", "program"]
 
 
 def _ends(v: Any) -> tuple[jax.Array, jax.Array]:
@@ -152,3 +153,16 @@ def leaves(
         low, high = enclosure_range(leaf, box.n)
         out.append(leaf.model_copy(update={"range": [write_number(low), write_number(high)]}))
     return out
+
+
+def certificate_fields(program: Program, box: ExactBox) -> dict[str, Any]:
+    """What every certificate of f over the box records: the expression (its graph, and its
+    text for people), the variables and the box's exact ends."""
+    f = program.enc.f
+    text = f if isinstance(f, str) else (str(f) if not callable(f) else None)
+    graph = program.enc.graph(program.shape)
+    return {
+        "expression": Expression(graph=graph_to_json(graph), text=text),
+        "variables": program.variables,
+        "box": [[write_number(a), write_number(b)] for a, b in zip(box.lo, box.hi, strict=True)],
+    }

@@ -39,9 +39,8 @@ from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result, State
 from autobound.apps.box import ExactBox, down, exact_box
 from autobound.apps.boxbound import program
 from autobound.errors import DomainError, InvalidArgument
-from autobound.verify.certificate import Certificate, Expression, MinimumClaim
+from autobound.verify.certificate import Certificate, MinimumClaim
 from autobound.verify.exact import write_number
-from autobound.verify.graph_json import graph_to_json
 
 __all__ = ["Minimum", "minimize"]
 
@@ -89,7 +88,6 @@ class _Minimize:
     def __init__(self, f: Any, box: ExactBox, tol: float, degree: int, variables: Any):
         self.box, self.tol, self.degree = box, tol, degree
         self.program = program(f, degree, variables, box.n)
-        self.enc, self.shape = self.program.enc, self.program.shape
         self.variables = self.program.variables
         self.inner_lo, self.inner_hi = box.inner
         self.best = math.inf
@@ -169,9 +167,6 @@ class _Minimize:
 
     def certificate(self, lo, hi, data, lower: float) -> Certificate:
         leaves = boxbound.leaves(self.box, lo, hi, data)
-        f = self.enc.f
-        text = f if isinstance(f, str) else (str(f) if not callable(f) else None)
-        graph = self.enc.graph(self.shape)
         claim = MinimumClaim(
             kind="min_in",
             lower=write_number(lower),
@@ -179,12 +174,7 @@ class _Minimize:
             witness=[write_number(float(v)) for v in self.argmin],
         )
         return Certificate(
-            expression=Expression(graph=graph_to_json(graph), text=text),
-            variables=self.variables,
-            box=[
-                [write_number(a), write_number(b)]
-                for a, b in zip(self.box.lo, self.box.hi, strict=True)
-            ],
+            **boxbound.certificate_fields(self.program, self.box),
             claim=claim,
             leaves=leaves,
             prover={
@@ -255,15 +245,9 @@ def minimize(
         lower_claim = down(Fraction(lower) - Fraction(search.tol) / 4)
         cert = None
         if certificate:
+            if state.open:  # every open box is settled too: gap <= tol
+                state.leaves.append((state.lo, state.hi, state.data))
             leaf_lo, leaf_hi, leaf_data = state.leaf_arrays()
-            if state.open:
-                keys = leaf_data.keys() if leaf_data else state.data.keys()
-                leaf_lo = np.concatenate([leaf_lo, state.lo]) if len(leaf_lo) else state.lo
-                leaf_hi = np.concatenate([leaf_hi, state.hi]) if len(leaf_hi) else state.hi
-                leaf_data = {
-                    k: np.concatenate([leaf_data[k], state.data[k]]) if leaf_data else state.data[k]
-                    for k in keys
-                }
             cert = search.certificate(leaf_lo, leaf_hi, leaf_data, lower_claim)
         return Minimum(
             "certified",

@@ -47,11 +47,9 @@ from autobound.verify.certificate import (
     BoundClaim,
     Certificate,
     Contact,
-    Expression,
     Leaf,
 )
 from autobound.verify.exact import write_number
-from autobound.verify.graph_json import graph_to_json
 from autobound.verify.series import exact_taylor, interval_taylor
 
 __all__ = ["Proof", "certify_integral", "certify_minimum", "prove"]
@@ -298,17 +296,11 @@ class _Prove:
     def describe(self, state: State) -> str:
         return f"{len(self.contact_leaves)} contact leaves"
 
-    def _sides(self) -> list[tuple[Fraction, Fraction]]:
-        return list(zip(self.box.lo, self.box.hi, strict=True))
-
     # -- the certificate -----------------------------------------------------------------------
 
     def certificate(self, state: State) -> Certificate:
         lo, hi, data = state.leaf_arrays()
         leaves = self.contact_leaves + boxbound.leaves(self.box, lo, hi, data)
-        f = self.program.enc.f
-        text = f if isinstance(f, str) else (str(f) if not callable(f) else None)
-        graph = self.program.enc.graph(self.program.shape)
         v2 = bool(self.contact_leaves or self.excluded or any(map(any, self.open_ends)))
         extra = {}
         if v2:
@@ -318,9 +310,7 @@ class _Prove:
             }
         return Certificate(
             version=2 if v2 else 1,
-            expression=Expression(graph=graph_to_json(graph), text=text),
-            variables=self.variables,
-            box=[[write_number(a), write_number(b)] for a, b in self._sides()],
+            **boxbound.certificate_fields(self.program, self.box),
             claim=BoundClaim(kind=self.claim, value=write_number(self.c)),
             leaves=leaves,
             prover={"name": "autobound.apps.prove", "rounding": "outward"},
