@@ -49,6 +49,7 @@ import numpy as np
 from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
+from autobound.apps.precision import in_float64
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion
 from autobound.interval import hi as iv_hi
 from autobound.interval import lo as iv_lo
@@ -248,6 +249,7 @@ def _fmt_box(lo: np.ndarray, hi: np.ndarray, names: list[str]) -> str:
     )
 
 
+@in_float64
 def integrate(
     f: Any,
     box: Sequence[Sequence[Any]],

@@ -54,6 +54,7 @@ import numpy as np
 
 from autobound import enclose
 from autobound.apps.box import down, exact_number, up
+from autobound.apps.precision import in_float64
 from autobound.errors import AutoBoundError, DomainError, InvalidArgument, InvalidRegion
 from autobound.interval import is_interval
 
@@ -330,6 +331,7 @@ def _ends(c: Any) -> tuple[Fraction, Fraction]:
     return Fraction(lo), Fraction(hi)
 
 
+@in_float64
 def jensen_bounds(
     f: Any,
     support: tuple[Any, Any],

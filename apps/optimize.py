@@ -38,6 +38,7 @@ from autobound.apps import boxbound
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result, State
 from autobound.apps.box import ExactBox, down, exact_box
 from autobound.apps.boxbound import program
+from autobound.apps.precision import in_float64
 from autobound.errors import DomainError, InvalidArgument
 from autobound.verify.certificate import Certificate, MinimumClaim
 from autobound.verify.exact import write_number
@@ -185,6 +186,7 @@ class _Minimize:
         )
 
 
+@in_float64
 def minimize(
     f: Any,
     box: Sequence[Sequence[Any]],

@@ -41,6 +41,7 @@ from autobound.apps import boxbound
 from autobound.apps.bnb import DROP, LEAF, SPLIT, BranchAndBound, State
 from autobound.apps.box import ExactBox, exact_box, exact_number, number_bounds
 from autobound.apps.boxbound import program
+from autobound.apps.precision import in_float64
 from autobound.errors import AutoBoundError, DomainError, InvalidArgument, InvalidRegion
 from autobound.interval import Interval
 from autobound.verify.certificate import (
@@ -426,6 +427,7 @@ def _bound_value(value: Any, claim: Claim) -> Fraction:
     return above if claim in ("ge", "gt") else below
 
 
+@in_float64
 def prove(
     f: Any,
     box: Sequence[Sequence[Any]],
