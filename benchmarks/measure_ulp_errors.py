@@ -92,6 +92,15 @@ def _jax():
     return jax
 
 
+# XLA compile options the kernels are measured under (``--batch-options``: those of
+# ``autobound.batch_compiler_options("outward")``, which batched outward programs use).
+COMPILER_OPTIONS: dict = {}
+
+
+def _jit(fn: Callable) -> Callable:
+    return _jax().jit(fn, compiler_options=COMPILER_OPTIONS or None)
+
+
 def _sat_exp(y: mpmath.mpf) -> mpmath.mpf:
     if y > _SATURATE:
         return mpmath.inf
@@ -174,7 +183,7 @@ def _unary(path: str) -> Callable[[str], list[Callable]]:
         from jax import lax  # noqa: F401
 
         fn = eval(path, {"jnp": jax.numpy, "lax": jax.lax, "jax": jax})
-        return [jax.jit(fn)]
+        return [_jit(fn)]
 
     return build
 
@@ -183,8 +192,8 @@ def _pow_build(p: float) -> Callable[[str], list[Callable]]:
     def build(dtype: str) -> list[Callable]:
         jax = _jax()
         jnp = jax.numpy
-        const = jax.jit(lambda y: jnp.power(y, p))
-        traced = jax.jit(lambda y, q: jnp.power(y, q))
+        const = _jit(lambda y: jnp.power(y, p))
+        traced = _jit(lambda y, q: jnp.power(y, q))
         q = np.asarray(p, dtype=dtype)
         return [const, lambda y: traced(y, q)]
 
@@ -949,12 +958,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", action="store_true", help="print the ulp_table.py literals")
     ap.add_argument("--profile", action="store_true", help="print per-binade max ulp")
     ap.add_argument("--from-json", default=None, help="print the literals of a saved run")
+    ap.add_argument(
+        "--batch-options",
+        action="store_true",
+        help="compile the kernels with autobound.batch_compiler_options('outward')",
+    )
     args = ap.parse_args(argv)
     if args.from_json:
         print(python_literals(summaries_from_json(args.from_json)))
         return 0
     n = args.n or (2000 if args.quick else 150000)
     jax = _jax()
+    if args.batch_options:
+        from autobound.xla_options import batch_compiler_options
+
+        COMPILER_OPTIONS.update(batch_compiler_options("outward"))
+        print(f"compiler options: {COMPILER_OPTIONS}")
     names = args.only or list(KERNELS)
     print(
         f"jax {jax.__version__}, numpy {np.__version__}, mpmath {mpmath.__version__} "
