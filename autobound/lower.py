@@ -27,7 +27,7 @@ from autobound import enclosure as E
 from autobound.graph import ExprGraph
 from autobound.interval import Arith, Interval, down, is_interval, sanitize, tree_map, up
 from autobound.ops import ARITH, BILINEAR, ELEMENTWISE, LINEAR, op_info, rule_for
-from autobound.rules.context import RuleContext
+from autobound.rules.context import RuleContext, check_graph_size
 
 # Ops that only move or copy entries: the range of their result is known exactly when the
 # range of their argument is (x[0] of the box is the box's first interval).
@@ -124,6 +124,7 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
     ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
     trust = trust_regions and k > 0
     varying, affine = {graph.input}, set()
+    check_graph_size(sum(op_info(graph.op(n)).kind == ELEMENTWISE for n in graph.order()))
     fenced = _fenced_nodes(graph) if A.outward else set()
 
     def degree0(a):

@@ -34,6 +34,15 @@ ESC = "\x1b"
 
 # -- the Python API: refused up front, each with its class and the words that name it ----
 
+def _nested_sines(n: int):
+    def f(x):
+        for _ in range(n):
+            x = jnp.sin(x)
+        return x
+
+    return f
+
+
 _HUGE_SUM = " + ".join(f"{i}*x^{i % 5}" for i in range(5000))  # 53,887 characters
 
 API_REFUSALS = {
@@ -62,6 +71,19 @@ API_REFUSALS = {
         lambda: ab.taylor_bounds("sin(" * 2000 + "x" + ")" * 2000),
         ResourceLimit,
         "nests too deeply",
+    ),
+    # graphs whose program would take most of an hour to compile (refused before XLA)
+    "jnp.sin applied 2,000 times": (
+        lambda: ab.enclose(_nested_sines(2000), degree=2)(0.1, 0.0, 0.2),
+        ResourceLimit,
+        "2,000 elementwise operations",
+    ),
+    "a 200-term sine series": (
+        lambda: ab.taylor_bounds(
+            " + ".join(f"sin({i}*x)/{i}" for i in range(1, 201)), rounding="outward"
+        )(0.5, (0.0, 1.0)),
+        ResourceLimit,
+        "MAX_ELEMENTWISE_NODES",
     ),
     # degrees whose program would take minutes to compile (refused when traced, before XLA)
     "degree 50 of exp(x)": (

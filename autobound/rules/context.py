@@ -26,6 +26,27 @@ MAX_TOP_COEFFICIENT_ENTRIES = 1 << 24
 """Largest number of entries n^k of the degree-k coefficient (128 MB in float64)."""
 
 
+MAX_ELEMENTWISE_NODES = 128
+"""Most elementwise operations (sin, exp, powers, ...) in one function's graph.  Each one is
+a remainder computation of its own (in outward rounding about 2,000 StableHLO ops, about 1 s
+of XLA compile on 2 cores, growing linearly: 50 nested sines 52 s, 200 nested sines 248 s),
+so a graph of thousands of them (a Python loop applying ``jnp.sin`` 2,000 times) would
+compile for most of an hour.  Operations on whole arrays count once however large the
+array.  Raise it to accept longer compiles."""
+
+
+def check_graph_size(elementwise: int) -> None:
+    """Refuse up front a graph with more elementwise operations than the limit above."""
+    if elementwise > MAX_ELEMENTWISE_NODES:
+        raise ResourceLimit(
+            f"the function applies {elementwise:,} elementwise operations (sin, exp, powers, "
+            f"...), beyond the engine's limit of {MAX_ELEMENTWISE_NODES} per function (each "
+            "compiles for about a second): apply them to whole arrays instead of one "
+            "number at a time in a Python loop, or raise "
+            "autobound.rules.context.MAX_ELEMENTWISE_NODES"
+        )
+
+
 def check_cost(n: int, k: int) -> None:
     """Refuse up front a degree `k` in `n` variables beyond the limits above, naming the
     limit (a :class:`~autobound.errors.ResourceLimit`)."""
