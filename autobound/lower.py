@@ -199,7 +199,7 @@ def _fenced_nodes(graph: ExprGraph) -> set[int]:
     return set(elementwise) if any(reaches[n] for n in elementwise) else set()
 
 
-@jax.custom_batching.custom_vmap
+@jax.custom_jvp
 def _fence(key: jax.Array, tree: Any) -> Any:
     """`tree` unchanged, behind a wall XLA's fusion does not cross.
 
@@ -207,19 +207,37 @@ def _fence(key: jax.Array, tree: Any) -> Any:
     XLA:CPU's fusion copies such producer chains into every consumer: through a chain of
     elementwise nodes the copies multiply (6 nested sines: 14k StableHLO ops became 244k
     instructions after fusion, 49 s to compile).  A conditional on a runtime predicate is a
-    boundary no fusion crosses: ``cond(all(key == key), identity, nan)``.  The predicate is
-    true unless `key` (the expansion point) holds a NaN, in which case the values are NaN,
-    i.e. unknown, which is sound.  Under ``vmap`` the predicate is reduced over the batch so
-    that it stays a scalar (a batched predicate would turn the conditional into a select,
-    which fuses).  Measured on 6 nested sines: compile 49 s -> 9 s (one call).
+    boundary no fusion crosses: ``cond(p, identity, nan)`` with a predicate p that is always
+    true but that XLA cannot fold (:func:`_opaque_true` of the expansion point `key`; were it
+    ever false the values would be NaN, i.e. unknown, which is sound).  Under ``vmap`` the
+    predicate is reduced over the batch so that it stays a scalar (a batched predicate would
+    turn the conditional into a select, which fuses).  Derivatives pass through.  Measured
+    on 6 nested sines: compile 49 s -> 6 s (one call).
     """
-    return jax.lax.cond(jnp.all(key == key), lambda t: t, _unknown, tree)
+    return _walled(key, tree)
 
 
-@_fence.def_vmap
-def _fence_vmap(axis_size: int, in_batched: Any, key: jax.Array, tree: Any) -> Any:
+@_fence.defjvp
+def _fence_jvp(primals: tuple, tangents: tuple) -> tuple:
+    """Derivatives pass straight through (the fence is the identity where it matters)."""
+    return _fence(*primals), tangents[1]
+
+
+@jax.custom_batching.custom_vmap
+def _walled(key: jax.Array, tree: Any) -> Any:
+    return jax.lax.cond(_opaque_true(key), lambda t: t, _unknown, tree)
+
+
+@_walled.def_vmap
+def _walled_vmap(axis_size: int, in_batched: Any, key: jax.Array, tree: Any) -> Any:
     del axis_size
-    return jax.lax.cond(jnp.all(key == key), lambda t: t, _unknown, tree), in_batched[1]
+    return jax.lax.cond(_opaque_true(key), lambda t: t, _unknown, tree), in_batched[1]
+
+
+def _opaque_true(key: jax.Array) -> jax.Array:
+    """True for any non-empty `key` (each entry equals itself or is NaN), in a form XLA
+    does not fold: the conditional stays, and one NaN box in a batch voids no other box."""
+    return jnp.any(key == key) | jnp.any(key != key)
 
 
 def _unknown(tree: Any) -> Any:

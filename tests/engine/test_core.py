@@ -318,3 +318,35 @@ def test_host_layer_names_non_numeric_inputs():
         tb("abc", (0.0, 1.0))
     with pytest.raises(ab.InvalidArgument, match="region upper end must be a number"):
         tb(0.5, (0.0, "one"))
+
+
+def _chained(x, p):
+    return jnp.sin(jnp.exp(p * x)) + jnp.cos(x) ** 2
+
+
+def test_outward_fences_keep_values_gradients_and_nan_handling():
+    """Outward programs with chained elementwise nodes sit behind conditionals (the fusion
+    fences of autobound.lower): present under jit and vmap, invisible in the values,
+    transparent to derivatives, and a NaN expansion point still gives no finite bound."""
+    enc = ab.enclose(_chained, degree=2, rounding="outward")
+    near = ab.enclose(_chained, degree=2, rounding="nearest")
+    hlo = jax.jit(jax.vmap(enc, in_axes=(0, 0, 0, None))).lower(
+        jnp.zeros(4), jnp.zeros(4) - 1, jnp.ones(4), 1.0
+    )
+    assert "stablehlo.case" in hlo.as_text()  # the fences survive vmap as conditionals
+    e = enc(0.5, 0.0, 1.0, 1.0)
+    n = near(0.5, 0.0, 1.0, 1.0)
+    for ce, cn in zip(e.coefficients, n.coefficients, strict=True):
+        lo_, hi_ = (ce.lo, ce.hi) if isinstance(ce, ab.Interval) else (ce, ce)
+        mid = cn if not isinstance(cn, ab.Interval) else (cn.lo + cn.hi) / 2
+        assert lo_ <= mid + 1e-12 and mid - 1e-12 <= hi_
+    top = lambda p: enc(0.5, 0.0, 1.0, p).coefficients[2].hi  # noqa: E731
+    h = 1e-6
+    fd = (top(1.0 + h) - top(1.0 - h)) / (2 * h)
+    assert abs(jax.grad(top)(1.0) - fd) < 1e-6
+    bad = jax.jit(jax.vmap(enc, in_axes=(0, 0, 0, None)))(
+        jnp.array([0.5, jnp.nan]), jnp.zeros(2), jnp.ones(2), 1.0
+    )
+    assert not bool(bad.valid[1]) and bool(bad.valid[0])
+    top2 = bad.coefficients[2]
+    assert np.isfinite(top2.lo[0]) and not np.isfinite(top2.lo[1])
