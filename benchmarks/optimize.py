@@ -87,9 +87,9 @@ PROBLEMS: dict[str, tuple[str, list[tuple[float, float]], str]] = {
         "0",
     ),
     "schwefel2": (
-        "837.9657745448674 - x*sin(sqrt(abs(x))) - y*sin(sqrt(abs(y)))",
+        "837.9658 - x*sin(sqrt(abs(x))) - y*sin(sqrt(abs(y)))",  # 418.9829*d, as published
         [(-500, 500), (-500, 500)],
-        "0.0000254558",
+        "0.0000254551325874504",  # f(420.96874...) with that constant (the library says 0)
     ),
     "shubert": (
         "(cos(2*x + 1) + 2*cos(3*x + 2) + 3*cos(4*x + 3) + 4*cos(5*x + 4) + 5*cos(6*x + 5))"
