@@ -38,7 +38,7 @@ import heapq
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -476,7 +476,13 @@ def _check_contact_leaf(
         raise _Reject(f"the checker's own degree-{k} Taylor coefficient {S} lacks the sign", i)
 
 
-def _check(cert: Certificate, graph: ExprGraph, prec: int, max_splits: int) -> tuple[int, int]:
+Progress = Callable[[str, int, int], None] | None
+"""A callback ``progress(stage, done, total)`` for long checks (a display, a log line)."""
+
+
+def _check(
+    cert: Certificate, graph: ExprGraph, prec: int, max_splits: int, progress: Progress = None
+) -> tuple[int, int]:
     shape = tuple(graph.shape(graph.input))
     n = math.prod(shape)
     if len(cert.box) != n or len(cert.variables) not in (0, n):
@@ -489,6 +495,8 @@ def _check(cert: Certificate, graph: ExprGraph, prec: int, max_splits: int) -> t
     if not cert.leaves:
         raise _Reject("the certificate has no leaves")
     boxes = [_leaf_box(leaf, n, i) for i, leaf in enumerate(cert.leaves)]
+    if progress:
+        progress("checking that the leaves cover the box", 0, len(boxes))
     _check_cover(box, [b for b, _ in boxes])
     bounds = _Bounds(graph, prec)
     claim = cert.claim
@@ -499,6 +507,8 @@ def _check(cert: Certificate, graph: ExprGraph, prec: int, max_splits: int) -> t
         _check_integral(bounds, claim, cert.leaves, boxes, max_splits)
     else:
         for i, (leaf, (leaf_box, x0)) in enumerate(zip(cert.leaves, boxes, strict=True)):
+            if progress:
+                progress("checking the leaves", i, len(boxes))
             if leaf.contact is not None:
                 _check_x0(bounds, leaf, x0, i)
                 _check_contact_leaf(graph, claim, leaf, leaf_box, x0, excluded, box, i, prec)
@@ -516,7 +526,9 @@ def _check(cert: Certificate, graph: ExprGraph, prec: int, max_splits: int) -> t
     return len(cert.leaves), bounds.boxes
 
 
-def check_certificate(source: Any, prec: int = 80, max_splits: int = 64) -> Verdict:
+def check_certificate(
+    source: Any, prec: int = 80, max_splits: int = 64, progress: Progress = None
+) -> Verdict:
     """Check a certificate; never raises on bad input, the verdict names the problem.
 
     **Arguments:**
@@ -527,6 +539,8 @@ def check_certificate(source: Any, prec: int = 80, max_splits: int = 64) -> Verd
     - `max_splits`: how many times the checker may bisect one leaf when its own bounds are too
       loose (for integrals: ``max_splits`` times the number of leaves, shared, the widest
       piece first).
+    - `progress`: called as ``progress(stage, done, total)`` before each leaf (and with the
+      stage's name before reading and covering), so that a long check can show where it is.
 
     **Returns:** a :class:`Verdict`; ``bool(verdict)`` is True when the claim is proved.
     """
@@ -534,12 +548,14 @@ def check_certificate(source: Any, prec: int = 80, max_splits: int = 64) -> Verd
     try:
         if isinstance(source, os.PathLike):
             source = Path(source).read_bytes()
+        if progress:
+            progress("reading the certificate", 0, 0)
         cert = load(source)
         label = claim_text(cert.claim)
         graph = graph_from_json(cert.expression.graph, cert.variables)
         function = graph_text(graph, cert.variables)
         with iv_precision(prec):
-            leaves, boxes = _check(cert, graph, prec, max_splits)
+            leaves, boxes = _check(cert, graph, prec, max_splits, progress)
         return Verdict(True, label, function=function, leaves=leaves, boxes=boxes)
     except _Reject as err:
         return Verdict(False, label, err.reason, function, err.leaf)

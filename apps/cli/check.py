@@ -40,7 +40,10 @@ def check(
     except OSError as err:
         raise BadInput(f"cannot read {str(certificate)!r}: {err.strerror or err}") from err
     try:
-        verdict = check_certificate(data, prec=prec, max_splits=max_splits)
+        if as_json:
+            verdict = check_certificate(data, prec=prec, max_splits=max_splits)
+        else:
+            verdict = _with_progress(check_certificate, data, prec, max_splits)
     except (OverflowError, RecursionError) as err:
         # The checker reads numbers and graphs of any size exactly; some of its messages and
         # conversions do not (a box end of -0x1p20000 overflows a float).  Such a file is not
@@ -59,6 +62,34 @@ def check(
                       soft_wrap=True)  # fmt: skip
     if not verdict.ok:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def _with_progress(check_certificate, data: bytes, prec: int, max_splits: int):
+    """The check with a transient progress bar on stderr (rich shows none when stderr is not
+    a terminal): the stage, the leaves done of all, the time elapsed and left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("reading the certificate", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        return check_certificate(data, prec=prec, max_splits=max_splits, progress=progress)
 
 
 def register(app: typer.Typer) -> None:

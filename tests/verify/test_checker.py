@@ -65,6 +65,18 @@ def test_checker_accepts_what_the_prover_proved(proofs, name):
     assert verdict.leaves == len(proof.certificate.leaves)
 
 
+def test_progress_reports_every_leaf_in_order(proofs):
+    cert = proofs["two_variables_ge"].certificate
+    seen = []
+    verdict = check_certificate(cert.to_json(), progress=lambda *a: seen.append(a))
+    assert verdict.ok
+    n = len(cert.leaves)
+    assert seen[0][0] == "reading the certificate"
+    assert seen[1] == ("checking that the leaves cover the box", 0, n)
+    assert [d for stage, d, t in seen[2:]] == list(range(n))
+    assert all(stage == "checking the leaves" and t == n for stage, _, t in seen[2:])
+
+
 def test_checker_accepts_a_certified_minimum(minimum):
     assert minimum.status == "proved"
     claim = minimum.certificate.claim
