@@ -15,6 +15,11 @@ from rich.table import Table
 from ._common import BadInput, IntervalCommand, Rounding, guarded, listing, text
 from ._problem import num, problem, region_text, shaped
 
+NEAREST_NOTE = (
+    "note: rounding nearest (plain float64, as the reference implementation): the bounds may "
+    "miss f by a few ulps; --rounding outward gives bounds guaranteed for the exact function"
+)
+
 HELP = """Bound EXPRESSION over a box by a degree-K Taylor polynomial whose last \
 coefficient is an interval: for every x in the box, lower(x) <= f(x) <= upper(x).
 
@@ -171,6 +176,7 @@ def bound(
     width = np.asarray(result.width(), np.float64)
     if as_json:
         doc = {"expression": expression, "variables": list(names), **result.as_dict()}
+        doc["rigorous"] = rounding is Rounding.outward
         doc["width"] = width.tolist()
         if plot is not None:
             doc["plot"] = str(plot)
@@ -197,6 +203,8 @@ def bound(
     )
     if plot is not None:
         out.print(text(f"plot written to {plot}"), soft_wrap=True)
+    if rounding is Rounding.nearest:
+        out.print(text(NEAREST_NOTE, style="yellow"), soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -48,7 +48,16 @@ def test_reference_example_prints_its_coefficients_and_polynomial():
     assert "AccumBounds" in out  # the polynomial in sympy form
     assert "x in [0.0, 1.0]" in out
     assert "rounding: nearest" in out
+    assert "note: rounding nearest" in out and "--rounding outward" in out  # not rigorous
     assert result.stderr == ""
+
+
+def test_outward_output_has_no_note_and_json_says_which_is_rigorous():
+    result = invoke(*REFERENCE_ARGS, "--rounding", "outward")
+    assert result.exit_code == 0, result.output
+    assert "note:" not in result.stdout
+    assert bound_json(*REFERENCE_ARGS[1:])["rigorous"] is False
+    assert bound_json(*REFERENCE_ARGS[1:], "--rounding", "outward")["rigorous"] is True
 
 
 def test_reference_example_json_holds_the_hand_derived_values():
@@ -66,6 +75,7 @@ def test_json_matches_the_python_api():
     assert doc.pop("expression") == REFERENCE
     assert doc.pop("variables") == ["x"]
     assert doc.pop("width") == float(api.width())
+    assert doc.pop("rigorous") is True
     assert doc == json.loads(json.dumps(api.as_dict()))
 
 
