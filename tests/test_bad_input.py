@@ -34,6 +34,7 @@ ESC = "\x1b"
 
 # -- the Python API: refused up front, each with its class and the words that name it ----
 
+
 def _nested_sines(n: int):
     def f(x):
         for _ in range(n):

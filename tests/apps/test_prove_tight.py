@@ -150,6 +150,4 @@ def test_a_claim_false_only_in_a_narrow_dip_is_disproved_by_the_local_search():
     (x,) = p.counterexample
     mp.dps = 40
     x = mp.mpf(x)
-    assert (
-        1 + x**2 - mp.mpf("1.001") * mp.exp(-100 * (x - mp.mpf("0.3")) ** 2) - mp.mpf("0.09") < 0
-    )
+    assert 1 + x**2 - mp.mpf("1.001") * mp.exp(-100 * (x - mp.mpf("0.3")) ** 2) - mp.mpf("0.09") < 0
