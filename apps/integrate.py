@@ -46,7 +46,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound import batch_compiler_options, enclose, poly
+from autobound import compiler_options, enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
 from autobound.apps.precision import in_float64
@@ -123,7 +123,7 @@ class _Program:
         self.shape = () if n == 1 else (n,)
         self.batch = jax.jit(
             jax.vmap(self._one, in_axes=(0, 0, None)),
-            compiler_options=batch_compiler_options("outward"),
+            compiler_options=compiler_options("outward"),
         )
 
     def _one(self, lo: jax.Array, hi: jax.Array, params: Any) -> dict[str, jax.Array]:

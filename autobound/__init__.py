@@ -32,7 +32,7 @@ _LAZY = {
     "enclose": "autobound.core",
     "ExprGraph": "autobound.graph",
     "Interval": "autobound.interval",
-    "batch_compiler_options": "autobound.xla_options",
+    "compiler_options": "autobound.xla_options",
 }
 
 
@@ -62,7 +62,7 @@ __all__ = [
     "TaylorBounds",
     "TaylorEnclosure",
     "UnsupportedOperation",
-    "batch_compiler_options",
+    "compiler_options",
     "compile",
     "poly",
     "enclose",

@@ -1,14 +1,16 @@
-"""XLA compile options for batched outward-rounding programs on the CPU.
+"""XLA compile options for outward-rounding programs over many entries, on the CPU.
 
 XLA:CPU's newer fusion emitters turn the long select/min/max chains of outward interval
 arithmetic into large fusions that run as scalar loops: on the README example at B = 10⁴
 boxes, two such fusions take 60 % of the time.  Its older emitters vectorize them: the
-batched outward program runs 2.6-4.5× faster and compiles 15-35 % faster (measured in
-``docs/benchmarks.md``).  Round-to-nearest programs and single calls do not gain (nearest
-batches run about 2× slower there), so the option is only offered for batched outward
-programs, as a per-program option that leaves the user's other programs alone::
+batched outward program runs 2.8× faster, a SafeRate step on a teacher MLP (one outward
+bound of the loss along a line, over 256 data points) 4.7× faster, and both compile 15-35 %
+faster (``docs/benchmarks.md``).  Round-to-nearest programs and single scalar calls do not
+gain (nearest batches run about 2× slower), so the options are offered for outward programs
+only, per program, leaving the user's other programs alone::
 
-    jax.jit(jax.vmap(enc), compiler_options=autobound.batch_compiler_options("outward"))
+    jax.jit(jax.vmap(enc), compiler_options=autobound.compiler_options("outward"))
+    jax.jit(train_step, compiler_options=autobound.compiler_options("outward"))
 
 The engine's kernel error margins hold under both emitters: ``tests/engine/test_ulp_table.py``
 re-measures the kernels with and without these options.
@@ -21,7 +23,7 @@ from typing import Any
 
 import jax
 
-__all__ = ["batch_compiler_options"]
+__all__ = ["compiler_options"]
 
 _LEGACY_EMITTERS = {"xla_cpu_use_fusion_emitters": False}
 
@@ -41,9 +43,10 @@ def _accepted(backend: str) -> bool:
     return backend == "cpu" and release in _KNOWN_JAXLIB
 
 
-def batch_compiler_options(rounding: str = "outward") -> dict[str, Any]:
-    """Options for ``jax.jit(..., compiler_options=...)`` of a batched (vmapped) enclosure
-    program in `rounding` mode on the default backend: the older CPU fusion emitters for
+def compiler_options(rounding: str = "outward") -> dict[str, Any]:
+    """Options for ``jax.jit(..., compiler_options=...)`` of a program that runs enclosures
+    in `rounding` mode over many entries (a vmapped batch of boxes, a loss over a dataset) on
+    the default backend: the older CPU fusion emitters for
     outward rounding on the CPU, nothing otherwise (other backends, nearest mode, an XLA
     that no longer knows the option)."""
     if rounding != "outward" or not _accepted(jax.default_backend()):

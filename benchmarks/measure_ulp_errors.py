@@ -93,7 +93,7 @@ def _jax():
 
 
 # XLA compile options the kernels are measured under (``--batch-options``: those of
-# ``autobound.batch_compiler_options("outward")``, which batched outward programs use).
+# ``autobound.compiler_options("outward")``, which batched outward programs use).
 COMPILER_OPTIONS: dict = {}
 
 
@@ -961,7 +961,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--batch-options",
         action="store_true",
-        help="compile the kernels with autobound.batch_compiler_options('outward')",
+        help="compile the kernels with autobound.compiler_options('outward')",
     )
     args = ap.parse_args(argv)
     if args.from_json:
@@ -970,9 +970,9 @@ def main(argv: list[str] | None = None) -> int:
     n = args.n or (2000 if args.quick else 150000)
     jax = _jax()
     if args.batch_options:
-        from autobound.xla_options import batch_compiler_options
+        from autobound.xla_options import compiler_options
 
-        COMPILER_OPTIONS.update(batch_compiler_options("outward"))
+        COMPILER_OPTIONS.update(compiler_options("outward"))
         print(f"compiler options: {COMPILER_OPTIONS}")
     names = args.only or list(KERNELS)
     print(

@@ -85,9 +85,9 @@ def test_default_trust_regions_avoid_spurious_domain_errors(f):
         assert float(t.lower(x)) - 1e-12 <= fx <= float(t.upper(x)) + 1e-12
 
 
-def test_batch_compiler_options_only_for_outward_and_same_bounds():
-    assert ab.batch_compiler_options("nearest") == {}
-    opts = ab.batch_compiler_options("outward")
+def test_compiler_options_only_for_outward_and_same_bounds():
+    assert ab.compiler_options("nearest") == {}
+    opts = ab.compiler_options("outward")
     if jax.default_backend() == "cpu":  # the older CPU emitters, for a known jaxlib
         assert opts in ({}, {"xla_cpu_use_fusion_emitters": False})
     enc = ab.enclose("exp(x)*sin(3*x) + x**2", degree=2, rounding="outward")

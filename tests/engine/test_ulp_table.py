@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from autobound import ulp_table
-from autobound.xla_options import batch_compiler_options
+from autobound.xla_options import compiler_options
 
 _SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "measure_ulp_errors.py"
 
@@ -51,9 +51,9 @@ def _in_trusted(y: np.ndarray, name: str, dtype: str) -> np.ndarray:
 
 
 # The kernels as plain programs compile them, and as batched outward programs do (XLA's
-# older CPU fusion emitters, autobound.batch_compiler_options): the margins cover both.
+# older CPU fusion emitters, autobound.compiler_options): the margins cover both.
 # (The second only where this XLA has such options: the CPU backend.)
-OPTIONS = {"default": {}, "batch": batch_compiler_options("outward")}
+OPTIONS = {"default": {}, "batch": compiler_options("outward")}
 OPTIONS = {k: v for k, v in OPTIONS.items() if k == "default" or v}
 
 
