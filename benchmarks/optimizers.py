@@ -119,16 +119,17 @@ def _median_time(fn, *args, repeats=15) -> float:
     return float(np.median(times))
 
 
-def mm_cost(loss_fn, params, opt, rounding: str = "outward") -> float:
+def mm_cost(loss_fn, params, opt, rounding: str = "outward", options: bool = True) -> float:
     """Time of one jitted MM step over one jitted value_and_grad (medians); the step compiled
-    with the engine's options for `rounding` (as ``mm.fit`` does)."""
+    with the engine's options for `rounding` (as ``mm.fit`` does) unless not `options`."""
 
     def step(p, s):
         value, grad = jax.value_and_grad(loss_fn)(p)
         u, s = opt.update(grad, s, p, value=value, grad=grad, value_fn=loss_fn)
         return optax.apply_updates(p, u), s
 
-    step = jax.jit(step, compiler_options=ab.compiler_options(rounding) or None)
+    opts = ab.compiler_options(rounding) if options else {}
+    step = jax.jit(step, compiler_options=opts or None)
 
     vg = jax.jit(jax.value_and_grad(loss_fn))
     return _median_time(step, params, opt.init(params)) / _median_time(vg, params)
@@ -223,6 +224,24 @@ def table(rows, steps, dt) -> str:
     return "\n".join(lines)
 
 
+def cost_table(names, dt) -> str:
+    """Gradient-step equivalents of one SafeRate step (outward, with and without the engine's
+    compile options; nearest), measured side by side per task."""
+    lines = [
+        "| task | outward GSE, plain jit | outward GSE, compiler_options | speed-up "
+        "| nearest GSE |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        loss_fn, params = TASKS[name](dt)
+        plain = mm_cost(loss_fn, params, mm.safe_rate(), options=False)
+        tuned = mm_cost(loss_fn, params, mm.safe_rate())
+        near = mm_cost(loss_fn, params, mm.safe_rate(rounding="nearest"), "nearest")
+        lines.append(f"| {name} | {plain:.0f} | {tuned:.0f} | {plain / tuned:.1f}x | {near:.1f} |")
+        print(lines[-1], file=sys.stderr, flush=True)
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="50 steps, three small tasks")
@@ -232,9 +251,17 @@ def main(argv=None) -> None:
     ap.add_argument(
         "--combination", action="store_true", help="also mm.safe_combination (groups='layer')"
     )
+    ap.add_argument(
+        "--cost",
+        action="store_true",
+        help="only the cost of one SafeRate step, with and without autobound.compiler_options",
+    )
     args = ap.parse_args(argv)
     steps = args.steps or (50 if args.quick else 200)
     names = args.tasks or (QUICK_TASKS if args.quick else list(TASKS))
+    if args.cost:
+        print(cost_table(names, args.dtype))
+        return
     rows = []
     for name in names:
         t = time.perf_counter()
