@@ -223,15 +223,18 @@ def _fence_jvp(primals: tuple, tangents: tuple) -> tuple:
     return _fence(*primals), tangents[1]
 
 
-@jax.custom_batching.custom_vmap
-def _walled(key: jax.Array, tree: Any) -> Any:
+def _behind_cond(key: jax.Array, tree: Any) -> Any:
     return jax.lax.cond(_opaque_true(key), lambda t: t, _unknown, tree)
+
+
+_walled = jax.custom_batching.custom_vmap(_behind_cond)
 
 
 @_walled.def_vmap
 def _walled_vmap(axis_size: int, in_batched: Any, key: jax.Array, tree: Any) -> Any:
+    """Under vmap: the same conditional on the whole batch (its predicate stays a scalar)."""
     del axis_size
-    return jax.lax.cond(_opaque_true(key), lambda t: t, _unknown, tree), in_batched[1]
+    return _behind_cond(key, tree), in_batched[1]
 
 
 def _opaque_true(key: jax.Array) -> jax.Array:
