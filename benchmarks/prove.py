@@ -114,7 +114,7 @@ def main() -> None:
             seconds = time.perf_counter() - t0
             verdict, version = "-", "-"
             if p is not None and p.certificate is not None:
-                version = str(p.certificate.version)
+                version = f"v{p.certificate.version}"
                 verdict = "ok" if check_certificate(p.certificate.to_json()).ok else "REJECTED"
             good = (status == "proved" and verdict == "ok") if truth == "true" else (
                 status == "disproved"
@@ -124,7 +124,7 @@ def main() -> None:
             counts[key][0] += good
             counts[key][1] += 1
             print(f"| {name} ({truth}) | {'yes' if tight else 'no'} | {claim} {c} | {status} | "
-                  f"{seconds:.1f} | {boxes} | v{version} | {verdict} |")  # fmt: skip
+                  f"{seconds:.1f} | {boxes} | {version} | {verdict} |")  # fmt: skip
     print()
     for (truth, tight), (good, total) in sorted(counts.items()):
         what = "proved and checked" if truth == "true" else "disproved"
