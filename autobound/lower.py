@@ -124,8 +124,9 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
     ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
     trust = trust_regions and k > 0
     varying, affine = {graph.input}, set()
-    check_graph_size(sum(op_info(graph.op(n)).kind == ELEMENTWISE for n in graph.order()))
-    fenced = _fenced_nodes(graph) if A.outward else set()
+    elementwise = {n for n in graph.order() if op_info(graph.op(n)).kind == ELEMENTWISE}
+    check_graph_size(len(elementwise))
+    fenced = _fenced_nodes(graph, elementwise) if A.outward else set()
 
     def degree0(a):
         if a in zero:
@@ -179,16 +180,15 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
     return values, ctx.flags
 
 
-def _fenced_nodes(graph: ExprGraph) -> set[int]:
+def _fenced_nodes(graph: ExprGraph, elementwise: set[int]) -> set[int]:
     """The elementwise nodes whose outward values go behind a :func:`_fence`: all of them,
     unless the graph has at most two and none reaches another (then XLA's fusion copies
     little, and the conditionals would cost more than they save: the README example's batch
     runs about 20 % slower fenced).  Measured on the applications' batched programs (degree 2,
     256 boxes, compile / run): Levy 33 -> 13 s / 23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms,
     a sum of five sines 13 -> 10 s / 4.7 -> 4.2 ms."""
-    elementwise = [n for n in graph.order() if op_info(graph.op(n)).kind == ELEMENTWISE]
     if len(elementwise) > 2:
-        return set(elementwise)
+        return elementwise
     reaches: dict[int, bool] = {}  # node -> an elementwise node lies downstream of it
     users: dict[int, list[int]] = {}
     for n in graph.order():
@@ -196,7 +196,7 @@ def _fenced_nodes(graph: ExprGraph) -> set[int]:
             users.setdefault(a, []).append(n)
     for n in reversed(graph.order()):
         reaches[n] = any(u in elementwise or reaches[u] for u in users.get(n, ()))
-    return set(elementwise) if any(reaches[n] for n in elementwise) else set()
+    return elementwise if any(reaches[n] for n in elementwise) else set()
 
 
 @jax.custom_jvp
