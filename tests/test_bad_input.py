@@ -535,3 +535,30 @@ def test_reprs_are_short_and_name_the_problem():
         "TaylorBounds(variables=('x', 'y'), x0=[0.1, 0.2], region=[[-1., -1.], [1., 1.]], "
         "degree=2, rounding='nearest')"
     )
+
+
+@pytest.mark.timeout(120)
+def test_a_certificate_with_too_many_leaves_is_refused_before_its_leaves_are_read(tmp_path):
+    """A million-leaf certificate took 15 minutes and 3 GB to check; beyond the checker's
+    leaf limit it is rejected up front, naming the count, the limit and how to raise it."""
+    from autobound.verify import check_certificate
+    from autobound.verify.certificate import MAX_LEAVES
+
+    def edit(doc):
+        # a leaf the validator would reject: proves the refusal comes before validation
+        doc["leaves"] = doc["leaves"] * 2 + [{"bogus": True}]
+
+    path = _certificate(tmp_path, edit)
+    result = cli("check", path, "--max-leaves", "2")
+    assert result.exit_code == ExitCode.CHECK_FAILED
+    assert "3 leaves, more than the 2" in result.stdout and "--max-leaves" in result.stdout
+    verdict = check_certificate(open(path).read(), max_leaves=2)
+    assert not verdict.ok and "more than the 2 " in verdict.reason
+    # at the default limit the same file is read (and rejected for its bad leaf, not its size)
+    verdict = check_certificate(open(path).read())
+    assert not verdict.ok and "leaves" in verdict.reason and "more than" not in verdict.reason
+    assert MAX_LEAVES >= 200_000  # the provers' default box budgets fit
+    huge = json.loads(open(path).read())
+    huge["leaves"] = [{}] * (MAX_LEAVES + 1)
+    verdict = check_certificate(huge)
+    assert not verdict.ok and f"{MAX_LEAVES + 1:,} leaves" in verdict.reason

@@ -46,6 +46,10 @@ from .graph_json import Graph, StrictModel
 FORMAT = "autobound-certificate"
 VERSION = 2
 VERSIONS = (1, 2)
+MAX_LEAVES = 250_000
+"""The most leaves :func:`load` reads unless told otherwise: the provers write at most 200,000
+by default, and the checker spends about 1 to 2 ms per leaf in mpmath (a certificate of a
+million leaves would take half an hour and gigabytes of memory to read)."""
 
 
 def _check_number(value: str | int) -> str | int:
@@ -150,11 +154,12 @@ def _reject_constant(text: str) -> Any:
     raise CertificateError(f"{text} is not a number a certificate may hold")
 
 
-def load(source: Any) -> Certificate:
+def load(source: Any, max_leaves: int = MAX_LEAVES) -> Certificate:
     """Read a certificate from JSON text/bytes, a parsed dict, or a :class:`Certificate`.
 
     Raises :class:`~autobound.errors.CertificateError` naming the first problem: not JSON, a
-    float or NaN, another format or version, a missing or unexpected field.
+    float or NaN, another format or version, a missing or unexpected field, more than
+    `max_leaves` leaves (counted before the leaves are validated, the costly part of reading).
     """
     if isinstance(source, Certificate):
         return source
@@ -172,8 +177,17 @@ def load(source: Any) -> Certificate:
             f"certificate version {source.get('version')!r} is not supported "
             f"(this checker reads versions {', '.join(map(str, VERSIONS))})"
         )
+    leaves = source.get("leaves")
+    if isinstance(leaves, list) and len(leaves) > max_leaves:
+        minutes = len(leaves) * 1.5e-3 / 60
+        takes = f"about {minutes:,.0f} minutes" if minutes >= 1 else "under a minute"
+        raise CertificateError(
+            f"the certificate has {len(leaves):,} leaves, more than the {max_leaves:,} this "
+            f"checker reads unless told otherwise (checking takes about 1 to 2 ms per leaf: "
+            f"{takes} here); raise the limit with max_leaves "
+            f"(autobound check --max-leaves) to check it anyway"
+        )
     if source.get("version") == 1:
-        leaves = source.get("leaves")
         contacts = isinstance(leaves, list) and any(
             isinstance(leaf, Mapping) and leaf.get("contact") is not None for leaf in leaves
         )

@@ -51,6 +51,7 @@ from autobound.errors import AutoBoundError, CertificateError, DomainError
 from autobound.graph import ExprGraph
 
 from .certificate import (
+    MAX_LEAVES,
     BoundClaim,
     Certificate,
     IntegralClaim,
@@ -527,7 +528,11 @@ def _check(
 
 
 def check_certificate(
-    source: Any, prec: int = 80, max_splits: int = 64, progress: Progress = None
+    source: Any,
+    prec: int = 80,
+    max_splits: int = 64,
+    progress: Progress = None,
+    max_leaves: int = MAX_LEAVES,
 ) -> Verdict:
     """Check a certificate; never raises on bad input, the verdict names the problem.
 
@@ -541,6 +546,8 @@ def check_certificate(
       piece first).
     - `progress`: called as ``progress(stage, done, total)`` before each leaf (and with the
       stage's name before reading and covering), so that a long check can show where it is.
+    - `max_leaves`: a certificate with more leaves is rejected before its leaves are read
+      (:data:`~verify.certificate.MAX_LEAVES` by default).
 
     **Returns:** a :class:`Verdict`; ``bool(verdict)`` is True when the claim is proved.
     """
@@ -550,7 +557,7 @@ def check_certificate(
             source = Path(source).read_bytes()
         if progress:
             progress("reading the certificate", 0, 0)
-        cert = load(source)
+        cert = load(source, max_leaves)
         label = claim_text(cert.claim)
         graph = graph_from_json(cert.expression.graph, cert.variables)
         function = graph_text(graph, cert.variables)

@@ -31,19 +31,33 @@ def check(
     max_splits: Annotated[
         int, typer.Option("--max-splits", min=0, help="Bisections allowed per leaf.")
     ] = 64,
+    max_leaves: Annotated[
+        int | None,
+        typer.Option(
+            "--max-leaves",
+            min=1,
+            help="Reject certificates with more leaves before reading their leaves (checking "
+            "takes about 1-2 ms per leaf) [default: the checker's MAX_LEAVES, 250 thousand]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
 ) -> None:
     from autobound.verify import check_certificate
+    from autobound.verify.certificate import MAX_LEAVES
 
+    max_leaves = MAX_LEAVES if max_leaves is None else max_leaves
     try:
         data = sys.stdin.buffer.read() if str(certificate) == "-" else certificate.read_bytes()
     except OSError as err:
         raise BadInput(f"cannot read {str(certificate)!r}: {err.strerror or err}") from err
     try:
         if as_json:
-            verdict = check_certificate(data, prec=prec, max_splits=max_splits)
+            verdict = check_certificate(
+                data, prec=prec, max_splits=max_splits, max_leaves=max_leaves
+            )
         else:
-            verdict = _with_progress(check_certificate, data, prec, max_splits)
+            verdict = _with_progress(check_certificate, data, prec, max_splits, max_leaves)
     except (OverflowError, RecursionError) as err:
         # The checker reads numbers and graphs of any size exactly; some of its messages and
         # conversions do not (a box end of -0x1p20000 overflows a float).  Such a file is not
@@ -64,7 +78,7 @@ def check(
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 
-def _with_progress(check_certificate, data: bytes, prec: int, max_splits: int):
+def _with_progress(check_certificate, data: bytes, prec: int, max_splits: int, max_leaves: int):
     """The check with a transient progress bar on stderr (rich shows none when stderr is not
     a terminal): the stage, the leaves done of all, the time elapsed and left."""
     from rich.progress import (
@@ -89,7 +103,9 @@ def _with_progress(check_certificate, data: bytes, prec: int, max_splits: int):
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total or None)
 
-        return check_certificate(data, prec=prec, max_splits=max_splits, progress=progress)
+        return check_certificate(
+            data, prec=prec, max_splits=max_splits, progress=progress, max_leaves=max_leaves
+        )
 
 
 def register(app: typer.Typer) -> None:
