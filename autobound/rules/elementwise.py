@@ -149,29 +149,25 @@ def real_power(p: Fraction) -> Elementwise:
     )
 
 
-def _cumulative_bound(A: Arith, phi_k, pk, pk1, pieces, y0, m):
-    """Per side, an interval containing R_k over the side, from derivative ranges alone.
+def _cumulative_bound(A: Arith, phi_k, pk, pk1, pieces: Interval, y0):
+    """An interval containing R_k over one side, from derivative ranges alone.
 
-    Order each side's pieces outward from y0 (p_0 touches y0).  For y in piece p_j, with
-    h = y − y0, both ``R_k(y) = phi^(k)(ξ)/k!`` and ``R_k(y) = phi_k(y0) + h R_{k+1}(y)``
-    with ``R_{k+1}(y) = phi^(k+1)(ξ')/(k+1)!`` hold for some ξ, ξ' between y0 and y, that is
-    in ``p_0 ∪ … ∪ p_j``.  So R_k(p_j) lies in the intersection of the cumulative hull of
-    D_k and ``phi_k + h(p_j) · (cumulative hull of D_{k+1})``; the side's bound is the hull
-    over j.  Near y0 the second form is much tighter than the plain derivative range.
+    The side's pieces run outward from y0 along the leading axis (p_0 touches y0).  For y in
+    piece p_j, with h = y − y0, both ``R_k(y) = phi^(k)(ξ)/k!`` and ``R_k(y) = phi_k(y0) +
+    h R_{k+1}(y)`` with ``R_{k+1}(y) = phi^(k+1)(ξ')/(k+1)!`` hold for some ξ, ξ' between y0
+    and y, that is in ``p_0 ∪ … ∪ p_j``.  So R_k(p_j) lies in the intersection of the
+    cumulative hull of D_k and ``phi_k + h(p_j) · (cumulative hull of D_{k+1})``; the side's
+    bound is the hull over j.  Near y0 the second form is much tighter than the plain
+    derivative range.
     """
 
-    def outward(v):  # left side pieces run from a to y0: reverse them
-        return jnp.concatenate([v[:1, ::-1], v[1:]], axis=0)
-
     def cum(iv):
-        return Interval(
-            jax.lax.cummin(outward(iv.lo), axis=1), jax.lax.cummax(outward(iv.hi), axis=1)
-        )
+        return Interval(jax.lax.cummin(iv.lo, axis=0), jax.lax.cummax(iv.hi, axis=0))
 
     ck, ck1 = cum(pk), cum(pk1)
-    h = A.sub(Interval(outward(pieces.lo), outward(pieces.hi)), y0)
+    h = A.sub(pieces, y0)
     e = A.intersect(ck, A.add(phi_k, A.mul(h, ck1)))
-    return Interval(jnp.min(lo(e), axis=1), jnp.max(hi(e), axis=1))
+    return Interval(jnp.min(lo(e), axis=0), jnp.max(hi(e), axis=0))
 
 
 def _table(crit: Critical, s_lo):
@@ -229,71 +225,62 @@ def remainder_interval(A: Arith, fn: Elementwise, y0, Y: Interval, k: int):
     instead of trusting a cancelled value.  What remains is the few-ulps inaccuracy of plain
     floating point (library kernels are taken as correctly rounded), as everywhere in
     nearest mode.
+
+    The two sides ``[a, y0]`` and ``[y0, b]`` are computed as separate arrays of the input's
+    shape, not stacked along a small axis: under ``vmap`` a stacked axis becomes a minor
+    dimension of size 2 or 3 that XLA:CPU's fusion emitters index element by element (the
+    fused loops then run scalar instead of vectorized).
     """
     a = jnp.minimum(lo(Y), y0)
     b = jnp.maximum(hi(Y), y0)
-    s_lo, s_hi = jnp.stack([a, y0]), jnp.stack([y0, b])  # the two sides of y0
     crit_k = fn.critical(k) if fn.critical is not None else None
     crit_k1 = fn.critical(k + 1) if fn.critical is not None else None
     if crit_k is not None and crit_k1 is not None:
         # Exact derivative ranges from the tables: the series at a, b and y0 suffice.
-        places = jnp.stack([a, b, y0])
-        at = [_materialize(c, places) for c in fn.series(A, places, k + 1)]
-        at_y0 = [_take(c, 2) for c in at]
-        ends = [_take(c, slice(0, 2)) for c in at]
-        dk = _derivative_range(A, crit_k, ends[k], at_y0[k], s_lo, s_hi)
-        dk1 = _derivative_range(A, crit_k1, ends[k + 1], at_y0[k + 1], s_lo, s_hi)
-        hs = A.sub(jnp.stack([a, b]), y0)
-        H = Interval(jnp.minimum(lo(hs), 0.0), jnp.maximum(hi(hs), 0.0))
-        d_k = A.intersect(dk, A.add(at_y0[k], A.mul(H, dk1)))
-        monotone = _meets_none(crit_k, s_lo, s_hi)
+        at_y0 = [_materialize(c, y0) for c in fn.series(A, y0, k + 1)]
+        sides = []
+        for end, s_lo, s_hi in ((a, a, y0), (b, y0, b)):
+            at_end = [_materialize(c, end) for c in fn.series(A, end, k + 1)]
+            dk = _derivative_range(A, crit_k, at_end[k], at_y0[k], s_lo, s_hi)
+            dk1 = _derivative_range(A, crit_k1, at_end[k + 1], at_y0[k + 1], s_lo, s_hi)
+            h = A.sub(end, y0)
+            H = Interval(jnp.minimum(lo(h), 0.0), jnp.maximum(hi(h), 0.0))
+            d_k = A.intersect(dk, A.add(at_y0[k], A.mul(H, dk1)))
+            monotone = _meets_none(crit_k, s_lo, s_hi)
+            sides.append((end, s_lo, s_hi, at_end[0], d_k, monotone))
     else:
-        ends, at_y0, d_k, monotone = _pieces(A, fn, y0, a, b, k, crit_k, s_lo, s_hi)
-    rem = _remainder(A, fn, y0, s_lo, s_hi, k, at_y0, ends[0], d_k, monotone)
-    return at_y0[:k], rem
+        at_y0, sides = _pieces(A, fn, y0, a, b, k, crit_k)
+    rems = [_remainder(A, fn, y0, k, at_y0, *side) for side in sides]
+    return at_y0[:k], A.hull(*rems)
 
 
-def _take(c, index):
-    """Entries `index` (along the leading places axis) of a series term."""
-    return Interval(c.lo[index], c.hi[index]) if is_interval(c) else c[index]
-
-
-def _pieces(A, fn, y0, a, b, k, crit_k, s_lo, s_hi):
+def _pieces(A, fn, y0, a, b, k, crit_k):
     """Derivative ranges from interval series over `fn.pieces` sub-intervals per side (for
-    functions without sign-change tables).  Returns the series at the two ends (a, b), the
-    series at y0, the side bounds d_k and the monotonicity mask."""
-    # Each side [a, y0], [y0, b] cut into fn.pieces sub-intervals (interval series
-    # overestimate less on narrow pieces).  Few, large ops compile much faster than many small
-    # ones: all pieces go through one series evaluation.
+    functions without sign-change tables).  Returns the series at y0 and, per side, what
+    :func:`_remainder` reads: the side's far end and its ends, phi at the far end, the side
+    bound d_k and the monotonicity mask."""
+    # Each side cut into fn.pieces sub-intervals (interval series overestimate less on narrow
+    # pieces), all of a side through one series evaluation along a leading pieces axis.
     m = fn.pieces
-    t = [a + (y0 - a) * (i / m) for i in range(m)] + [y0]
-    u = [y0 + (b - y0) * (i / m) for i in range(m)] + [b]
-    pieces = Interval(jnp.stack(t[:m] + u[:m]), jnp.stack(t[1:] + u[1:]))
-    if A.outward:  # the places a, b, y0 as point intervals in the same evaluation
-        places = Interval(
-            jnp.concatenate([jnp.stack([a, b, y0]), pieces.lo]),
-            jnp.concatenate([jnp.stack([a, b, y0]), pieces.hi]),
-        )
-        over = [_materialize(c, places.lo) for c in fn.series(A, places, k + 1)]
-        at = [_take(c, slice(0, 3)) for c in over]
-        over = [_take(c, slice(3, None)) for c in over]
-    else:  # points stay points: the coefficients returned at y0 are plain floats
-        places = jnp.stack([a, b, y0])
-        at = [_materialize(c, places) for c in fn.series(A, places, k + 1)]
-        over = [_materialize(c, pieces.lo) for c in fn.series(A, pieces, k + 1)]
-    at_y0 = [_take(c, 2) for c in at]
-    ends = [_take(c, slice(0, 2)) for c in at]
+    at_y0 = [_materialize(c, y0) for c in fn.series(A, y0, k + 1)]
+    sides = []
+    for end, s_lo, s_hi in ((a, a, y0), (b, y0, b)):
+        cuts = [y0 + (end - y0) * (i / m) for i in range(m)] + [end]  # outward from y0
+        near, far = jnp.stack(cuts[:m]), jnp.stack(cuts[1:])
+        pieces = Interval(jnp.minimum(near, far), jnp.maximum(near, far))
+        over = fn.series(A, pieces, k + 1)
+        pk, pk1 = (_as_interval(_materialize(over[j], pieces.lo)) for j in (k, k + 1))
+        d_k = _cumulative_bound(A, at_y0[k], pk, pk1, pieces, y0)
+        monotone = jnp.all(pk1.lo >= 0, axis=0) | jnp.all(pk1.hi <= 0, axis=0)
+        if crit_k is not None:
+            monotone = monotone | _meets_none(crit_k, s_lo, s_hi)
+        f_end = _materialize(fn.series(A, end, 0)[0], end)
+        sides.append((end, s_lo, s_hi, f_end, d_k, monotone))
+    return at_y0, sides
 
-    def per_side(c):
-        r = lambda v: v.reshape((2, m) + v.shape[1:])  # noqa: E731
-        return Interval(r(lo(c)), r(hi(c)))
 
-    pk, pk1 = per_side(over[k]), per_side(over[k + 1])
-    d_k = _cumulative_bound(A, at_y0[k], pk, pk1, per_side(pieces), y0, m)
-    monotone = jnp.all(pk1.lo >= 0, axis=1) | jnp.all(pk1.hi <= 0, axis=1)
-    if crit_k is not None:
-        monotone = monotone | _meets_none(crit_k, s_lo, s_hi)
-    return ends, at_y0, d_k, monotone
+def _as_interval(c):
+    return c if is_interval(c) else Interval(c, c)
 
 
 def _endpoint_error(k: int, f_end, phis, h, hk, r):
@@ -345,28 +332,27 @@ def _mag(v):
     return jnp.maximum(jnp.abs(lo(v)), jnp.abs(hi(v))) if is_interval(v) else jnp.abs(v)
 
 
-def _remainder(A, fn, y0, s_lo, s_hi, k, at_y0, f_ends, d_k, monotone):
-    """R over both sides [s_lo, s_hi]: per side the sharp endpoint interval where phi^(k) is
-    monotone, intersected with the derivative bound d_k (and the polynomial form if given).
-    In nearest mode the endpoint value is widened by :func:`_endpoint_error`."""
-    ends = jnp.stack([s_lo[0], s_hi[1]])
-    h = A.sub(ends, y0)
+def _remainder(A, fn, y0, k, at_y0, end, s_lo, s_hi, f_end, d_k, monotone):
+    """R over one side [s_lo, s_hi] of y0 (`end` its far end, `f_end` phi there): the sharp
+    endpoint interval where phi^(k) is monotone on the side, intersected with the derivative
+    bound d_k (and the polynomial form if given), else d_k.  In nearest mode the endpoint
+    value is widened by :func:`_endpoint_error`."""
+    h = A.sub(end, y0)
     poly = None
     for j in reversed(range(k)):
         poly = at_y0[j] if poly is None else A.add(A.mul(poly, h), at_y0[j])
-    num = f_ends if poly is None else A.sub(f_ends, poly)
+    num = f_end if poly is None else A.sub(f_end, poly)
     hk = A.ipow(h, k) if k else None
     r_end = A.div(num, hk) if k else num
     if not A.outward:
-        e = _endpoint_error(k, f_ends, at_y0, h, hk, r_end)
+        e = _endpoint_error(k, f_end, at_y0, h, hk, r_end)
         r_end = Interval(lo(r_end) - e, hi(r_end) + e)
     sharp = A.hull(at_y0[k], r_end)
-    monotone = monotone & (ends != y0)
+    monotone = monotone & (end != y0)
     side = A.where(monotone, A.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
         side = A.intersect(side, fn.remainder(A, y0, A.sub(Interval(s_lo, s_hi), y0), k))
-    side = Interval(lo(side), hi(side))
-    return A.hull(Interval(side.lo[0], side.hi[0]), Interval(side.lo[1], side.hi[1]))
+    return Interval(lo(side), hi(side))
 
 
 def __getattr__(name: str):
