@@ -50,7 +50,7 @@ class Program:
             names = ", ".join(self.enc.variables)
             raise InvalidArgument(f"the box has {n} side(s), f has the variables {names}")
         self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
-        self.bound = jax.jit(jax.vmap(self._one), compiler_options=ab.compiler_options("outward"))
+        self.bound = jax.jit(jax.vmap(self._one))
         grad = ab.enclose(f, 1, variables=variables)
         self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
 

@@ -46,7 +46,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound import compiler_options, enclose, poly
+from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
 from autobound.apps.precision import in_float64
@@ -121,10 +121,7 @@ class _Program:
             )
         self.variables = list(names) or (["x"] if n == 1 else [f"x{j}" for j in range(n)])
         self.shape = () if n == 1 else (n,)
-        self.batch = jax.jit(
-            jax.vmap(self._one, in_axes=(0, 0, None)),
-            compiler_options=compiler_options("outward"),
-        )
+        self.batch = jax.jit(jax.vmap(self._one, in_axes=(0, 0, None)))
 
     def _one(self, lo: jax.Array, hi: jax.Array, params: Any) -> dict[str, jax.Array]:
         """Bounds for one piece: the intersected integral enclosure, the range of f (degree

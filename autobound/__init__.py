@@ -32,7 +32,6 @@ _LAZY = {
     "enclose": "autobound.core",
     "ExprGraph": "autobound.graph",
     "Interval": "autobound.interval",
-    "compiler_options": "autobound.xla_options",
 }
 
 
@@ -62,7 +61,6 @@ __all__ = [
     "TaylorBounds",
     "TaylorEnclosure",
     "UnsupportedOperation",
-    "compiler_options",
     "compile",
     "poly",
     "enclose",

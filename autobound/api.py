@@ -30,7 +30,6 @@ from autobound.core import INPUT_FLAG, Enclose, host_array
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion, ShapeMismatch
 from autobound.graph import ExprGraph
 from autobound.interval import Interval, is_interval, round_outward_to
-from autobound.xla_options import compiler_options
 
 __all__ = ["Bounder", "TaylorBounds", "compile", "taylor_bounds"]
 
@@ -255,7 +254,7 @@ class Bounder:
         self.dtype = self._enc.dtype
         self.variables: tuple[str, ...] = self._enc.variables
         self._evaluator: Callable | None = self.f if self._enc.x_shape is None else None
-        self._batched = jax.jit(jax.vmap(self._enc), compiler_options=compiler_options(rounding))
+        self._batched = jax.jit(jax.vmap(self._enc))
         self._values: Enclose | None = None  # degree 0, for plots of f through its graph
 
     def __repr__(self) -> str:

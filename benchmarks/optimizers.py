@@ -40,7 +40,6 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
-import autobound as ab  # noqa: E402
 from autobound.apps import mm  # noqa: E402
 from autobound.apps.mm import tasks  # noqa: E402
 
@@ -119,17 +118,15 @@ def _median_time(fn, *args, repeats=15) -> float:
     return float(np.median(times))
 
 
-def mm_cost(loss_fn, params, opt, rounding: str = "outward", options: bool = True) -> float:
-    """Time of one jitted MM step over one jitted value_and_grad (medians); the step compiled
-    with the engine's options for `rounding` (as ``mm.fit`` does) unless not `options`."""
+def mm_cost(loss_fn, params, opt) -> float:
+    """Time of one jitted MM step over one jitted value_and_grad (medians)."""
 
     def step(p, s):
         value, grad = jax.value_and_grad(loss_fn)(p)
         u, s = opt.update(grad, s, p, value=value, grad=grad, value_fn=loss_fn)
         return optax.apply_updates(p, u), s
 
-    opts = ab.compiler_options(rounding) if options else {}
-    step = jax.jit(step, compiler_options=opts or None)
+    step = jax.jit(step)
 
     vg = jax.jit(jax.value_and_grad(loss_fn))
     return _median_time(step, params, opt.init(params)) / _median_time(vg, params)
@@ -225,19 +222,14 @@ def table(rows, steps, dt) -> str:
 
 
 def cost_table(names, dt) -> str:
-    """Gradient-step equivalents of one SafeRate step (outward, with and without the engine's
-    compile options; nearest), measured side by side per task."""
-    lines = [
-        "| task | outward GSE, plain jit | outward GSE, compiler_options | speed-up "
-        "| nearest GSE |",
-        "|---|---|---|---|---|",
-    ]
+    """Gradient-step equivalents of one SafeRate step (outward and nearest rounding),
+    measured side by side per task."""
+    lines = ["| task | outward GSE | nearest GSE |", "|---|---|---|"]
     for name in names:
         loss_fn, params = TASKS[name](dt)
-        plain = mm_cost(loss_fn, params, mm.safe_rate(), options=False)
-        tuned = mm_cost(loss_fn, params, mm.safe_rate())
-        near = mm_cost(loss_fn, params, mm.safe_rate(rounding="nearest"), "nearest")
-        lines.append(f"| {name} | {plain:.0f} | {tuned:.0f} | {plain / tuned:.1f}x | {near:.1f} |")
+        out = mm_cost(loss_fn, params, mm.safe_rate())
+        near = mm_cost(loss_fn, params, mm.safe_rate(rounding="nearest"))
+        lines.append(f"| {name} | {out:.0f} | {near:.1f} |")
         print(lines[-1], file=sys.stderr, flush=True)
     return "\n".join(lines)
 
@@ -254,7 +246,7 @@ def main(argv=None) -> None:
     ap.add_argument(
         "--cost",
         action="store_true",
-        help="only the cost of one SafeRate step, with and without autobound.compiler_options",
+        help="only the cost of one SafeRate step (outward and nearest)",
     )
     args = ap.parse_args(argv)
     steps = args.steps or (50 if args.quick else 200)

@@ -20,7 +20,6 @@ import jax
 import numpy as np
 import optax
 
-from autobound import compiler_options
 from autobound.apps.mm import tasks as tasks_mod
 from autobound.apps.mm.combination import SafeCombinationState, safe_combination
 from autobound.apps.mm.safe_rate import SafeRateState, check_loss, params_dtype, safe_rate
@@ -164,12 +163,8 @@ def fit(
         return optax.apply_updates(params, updates), state, value
 
     state = opt.init(params)
-    # an MM step bounds the loss over all its data in outward rounding: the engine's compile
-    # options for such programs (a SafeRate step on a teacher MLP: 4.7x faster); none for
-    # the baselines
-    options = compiler_options("outward") if _find_info(state) is not None else None
     t0 = time.perf_counter()
-    compiled = jax.jit(step, compiler_options=options).lower(params, state).compile()
+    compiled = jax.jit(step).lower(params, state).compile()
     compile_time = time.perf_counter() - t0
     nan = float("nan")
     losses, times, etas, eta_max, decrease = [], [], [], [], []
