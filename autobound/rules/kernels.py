@@ -46,8 +46,10 @@ CONSTANTS = {
 }
 
 
-def _kernel(name: str, jfn, A: Arith, y: Array) -> Value:
-    """The kernel's value at the point y, widened by its measured error margin.
+def _kernel(name: str, jfn, A: Arith, y: Array, exact: tuple = ()) -> Value:
+    """The kernel's value at the point y, widened by its measured error margin; exactly the
+    value `v` where y is one of the points `p` of `exact` (pairs ``(p, v)`` of floats with
+    ``f(p) = v`` exactly, such as exp(0) = 1).
 
     Kernels are not used where their error was not measured to be bounded: outside the
     trusted domain and at subnormal inputs (which XLA reads as zero) the result is the hull of
@@ -71,7 +73,11 @@ def _kernel(name: str, jfn, A: Arith, y: Array) -> Value:
     )
     dlo, dhi = trusted_domain(name, dt)
     bad = ~jnp.isfinite(v) | jnp.isnan(lo(r)) | jnp.isnan(hi(r)) | (y < dlo) | (y > dhi)
-    return Interval(jnp.where(bad, -jnp.inf, lo(r)), jnp.where(bad, jnp.inf, hi(r)))
+    r = Interval(jnp.where(bad, -jnp.inf, lo(r)), jnp.where(bad, jnp.inf, hi(r)))
+    for p, value in exact:  # exact zeros and ones keep signs and contacts exact downstream
+        at = y == p
+        r = Interval(jnp.where(at, value, r.lo), jnp.where(at, value, r.hi))
+    return r
 
 
 Array = Any
@@ -105,6 +111,9 @@ class Kernel:
       extremum may lie inside).
     - `poles`: where the function has poles (tan): the range is the whole line where one
       may lie inside, else as for `direction` between them.
+    - `exact`: pairs ``(p, v)`` of floats with ``f(p) = v`` exactly (exp(0) = 1, cos(0) = 1,
+      sigmoid(0) = 1/2): the kernel's value there is taken as exact, not widened, so that
+      e.g. ``exp(x) - 1`` is exactly 0 at 0 and provably >= 0 on [0, 1].
     """
 
     name: str
@@ -117,6 +126,7 @@ class Kernel:
     maxima: Periodic | None = None
     minima: Periodic | None = None
     poles: Periodic | None = None
+    exact: tuple[tuple[float, float], ...] = ()
 
 
 def kernel_named(name: str) -> Kernel:
@@ -139,9 +149,9 @@ def ext(A: Arith, kernel: Kernel | str, y: Value) -> Value:
     (or the name of one in :data:`autobound.rules.functions.KERNELS`)."""
     k = kernel_named(kernel) if isinstance(kernel, str) else kernel
     if not is_interval(y):
-        r = _kernel(k.name, k.fn, A, y)
+        r = _kernel(k.name, k.fn, A, y, k.exact)
     else:
-        a, b = _kernel(k.name, k.fn, A, y.lo), _kernel(k.name, k.fn, A, y.hi)
+        a, b = _kernel(k.name, k.fn, A, y.lo, k.exact), _kernel(k.name, k.fn, A, y.hi, k.exact)
         if k.maxima is not None:
             r = _periodic_range(A, y, a, b, k)
         elif k.direction > 0:

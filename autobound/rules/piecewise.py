@@ -2,8 +2,9 @@
 
 For ``phi(y) = s_l·y (y < 0), s_r·y (y >= 0)`` and any y0, ``phi(y) = phi(y0) + s(y)(y − y0)``
 with the secant slope ``s(y) = (phi(y) − phi(y0)) / (y − y0)``.  phi is convex (s_l <= s_r) or
-concave, so s is monotone in y on Y: its range is spanned by s(a) and s(b) (the one-sided
-derivative at y0 when an end equals y0), and always lies between s_l and s_r.  Hence
+concave, so s is monotone in y on Y: its range is spanned by s(a) and s(b) (when an end equals y0,
+that side is empty and the other side's one-sided derivative at y0 takes its place), and
+always lies between s_l and s_r.  Hence
 
     phi(u(x)) ∈ phi(y0) + S · (u(x) − y0),   S = hull(s(a), s(b)) ∩ hull(s_l, s_r),
 
@@ -49,12 +50,14 @@ def kink(ctx: RuleContext, u: E.Expansion, sl, sr, use_ranges: bool = True) -> E
     a, b = jnp.minimum(lo(Y), y0), jnp.maximum(hi(Y), y0)
     f0 = _phi(A, sl, sr, y0)
 
-    def secant(e, one_sided):
+    def secant(e, limit):
         s = A.div(A.sub(_phi(A, sl, sr, e), f0), A.sub(e, y0))
-        return A.where(e == y0, one_sided, s)
+        return A.where(e == y0, limit, s)
 
-    left = secant(a, A.where(y0 > 0, sr, sl))
-    right = secant(b, A.where(y0 < 0, sl, sr))
+    # An end equal to y0 leaves that side empty: the slopes over the other side run from
+    # their limit at y0 (that side's one-sided derivative) to the secant at its far end.
+    left = secant(a, A.where(y0 < 0, sl, sr))
+    right = secant(b, A.where(y0 > 0, sr, sl))
     S = A.intersect(A.hull(left, right), A.hull(sl, sr))
     return E.horner(A, ctx.region, ctx.k, [f0], S, shifted(A, u, y0))
 

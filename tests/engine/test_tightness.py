@@ -97,3 +97,58 @@ def test_remainder_is_sharp_on_a_region_ending_at_a_derivative_pole(name, x0, a,
     true_lo, true_hi = remainder_range(name, x0, a, b, k, prec=100, n=300)
     assert float(rem.lo) <= true_lo and true_hi <= float(rem.hi)
     assert float(rem.lo) >= float(true_lo) - 1e-9 and float(rem.hi) <= float(true_hi) + 1e-9
+
+
+def test_kernels_are_exact_at_their_exact_points():
+    """exp(0) = 1, cos(0) = 1, sigmoid(0) = 1/2, ...: each point a record declares exact is
+    exact in mpmath, and the kernel's outward value there is that float, not widened."""
+    import jax
+    import jax.numpy as jnp
+
+    from autobound.interval import Arith
+    from autobound.rules.functions import KERNELS
+    from autobound.rules.kernels import ext
+
+    declared = [(k, p, v) for k in KERNELS.values() for p, v in k.exact]
+    assert len(declared) >= 10
+    mp_fn = {"exp": mp.exp, "log": mp.log, "sqrt": mp.sqrt, "rsqrt": lambda y: 1 / mp.sqrt(y),
+             "sin": mp.sin, "cos": mp.cos, "tan": mp.tan, "acos": mp.acos, "cosh": mp.cosh,
+             "sigmoid": lambda y: 1 / (1 + mp.exp(-y))}  # fmt: skip
+    with jax.enable_x64(True):
+        for dtype in ("float64", "float32"):
+            A = Arith("outward", dtype)
+            for k, p, v in declared:
+                with mp.workdps(50):
+                    assert mp_fn[k.name](mp.mpf(p)) == mp.mpf(v), (k.name, p)
+                r = ext(A, k, jnp.asarray(p, dtype))
+                assert float(r.lo) == v == float(r.hi), (k.name, dtype, r)
+                # an interval ending at the point keeps the exact end
+                iv = ext(A, k, ab.Interval(jnp.asarray(p, dtype), jnp.asarray(p + 0.25, dtype)))
+                assert v in (float(iv.lo), float(iv.hi)), (k.name, dtype, iv)
+
+
+def test_exact_kernel_points_settle_signs_in_domain_checks():
+    """exp(x) - 1 is exactly 0 at 0, so sqrt(exp(x) - 1) over [0, 1] is defined (the
+    widened kernel value used to make the argument's range dip below 0: a DomainError)."""
+    import jax
+
+    with jax.enable_x64(True):
+        t = ab.taylor_bounds("sqrt(exp(x) - 1)", degree=2, rounding="outward")(0.5, (0.0, 1.0))
+        for x in np.linspace(0.0, 1.0, 41):
+            fx = float(mp.sqrt(mp.exp(x) - 1))
+            assert float(t.lower(x)) <= fx <= float(t.upper(x))
+
+
+def test_abs_is_exact_on_a_region_ending_at_its_kink():
+    """abs(x) on [0, 1] expanded at 0 is x (and -x on [-1, 0]) up to outward rounding: the
+    empty side of the expansion point does not bring the other slope in (it used to give
+    the slope interval [-1, 1])."""
+    import jax
+
+    with jax.enable_x64(True):
+        for region, slope in (((0.0, 1.0), 1.0), ((-1.0, 0.0), -1.0)):
+            t = ab.taylor_bounds("abs(x)", degree=2, rounding="outward")(0.0, region)
+            c = t.coefficients
+            assert float(c[0].lo) == 0.0 and float(c[0].hi) < 1e-300
+            assert abs(float(c[1].lo) - slope) < 1e-14 and abs(float(c[1].hi) - slope) < 1e-14
+            assert float(t.width()) < 1e-13
