@@ -196,9 +196,21 @@ class Arith:
             return a
         a, b = self._v(a), self._v(b)
         if not isinstance(a, Interval) and not isinstance(b, Interval):
-            return self._round(a + b, a + b) if self.outward else a + b
+            return self._exact_zeros(a, b, self._round(a + b, a + b)) if self.outward else a + b
         lo_, hi_ = lo(a) + lo(b), hi(a) + hi(b)
-        return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
+        return (
+            self._exact_zeros(a, b, self._round(lo_, hi_)) if self.outward else Interval(lo_, hi_)
+        )
+
+    @staticmethod
+    def _exact_zeros(a: Value, b: Value, r: Interval) -> Interval:
+        """A sum of two finite floats is exactly 0 if and only if they cancel (``x == -y``):
+        then that end is 0, not widened by the underflow allowance (a computed 0 from other
+        operands may be a flushed subnormal).  Exact cancellations are common at contact
+        points (exp(0) - 1), where the sign of 0 decides domains and kinks."""
+        zl = (lo(a) == -lo(b)) & jnp.isfinite(lo(a))
+        zh = (hi(a) == -hi(b)) & jnp.isfinite(hi(a))
+        return Interval(jnp.where(zl, 0.0, r.lo), jnp.where(zh, 0.0, r.hi))
 
     def sub(self, a: Value, b: Value) -> Value:
         return self.add(a, self.neg(self._v(b)))

@@ -478,12 +478,40 @@ def _plain(fn: Callable[[Interval], Interval]) -> Callable[[Interval, Mapping], 
     return lambda X, params: fn(X)
 
 
+def _exact_ends(fn: Callable[[Interval], Interval], points: dict) -> Callable[[Interval], Interval]:
+    """An increasing `fn` whose value at each key of `points` is exactly that key's value
+    (exp(0) = 1): an end of X at such a point gives that end of the range exactly, instead of
+    the margin the trusted kernels add (so that exp(x) - 1 is >= 0 on [0, 1], a sign the
+    kink rules and contact leaves need)."""
+
+    def f(X: Interval) -> Interval:
+        v = fn(X)
+        a, b, vl, vh = lo(X), hi(X), lo(v), hi(v)
+        if a in points:
+            vl = max(vl, mp.mpf(points[a]))
+        if b in points:
+            vh = min(vh, mp.mpf(points[b]))
+        return iv.mpf([vl, vh])
+
+    return f
+
+
+def _clamped(fn: Callable[[Interval], Interval], low: Any, high: Any) -> Callable:
+    """`fn` with its range cut to the function's global bounds [low, high] (cos <= 1)."""
+
+    def f(X: Interval) -> Interval:
+        v = fn(X)
+        return iv.mpf([max(lo(v), mp.mpf(low)), min(hi(v), mp.mpf(high))])
+
+    return f
+
+
 INTERVAL_FUNCTIONS: dict[str, Callable[[Interval, Mapping[str, Any]], Interval]] = {
-    "exp": _plain(iv_exp),
+    "exp": _plain(_exact_ends(iv_exp, {0: 1})),
     "log": _plain(iv_log),
-    "sqrt": _plain(iv_sqrt),
+    "sqrt": _plain(_exact_ends(iv_sqrt, {1: 1})),
     "sin": _plain(iv_sin),
-    "cos": _plain(iv_cos),
+    "cos": _plain(_clamped(iv_cos, -1, 1)),
     "tan": _plain(_tan),
     "square": _plain(lambda X: X**2),
     "log1p": _plain(_increasing(_log1p_pt)),
@@ -494,7 +522,9 @@ INTERVAL_FUNCTIONS: dict[str, Callable[[Interval, Mapping[str, Any]], Interval]]
     "asin": _plain(_increasing(_asin_pt)),
     "acos": _plain(_decreasing(_acos_pt)),
     "sinh": _plain(_increasing(_neg_odd(_sinh_pos))),
-    "cosh": _plain(_even(lambda x: (iv_exp(_point(x)) + iv_exp(-_point(x))) / 2)),
+    "cosh": _plain(
+        _clamped(_even(lambda x: (iv_exp(_point(x)) + iv_exp(-_point(x))) / 2), 1, mp.inf)
+    ),
     "tanh": _plain(_increasing(_neg_odd(_tanh_pos))),
     "sigmoid": _plain(_increasing(lambda x: _sigmoid_of(_point(x)))),
     "softplus": _plain(_increasing(_softplus_pt)),

@@ -24,6 +24,15 @@ TIGHT = {
     "cos_ge": ("cos(x) - 1 + x**2/2", [(-2, 2)], "ge", 0, {}),
     # an excluded point with contacts on both sides
     "square_gt": ("x**2", [(-1, 1)], "gt", 0, {"exclude": [{"x": 0}]}),
+    # kinks at the excluded contact point: abs(x) and abs(exp(x) - 1) both turn at 0 (the
+    # engine and the checker must know exp(0) - 1 = 0 exactly to take each side's branch)
+    "abs_exp": (
+        "7*abs(x)/4 - abs(exp(x) - 1)",
+        [(-1, 1)],
+        "gt",
+        0,
+        {"exclude": [{"x": 0}], "open_ends": [(True, True)]},
+    ),
 }
 
 

@@ -501,3 +501,21 @@ def test_runtime_parameters_must_be_bound_before_the_checker_reads_a_graph():
         graph_from_json(graph_to_json(g))
     bound = g.bind_params([np.asarray(3.0)])
     assert abs(evaluate(bound, Fraction(1, 2)) - 3 * mp.exp(mp.mpf(1) / 2)) < 1e-12
+
+
+def test_exact_points_give_exact_range_ends():
+    """The checker's own table: exp over [0, b] starts at exactly 1, sqrt over [a, 1] ends at
+    exactly 1, cos never exceeds 1 and cosh never drops below 1, while the ranges still hold
+    the exact values at sampled points."""
+    from mpmath import iv, mp
+
+    from autobound.verify.rigorous import apply, hi, lo
+
+    X = iv.mpf([0, "0.5"])
+    assert lo(apply("exp", X, {})) == 1
+    assert hi(apply("sqrt", iv.mpf(["0.25", 1]), {})) == 1
+    assert hi(apply("cos", iv.mpf(["-1e-30", "1e-30"]), {})) == 1
+    assert lo(apply("cosh", iv.mpf(["-1e-30", "1e-30"]), {})) == 1
+    with mp.workdps(40):
+        for t in ("0", "1e-20", "0.25", "0.5"):
+            assert mp.exp(mp.mpf(t)) in apply("exp", X, {})
