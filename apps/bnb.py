@@ -147,7 +147,8 @@ class BranchAndBound:
     - `batch`: boxes bounded per call (halves of ``batch // 2`` boxes per step); rounded up
       to a multiple of the number of JAX devices.
     - `max_boxes`: budget of boxes bounded (the root included).
-    - `time_limit`: budget in seconds (checked between steps).
+    - `time_limit`: budget in seconds of search (checked between steps), counted from the
+      bounded root: compiling the batched program on the first call is not part of it.
     - `split_axis`: ``(lo, hi) -> axis`` per box; default: the widest side relative to the
       root box.
     """
@@ -224,8 +225,8 @@ class BranchAndBound:
             )
         self._root_width = np.max(hi, axis=0) - np.min(lo, axis=0)
         empty = np.zeros((0, lo.shape[1]))
+        data = self._bound(lo, hi)  # compiles the batched program: before the clock starts
         state = State(empty, empty, np.zeros(0), {}, [])
-        data = self._bound(lo, hi)
         state.boxes = len(lo)
         self._settle(state, lo, hi, data)
         return state
