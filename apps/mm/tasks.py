@@ -12,6 +12,8 @@ benchmark and the command line to the functions.
   is exactly 0; ``gain`` sets how nonlinear the teacher is (1: moderate, 3: saturating).
 - :func:`logistic_digits`, :func:`mlp_digits`: softmax cross-entropy on scikit-learn's 8×8
   digits (bundled with scikit-learn), linear and one tanh hidden layer.
+- :func:`cnn_digits`: a small LeNet-style convolutional network (3×3 convolutions, tanh, 2×2
+  average pooling, a dense layer to the 10 classes) with the same cross-entropy on the digits.
 - :func:`oscillator`: a neural trial solution of the damped oscillator
   $u'' + 2\\zeta\\omega u' + \\omega^2 u = 0$, $u(0) = 1$, $u'(0) = 0$ (a physics-informed
   residual loss).
@@ -33,7 +35,15 @@ import numpy as np
 
 from autobound.errors import InvalidArgument
 
-__all__ = ["TASKS", "Task", "logistic_digits", "make_task", "mlp_digits", "oscillator"]
+__all__ = [
+    "TASKS",
+    "Task",
+    "cnn_digits",
+    "logistic_digits",
+    "make_task",
+    "mlp_digits",
+    "oscillator",
+]
 
 
 class Task(NamedTuple):
@@ -143,6 +153,54 @@ def mlp_digits(
     return Task(loss_fn, _as(dt, params))
 
 
+def _conv_init(rng: np.random.RandomState, shape: tuple[int, ...]) -> dict:
+    """A 3×3 (HWIO) convolution kernel with fan-in scaling and a zero bias."""
+    fan_in = shape[0] * shape[1] * shape[2]
+    return {"W": rng.standard_normal(shape) / np.sqrt(fan_in), "b": np.zeros(shape[-1])}
+
+
+def _conv_tanh_pool(layer: dict, x: jax.Array) -> jax.Array:
+    """``tanh(conv3x3(x) + b)`` with 'SAME' padding (NHWC), then 2×2 average pooling."""
+    z = jax.lax.conv_general_dilated(
+        x, layer["W"], (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
+    a = jnp.tanh(z + layer["b"])
+    n, h, w, c = a.shape
+    return a.reshape(n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+
+
+def cnn_digits(
+    *,
+    channels: tuple[int, int] = (4, 8),
+    samples: int = 256,
+    dtype: str = "float64",
+    seed: int = 0,
+) -> Task:
+    """A LeNet-style CNN with softmax cross-entropy on the first `samples` 8×8 digits.
+
+    Two blocks of a 3×3 convolution ('SAME' padding, `channels` output channels), tanh and
+    2×2 average pooling (8×8 -> 4×4 -> 2×2), then a dense layer from the flattened
+    2·2·`channels[1]` features to the 10 classes: 666 parameters with the default channels.
+    """
+    dt = _check_dtype(dtype)
+    X, Y = _digits(samples, dt)
+    images = X.reshape(-1, 8, 8, 1)
+    c1, c2 = channels
+    rng = np.random.RandomState(seed)
+    params = {
+        "conv1": _conv_init(rng, (3, 3, 1, c1)),
+        "conv2": _conv_init(rng, (3, 3, c1, c2)),
+        "dense": _dense_init(rng, [4 * c2, 10], 1.0)[0],
+    }
+
+    def loss_fn(p: dict) -> jax.Array:
+        h = _conv_tanh_pool(p["conv2"], _conv_tanh_pool(p["conv1"], images))
+        logits = h.reshape(h.shape[0], -1) @ p["dense"]["W"] + p["dense"]["b"]
+        return _cross_entropy(logits, Y)
+
+    return Task(loss_fn, _as(dt, params))
+
+
 def oscillator(
     *,
     hidden: int = 8,
@@ -192,6 +250,7 @@ TASKS: dict[str, Callable[..., Task]] = {
     "teacher-mlp": teacher_mlp,
     "logistic-digits": logistic_digits,
     "mlp-digits": mlp_digits,
+    "cnn-digits": cnn_digits,
     "oscillator": oscillator,
 }
 

@@ -212,6 +212,17 @@ def test_tasks_are_finite_scalar_losses_in_both_dtypes():
             assert {leaf.dtype for leaf in jax.tree.leaves(params)} == {jnp.dtype(dtype)}
 
 
+def test_cnn_digits_safe_rate_steps_decrease_the_loss():
+    """The LeNet-style CNN (conv_general_dilated, tanh, reshape-mean pooling, dense): the
+    engine bounds it, five SafeRate steps are certified and never raise the loss."""
+    loss_fn, params = tasks.cnn_digits(samples=64)
+    assert sum(a.size for a in jax.tree.leaves(params)) == 666
+    h = mm.fit(loss_fn, params, 5, mm.safe_rate(), progress=False)
+    _assert_non_increasing(h.losses, "float64")
+    assert h.losses[-1] < 0.97 * h.losses[0]
+    assert np.all(h.step_sizes > 0) and np.all(h.certified_decrease > 0)
+
+
 def test_oscillator_residual_matches_autodiff_derivatives():
     """The hand-written u', u'' of the trial solution agree with jax.jvp."""
     omega, zeta = 3.0, 0.1
