@@ -14,7 +14,7 @@ from ._common import BadInput, guarded, text, writable_file
 HELP = """Train one of the built-in tasks full batch with a hyperparameter-free MM optimizer \
 (safe-rate: every step provably does not increase the loss) or a baseline.
 
-Tasks: teacher-mlp (--depth 1..5), logistic-digits, mlp-digits, oscillator (see \
+Tasks: teacher-mlp (--depth 1..5), logistic-digits, mlp-digits, cnn-digits, oscillator (see \
 autobound.apps.mm.tasks). Optimizers: safe-rate, safe-rate-adam, safe-combination, and the \
 optax baselines (gd, adam, adagrad, ..., with --learning-rate).
 
