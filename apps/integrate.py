@@ -46,7 +46,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound import enclose, poly
+from autobound import compiler_options, enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
 from autobound.apps.precision import in_float64
@@ -121,7 +121,11 @@ class _Program:
             )
         self.variables = list(names) or (["x"] if n == 1 else [f"x{j}" for j in range(n)])
         self.shape = () if n == 1 else (n,)
-        self.batch = jax.jit(jax.vmap(self._one, in_axes=(0, 0, None)))
+        # the older CPU fusion emitters: 2.8x (1-D, degree 4) to 5x (2-D) faster here
+        self.batch = jax.jit(
+            jax.vmap(self._one, in_axes=(0, 0, None)),
+            compiler_options=compiler_options("outward"),
+        )
 
     def _one(self, lo: jax.Array, hi: jax.Array, params: Any) -> dict[str, jax.Array]:
         """Bounds for one piece: the intersected integral enclosure, the range of f (degree
@@ -140,12 +144,14 @@ class _Program:
             ok = ok & jnp.all(e.lo == lo) & jnp.all(e.hi == hi)
             low = jnp.maximum(low, jnp.where(ok, i.lo, -jnp.inf))
             high = jnp.minimum(high, jnp.where(ok, i.hi, jnp.inf))
-            # The coefficients (all flattened into one vector) and this degree's width, for
-            # certificates.
+            # This degree's width and its coefficients (flattened, one output per entry: a
+            # concatenation into a short vector per piece would be a small minor axis under
+            # vmap, which XLA:CPU's fusion emitters fill element by element), for certificates.
             d = e.degree
             out[f"width_{d}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
-            out[f"coef_lo_{d}"] = jnp.concatenate([iv_lo(c).reshape(-1) for c in e.coefficients])
-            out[f"coef_hi_{d}"] = jnp.concatenate([iv_hi(c).reshape(-1) for c in e.coefficients])
+            for end, part in (("lo", iv_lo), ("hi", iv_hi)):
+                flat = [v for c in e.coefficients for v in part(c).reshape(-1)]
+                out.update({f"coef_{end}_{d}_{j}": v for j, v in enumerate(flat)})
             for name, v in e.flags.items():
                 flags[name] = flags.get(name, False) | v
             if enc is self.point:
@@ -430,7 +436,8 @@ def _certificate(
     leaves, total_lo, total_hi = [], Fraction(0), Fraction(0)
     for r in range(len(lo)):
         d = degrees[best[r]]
-        flat = list(zip(data[f"coef_lo_{d}"][r], data[f"coef_hi_{d}"][r], strict=True))
+        m = sum(n**i for i in range(d + 1))
+        flat = [(data[f"coef_lo_{d}_{j}"][r], data[f"coef_hi_{d}_{j}"][r]) for j in range(m)]
         coefficients, start = [], 0
         for i in range(d + 1):
             size = n**i

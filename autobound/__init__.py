@@ -32,6 +32,7 @@ _LAZY = {
     "enclose": "autobound.core",
     "ExprGraph": "autobound.graph",
     "Interval": "autobound.interval",
+    "compiler_options": "autobound.xla_options",
 }
 
 
@@ -61,6 +62,7 @@ __all__ = [
     "TaylorBounds",
     "TaylorEnclosure",
     "UnsupportedOperation",
+    "compiler_options",
     "compile",
     "poly",
     "enclose",

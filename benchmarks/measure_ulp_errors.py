@@ -92,8 +92,13 @@ def _jax():
     return jax
 
 
+# XLA compile options the kernels are measured under (``--batch-options``: those of
+# ``autobound.compiler_options("outward")``, which batched outward programs use).
+COMPILER_OPTIONS: dict = {}
+
+
 def _jit(fn: Callable) -> Callable:
-    return _jax().jit(fn)
+    return _jax().jit(fn, compiler_options=COMPILER_OPTIONS or None)
 
 
 def _sat_exp(y: mpmath.mpf) -> mpmath.mpf:
@@ -953,12 +958,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", action="store_true", help="print the ulp_table.py literals")
     ap.add_argument("--profile", action="store_true", help="print per-binade max ulp")
     ap.add_argument("--from-json", default=None, help="print the literals of a saved run")
+    ap.add_argument(
+        "--batch-options",
+        action="store_true",
+        help="compile the kernels with autobound.compiler_options('outward')",
+    )
     args = ap.parse_args(argv)
     if args.from_json:
         print(python_literals(summaries_from_json(args.from_json)))
         return 0
     n = args.n or (2000 if args.quick else 150000)
     jax = _jax()
+    if args.batch_options:
+        from autobound.xla_options import compiler_options
+
+        COMPILER_OPTIONS.update(compiler_options("outward"))
+        print(f"compiler options: {COMPILER_OPTIONS}")
     names = args.only or list(KERNELS)
     print(
         f"jax {jax.__version__}, numpy {np.__version__}, mpmath {mpmath.__version__} "

@@ -83,3 +83,18 @@ def test_default_trust_regions_avoid_spurious_domain_errors(f):
     for x in xs:
         fx = float(f(jnp.asarray(x)))
         assert float(t.lower(x)) - 1e-12 <= fx <= float(t.upper(x)) + 1e-12
+
+
+def test_compiler_options_only_for_outward_and_same_bounds():
+    assert ab.compiler_options("nearest") == {}
+    opts = ab.compiler_options("outward")
+    if jax.default_backend() == "cpu":  # the older CPU emitters, for a known jaxlib
+        assert opts in ({}, {"xla_cpu_use_fusion_emitters": False})
+    enc = ab.enclose("exp(x)*sin(3*x) + x**2", degree=2, rounding="outward")
+    lo = jnp.linspace(-2.0, 1.0, 64)
+    hi, x0 = lo + 0.25, lo + 0.1
+    plain = jax.jit(jax.vmap(enc))(x0, lo, hi)
+    tuned = jax.jit(jax.vmap(enc), compiler_options=opts)(x0, lo, hi)
+    for cp, ct in zip(plain.coefficients, tuned.coefficients, strict=True):
+        for a, b in zip(_as_arrays(cp), _as_arrays(ct), strict=True):
+            np.testing.assert_array_equal(a, b)

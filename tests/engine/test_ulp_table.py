@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from autobound import ulp_table
+from autobound.xla_options import compiler_options
 
 _SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "measure_ulp_errors.py"
 
@@ -49,22 +50,36 @@ def _in_trusted(y: np.ndarray, name: str, dtype: str) -> np.ndarray:
     return (y >= lo) & (y <= hi)
 
 
+# The kernels as plain programs compile them, and as batched outward programs do (XLA's
+# older CPU fusion emitters, autobound.compiler_options): the margins cover both.
+# (The second only where this XLA has such options: the CPU backend.)
+OPTIONS = {"default": {}, "batch": compiler_options("outward")}
+OPTIONS = {k: v for k, v in OPTIONS.items() if k == "default" or v}
+
+
 @functools.cache
-def _measured(name: str, dtype: str):
+def _measured(name: str, dtype: str, options: str = "default"):
     """Fresh points (the table was measured with seed 0) and their errors, in the trusted
-    domain; float64 log1p's bad interval (jax-ml/jax#39707) sampled densely on top."""
+    domain; float64 log1p's bad interval (jax-ml/jax#39707) sampled densely on top; kernels
+    compiled with ``OPTIONS[options]``."""
+    mue.COMPILER_OPTIONS.clear()
+    mue.COMPILER_OPTIONS.update(OPTIONS[options])
     kernel = mue.KERNELS[name]
     y = mue.points(kernel, dtype, N_POINTS, seed=SEED)
     if name == "log1p":
         rng = np.random.default_rng(SEED)
         y = np.unique(np.concatenate([y, rng.uniform(-0.53, -0.28, 1000).astype(dtype)]))
     y = y[_in_trusted(y.astype(np.float64), name, dtype)]
-    return mue.errors(kernel, dtype, y)
+    try:
+        return mue.errors(kernel, dtype, y)
+    finally:
+        mue.COMPILER_OPTIONS.clear()
 
 
+@pytest.mark.parametrize("options", list(OPTIONS))
 @pytest.mark.parametrize(("name", "dtype"), CASES, ids=[f"{n}-{d}" for n, d in CASES])
-def test_kernel_error_within_margin(name: str, dtype: str) -> None:
-    e = _measured(name, dtype)
+def test_kernel_error_within_margin(name: str, dtype: str, options: str) -> None:
+    e = _measured(name, dtype, options)
     rel, abs_ = ulp_table.margin(name, dtype)
     finite = np.isfinite(e.v)
     allowed = rel * np.abs(e.v) + abs_
@@ -80,10 +95,11 @@ def test_kernel_error_within_margin(name: str, dtype: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "dtype"), CASES, ids=[f"{n}-{d}" for n, d in CASES])
-def test_kernel_nonfinite_only_where_recorded(name: str, dtype: str) -> None:
+@pytest.mark.parametrize("options", list(OPTIONS))
+def test_kernel_nonfinite_only_where_recorded(name: str, dtype: str, options: str) -> None:
     """A non-finite result where f is finite carries no information; the table records the
     smallest |y| where that happens, and an upgrade must not move it closer to 0."""
-    e = _measured(name, dtype)
+    e = _measured(name, dtype, options)
     worst = ulp_table.MEASURED[(name, dtype)]["spurious_example"]
     limit = math.inf if worst is None else worst
     bad = e.spurious & (np.abs(e.y) < limit)
