@@ -50,7 +50,10 @@ class Program:
             names = ", ".join(self.enc.variables)
             raise InvalidArgument(f"the box has {n} side(s), f has the variables {names}")
         self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
-        self.bound = jax.jit(jax.vmap(self._one))
+        # XLA:CPU's older fusion emitters: the var axes of multi-variable coefficients are
+        # small minor dimensions that the newer ones fill element by element (Michalewicz in
+        # 2-D: 230 s to compile and seconds per batch without them)
+        self.bound = jax.jit(jax.vmap(self._one), compiler_options=ab.compiler_options("outward"))
         grad = ab.enclose(f, 1, variables=variables)
         self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
 
