@@ -8,8 +8,10 @@ loop: it runs scalar.  The engine's elementwise rules no longer stack such axes,
 plain, 1.9 ms with these options, B = 10⁴) and for an MM step (12-22 vs 13-40 gradient-step
 equivalents).  Programs that still have such axes run faster under the older emitters that
 these options select: the batched integration program (1-D at degree 4: 1.29 -> 0.35 s for a
-whole integral; 2-D at degree 2: 1.2 -> 0.2 s; ``apps/integrate.py`` uses them).  Measure
-per program; nearest-mode programs do not gain::
+whole integral; 2-D at degree 2: 1.2 -> 0.2 s; ``apps/integrate.py`` uses them) and the
+batched box programs of minimize and prove (``apps/boxbound.py``; Michalewicz in 2-D compiled
+for 230 s and ran seconds per batch without them).  Measure per program; nearest-mode programs
+do not gain::
 
     jax.jit(jax.vmap(enc), compiler_options=autobound.compiler_options("outward"))
 
