@@ -51,6 +51,11 @@ def is_interval(v: Value) -> bool:
     return isinstance(v, Interval)
 
 
+def as_interval(v: Value) -> Interval:
+    """`v` as an :class:`Interval` (a point p becomes ``[p, p]``)."""
+    return v if isinstance(v, Interval) else Interval(v, v)
+
+
 def lo(v: Value) -> Array:
     return v.lo if isinstance(v, Interval) else v
 

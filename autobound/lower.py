@@ -25,7 +25,15 @@ import numpy as np
 import autobound.rules  # noqa: F401  (registers every rule)
 from autobound import enclosure as E
 from autobound.graph import ExprGraph
-from autobound.interval import Arith, Interval, down, is_interval, sanitize, tree_map, up
+from autobound.interval import (
+    Arith,
+    Interval,
+    as_interval,
+    down,
+    sanitize,
+    tree_map,
+    up,
+)
 from autobound.ops import ARITH, BILINEAR, ELEMENTWISE, LINEAR, op_info, rule_for
 from autobound.rules.context import RuleContext, check_graph_size
 
@@ -144,20 +152,20 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
             broadcast = functools.partial(jnp.broadcast_to, shape=graph.shape(node))
             value = tree_map(broadcast, param_values[params["index"]])
             enc = E.constant(value)
-            exact[node] = _as_interval(value)
+            exact[node] = as_interval(value)
         else:
             arg_nodes = graph.args(node)
             consts = tuple(
                 graph.params(a)["value"] if graph.op(a) == "constant" else None for a in arg_nodes
             )
             ranges = tuple(
-                exact.get(a) or (_as_interval(zero[a].coeffs[0]) if a in zero else None)
+                exact.get(a) or (as_interval(zero[a].coeffs[0]) if a in zero else None)
                 for a in arg_nodes
             )
             enc = _apply(ctx, graph, node, [values[a] for a in arg_nodes], consts, ranges)
             if op in _MOVES and ranges[0] is not None:
                 moved = rule_for(op)(ctx, E.constant(ranges[0]), **params)
-                exact[node] = _as_interval(moved.coeffs[0])
+                exact[node] = as_interval(moved.coeffs[0])
             if any(a in varying for a in arg_nodes):
                 varying.add(node)
             if trust and node != graph.output and not _is_affine(graph, node, affine, varying):
@@ -275,10 +283,6 @@ def _sub_outward(A: Arith, a, b, rounder):
     s, e = _two_diff(a, b)
     exact = (e == 0) & ((jnp.abs(s) >= jnp.finfo(s.dtype).tiny) | (a == b))
     return jnp.where(exact, s, rounder(s))
-
-
-def _as_interval(v):
-    return v if is_interval(v) else Interval(v, v)
 
 
 def _finalize(enc: E.Expansion, x_shape: tuple[int, ...]):

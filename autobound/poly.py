@@ -46,7 +46,7 @@ from autobound import enclosure as E
 from autobound import interval as iv
 from autobound.core import TaylorEnclosure
 from autobound.errors import InvalidArgument, ShapeMismatch
-from autobound.interval import Arith, Interval, down, up
+from autobound.interval import Arith, Interval, as_interval, down, up
 
 __all__ = ["as_enclosure", "evaluate", "integral", "range", "width"]
 
@@ -154,13 +154,9 @@ def _sub(A: Arith, a: Any, b: jax.Array) -> Any:
     return Interval(down(iv.lo(a) - b), up(iv.hi(a) - b))
 
 
-def _as_interval(v: Any) -> Interval:
-    return v if iv.is_interval(v) else Interval(v, v)
-
-
 def _nonneg(v: Any) -> Interval:
     """An interval for a quantity known to be >= 0: its lower end clipped at 0."""
-    v = _as_interval(v)
+    v = as_interval(v)
     return Interval(jnp.maximum(v.lo, 0.0), v.hi)
 
 
@@ -175,7 +171,7 @@ def _unit(v: Interval) -> Interval:
 
 def _finish(v: Any) -> Interval:
     """The result as an Interval, NaN ends (unknown values) made the whole line."""
-    return iv.sanitize(_as_interval(v))
+    return iv.sanitize(as_interval(v))
 
 
 def _point_x(A: Arith, x: jax.Array) -> Any:
@@ -399,7 +395,7 @@ def _integral(e: TaylorEnclosure) -> Interval:
     # (a product is positive where both factors are, or both are negative).
     # All multi-indices of degrees 1..k in one vector (positions past a degree carry power 0,
     # the factor (1, 0)).
-    total = _as_interval(p.coeffs[0])
+    total = as_interval(p.coeffs[0])
     if k:
         idx, power = _stacked_first_occurrences(n, _irange(1, k + 1), k)
         m = idx.shape[0]

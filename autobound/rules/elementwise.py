@@ -34,7 +34,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound.interval import Arith, Interval, Value, hi, is_interval, lo, round_outward_to
+from autobound.interval import (
+    Arith,
+    Interval,
+    Value,
+    as_interval,
+    hi,
+    is_interval,
+    lo,
+    round_outward_to,
+)
 from autobound.rules import series as S
 from autobound.rules.critical import Critical, power_critical
 from autobound.rules.kernels import ext, ext_pow
@@ -269,7 +278,7 @@ def _pieces(A, fn, y0, a, b, k, crit_k):
         near, far = jnp.stack(cuts[:m]), jnp.stack(cuts[1:])
         pieces = Interval(jnp.minimum(near, far), jnp.maximum(near, far))
         over = fn.series(A, pieces, k + 1)
-        pk, pk1 = (_as_interval(_materialize(over[j], pieces.lo)) for j in (k, k + 1))
+        pk, pk1 = (as_interval(_materialize(over[j], pieces.lo)) for j in (k, k + 1))
         d_k = _cumulative_bound(A, at_y0[k], pk, pk1, pieces, y0)
         monotone = jnp.all(pk1.lo >= 0, axis=0) | jnp.all(pk1.hi <= 0, axis=0)
         if crit_k is not None:
@@ -277,10 +286,6 @@ def _pieces(A, fn, y0, a, b, k, crit_k):
         f_end = _materialize(fn.series(A, end, 0)[0], end)
         sides.append((end, s_lo, s_hi, f_end, d_k, monotone))
     return at_y0, sides
-
-
-def _as_interval(c):
-    return c if is_interval(c) else Interval(c, c)
 
 
 def _endpoint_error(k: int, f_end, phis, h, hk, r):

@@ -19,7 +19,7 @@ import numpy as np
 
 from autobound import enclosure as E
 from autobound.errors import ResourceLimit
-from autobound.interval import Interval, hi, is_interval, lo
+from autobound.interval import Interval, as_interval, hi, is_interval, lo
 from autobound.ops import register_rule
 from autobound.rules.context import RuleContext
 from autobound.rules.elementwise import (
@@ -29,10 +29,6 @@ from autobound.rules.elementwise import (
     real_power,
     remainder_interval,
 )
-
-
-def _as_interval(v):
-    return v if is_interval(v) else Interval(v, v)
 
 
 def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None = 0) -> E.Expansion:
@@ -45,9 +41,9 @@ def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None =
         if known is not None and is_interval(Y):
             Y = A.intersect(Y, known)
         if fn.outside is not None:
-            ctx.flag(fn.name, fn.outside(A, _as_interval(Y)))
+            ctx.flag(fn.name, fn.outside(A, as_interval(Y)))
         return E.constant(fn.series(A, Y, 0)[0])
-    Y = _as_interval(E.enclosure_range(A, ctx.region, u))
+    Y = as_interval(E.enclosure_range(A, ctx.region, u))
     if known is not None:
         Y = A.intersect(Y, known)
     if fn.outside is not None:
