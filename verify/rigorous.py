@@ -478,19 +478,22 @@ def _plain(fn: Callable[[Interval], Interval]) -> Callable[[Interval, Mapping], 
     return lambda X, params: fn(X)
 
 
-def _exact_ends(fn: Callable[[Interval], Interval], points: dict) -> Callable[[Interval], Interval]:
-    """An increasing `fn` whose value at each key of `points` is exactly that key's value
-    (exp(0) = 1): an end of X at such a point gives that end of the range exactly, instead of
-    the margin the trusted kernels add (so that exp(x) - 1 is >= 0 on [0, 1], a sign the
-    kink rules and contact leaves need)."""
+def _exact_ends(
+    fn: Callable[[Interval], Interval], points: tuple[tuple[int, int], ...]
+) -> Callable[[Interval], Interval]:
+    """An increasing `fn` with ``fn(p) = v`` exactly for each pair ``(p, v)`` of `points`
+    (exp(0) = 1): an end of X at such a p gives that end of the range exactly, instead of the
+    margin the trusted kernels add (so that exp(x) - 1 is >= 0 on [0, 1], a sign the kink
+    rules and contact leaves need)."""
 
     def f(X: Interval) -> Interval:
         v = fn(X)
         a, b, vl, vh = lo(X), hi(X), lo(v), hi(v)
-        if a in points:
-            vl = max(vl, mp.mpf(points[a]))
-        if b in points:
-            vh = min(vh, mp.mpf(points[b]))
+        for p, value in points:
+            if a == p:
+                vl = max(vl, mp.mpf(value))
+            if b == p:
+                vh = min(vh, mp.mpf(value))
         return iv.mpf([vl, vh])
 
     return f
@@ -507,9 +510,9 @@ def _clamped(fn: Callable[[Interval], Interval], low: Any, high: Any) -> Callabl
 
 
 INTERVAL_FUNCTIONS: dict[str, Callable[[Interval, Mapping[str, Any]], Interval]] = {
-    "exp": _plain(_exact_ends(iv_exp, {0: 1})),
+    "exp": _plain(_exact_ends(iv_exp, ((0, 1),))),
     "log": _plain(iv_log),
-    "sqrt": _plain(_exact_ends(iv_sqrt, {1: 1})),
+    "sqrt": _plain(_exact_ends(iv_sqrt, ((1, 1),))),
     "sin": _plain(iv_sin),
     "cos": _plain(_clamped(iv_cos, -1, 1)),
     "tan": _plain(_tan),
