@@ -270,17 +270,30 @@ def _pieces(A, fn, y0, a, b, k, crit_k):
     bound d_k and the monotonicity mask."""
     # Each side cut into fn.pieces sub-intervals (interval series overestimate less on narrow
     # pieces), all of a side through one series evaluation along a leading pieces axis.
+    # The cuts run outward from y0 and end exactly at y0 and at the side's far end (the very
+    # arrays the other series evaluations take), so that XLA's common-subexpression pass
+    # merges the kernel calls at a, y0 and b: with one piece (sin, cos) each side's interval
+    # series reuses the point series' kernels instead of calling them anew.
     m = fn.pieces
     at_y0 = [_materialize(c, y0) for c in fn.series(A, y0, k + 1)]
     sides = []
     for end, s_lo, s_hi in ((a, a, y0), (b, y0, b)):
-        cuts = [y0 + (end - y0) * (i / m) for i in range(m)] + [end]  # outward from y0
-        near, far = jnp.stack(cuts[:m]), jnp.stack(cuts[1:])
-        pieces = Interval(jnp.minimum(near, far), jnp.maximum(near, far))
+        if m == 1:  # no pieces axis (not even of size 1)
+            pieces = Interval(s_lo, s_hi)
+        else:
+            cuts = [y0] + [y0 + (end - y0) * (i / m) for i in range(1, m)] + [end]
+            near, far = jnp.stack(cuts[:m]), jnp.stack(cuts[1:])
+            # the cuts are monotone (a <= y0 <= b): near and far are the pieces' ends
+            pieces = Interval(far, near) if end is a else Interval(near, far)
         over = fn.series(A, pieces, k + 1)
         pk, pk1 = (as_interval(_materialize(over[j], pieces.lo)) for j in (k, k + 1))
-        d_k = _cumulative_bound(A, at_y0[k], pk, pk1, pieces, y0)
-        monotone = jnp.all(pk1.lo >= 0, axis=0) | jnp.all(pk1.hi <= 0, axis=0)
+        if m == 1:
+            h = A.sub(pieces, y0)
+            d_k = A.intersect(pk, A.add(at_y0[k], A.mul(h, pk1)))
+            monotone = (pk1.lo >= 0) | (pk1.hi <= 0)
+        else:
+            d_k = _cumulative_bound(A, at_y0[k], pk, pk1, pieces, y0)
+            monotone = jnp.all(pk1.lo >= 0, axis=0) | jnp.all(pk1.hi <= 0, axis=0)
         if crit_k is not None:
             monotone = monotone | _meets_none(crit_k, s_lo, s_hi)
         f_end = _materialize(fn.series(A, end, 0)[0], end)
