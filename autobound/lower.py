@@ -16,7 +16,6 @@ import functools
 import math
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -24,6 +23,7 @@ import numpy as np
 
 import autobound.rules  # noqa: F401  (registers every rule)
 from autobound import enclosure as E
+from autobound.fence import fence
 from autobound.graph import ExprGraph
 from autobound.interval import (
     Arith,
@@ -128,13 +128,16 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
     values: dict[int, E.Expansion] = {}
     zero: dict[int, E.Expansion] = {}  # degree-0 enclosures of the non-affine nodes
     exact = {graph.input: box}  # exact ranges: the box, and entries moved out of it
-    ctx = RuleContext(A, region, k)
-    ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
-    trust = trust_regions and k > 0
-    varying, affine = {graph.input}, set()
     elementwise = {n for n in graph.order() if op_info(graph.op(n)).kind == ELEMENTWISE}
     check_graph_size(len(elementwise))
     fenced = _fenced_nodes(graph, elementwise) if A.outward else set()
+    # the rules fence their own stages where the sharp remainder machinery runs chained or
+    # often: elementwise nodes, and powers and quotients that compose rather than multiply out
+    composing = elementwise | {n for n in graph.order() if _composes(graph, n, k)}
+    ctx = RuleContext(A, region, k, fenced=A.outward and bool(_fenced_nodes(graph, composing)))
+    ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
+    trust = trust_regions and k > 0
+    varying, affine = {graph.input}, set()
 
     def degree0(a):
         if a in zero:
@@ -179,7 +182,7 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
                 )
             enc = E.truncate(A, region, enc, k)
             if node in fenced:
-                enc, zero[node] = _fence(x0, (enc, zero.get(node)))
+                enc, zero[node] = fence(x0, (enc, zero.get(node)))
                 if zero[node] is None:
                     del zero[node]
         if node not in zero:
@@ -188,8 +191,25 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
     return values, ctx.flags
 
 
+def _composes(graph: ExprGraph, node: int, k: int) -> bool:
+    """Whether an arithmetic node goes through the sharp elementwise machinery
+    (:func:`autobound.rules.smooth.compose`) at degree k: a real or variable power, an
+    integer power x**n with n < 0 or n > k (lower ones multiply out when x is affine), a
+    quotient by a non-constant."""
+    op = graph.op(node)
+    if op == "pow":
+        return True
+    if op == "integer_pow":
+        n = int(graph.params(node)["n"])
+        return n < 0 or n > k
+    if op == "div":
+        return graph.op(graph.args(node)[1]) != "constant"
+    return False
+
+
 def _fenced_nodes(graph: ExprGraph, elementwise: set[int]) -> set[int]:
-    """The elementwise nodes whose outward values go behind a :func:`_fence`: all of them,
+    """The elementwise nodes whose outward values go behind a :func:`~autobound.fence.fence`
+    (and whose rules fence their own stages, ``RuleContext.fenced``): all of them,
     unless the graph has at most two and none reaches another (then XLA's fusion copies
     little, and the conditionals would cost more than they save: the README example's batch
     runs about 20 % slower fenced).  Measured on the applications' batched programs (degree 2,
@@ -205,56 +225,6 @@ def _fenced_nodes(graph: ExprGraph, elementwise: set[int]) -> set[int]:
     for n in reversed(graph.order()):
         reaches[n] = any(u in elementwise or reaches[u] for u in users.get(n, ()))
     return elementwise if any(reaches[n] for n in elementwise) else set()
-
-
-@jax.custom_jvp
-def _fence(key: jax.Array, tree: Any) -> Any:
-    """`tree` unchanged, behind a wall XLA's fusion does not cross.
-
-    In outward mode each elementwise rule is a long chain of cheap select/min/max ops, and
-    XLA:CPU's fusion copies such producer chains into every consumer: through a chain of
-    elementwise nodes the copies multiply (6 nested sines: 14k StableHLO ops became 244k
-    instructions after fusion, 49 s to compile).  A conditional on a runtime predicate is a
-    boundary no fusion crosses: ``cond(p, identity, nan)`` with a predicate p that is always
-    true but that XLA cannot fold (:func:`_opaque_true` of the expansion point `key`; were it
-    ever false the values would be NaN, i.e. unknown, which is sound).  Under ``vmap`` the
-    predicate is reduced over the batch so that it stays a scalar (a batched predicate would
-    turn the conditional into a select, which fuses).  Derivatives pass through.  Measured
-    on 6 nested sines: compile 49 s -> 6 s (one call).
-    """
-    return _walled(key, tree)
-
-
-@_fence.defjvp
-def _fence_jvp(primals: tuple, tangents: tuple) -> tuple:
-    """Derivatives pass straight through (the fence is the identity where it matters)."""
-    return _fence(*primals), tangents[1]
-
-
-def _behind_cond(key: jax.Array, tree: Any) -> Any:
-    return jax.lax.cond(_opaque_true(key), lambda t: t, _unknown, tree)
-
-
-_walled = jax.custom_batching.custom_vmap(_behind_cond)
-
-
-@_walled.def_vmap
-def _walled_vmap(axis_size: int, in_batched: Any, key: jax.Array, tree: Any) -> Any:
-    """Under vmap: the same conditional on the whole batch (its predicate stays a scalar)."""
-    del axis_size
-    return _behind_cond(key, tree), in_batched[1]
-
-
-def _opaque_true(key: jax.Array) -> jax.Array:
-    """True for any non-empty `key` (each entry equals itself or is NaN), in a form XLA
-    does not fold: the conditional stays, and one NaN box in a batch voids no other box."""
-    return jnp.any(key == key) | jnp.any(key != key)
-
-
-def _unknown(tree: Any) -> Any:
-    return jax.tree.map(
-        lambda v: jnp.full_like(v, jnp.nan) if jnp.issubdtype(v.dtype, jnp.floating) else v, tree
-    )
 
 
 def _apply(ctx: RuleContext, graph: ExprGraph, node: int, args, consts, ranges) -> E.Expansion:

@@ -75,7 +75,9 @@ class RuleContext:
     degree; `arg_consts` the exact constant values of the current node's arguments (None for
     non-constant ones); `arg_ranges` interval ranges of the arguments over the region when
     trust-region propagation is on; `flags` maps an op name to a boolean that is true where the
-    op's argument range left its domain.
+    op's argument range left its domain; `fenced`: the rules put their stages behind
+    :func:`~autobound.fence.fence` walls (outward programs with chained or many elementwise
+    nodes, as :func:`autobound.lower._fenced_nodes` decides).
     """
 
     A: Arith
@@ -84,6 +86,7 @@ class RuleContext:
     arg_consts: tuple = ()
     arg_ranges: tuple | None = None
     flags: dict[str, Any] = field(default_factory=dict)
+    fenced: bool = False
 
     def __post_init__(self) -> None:
         check_cost(self.region.n, self.k)

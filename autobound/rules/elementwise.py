@@ -108,9 +108,10 @@ def ipow_remainder(n: int):
 
     def remainder(A, y0, H, k):
         terms = S.ipow_identity(A, y0, n, n)
+        powers = S.ipow_run(A, H, 0, n - k)
         acc = A.mul(0.0, lo(H))
         for j in range(k, n + 1):
-            acc = A.add(acc, A.mul(terms[j], S.ipow(A, H, j - k)))
+            acc = A.add(acc, A.mul(terms[j], powers[j - k]))
         return acc
 
     return remainder

@@ -191,18 +191,81 @@ def _magnitude_power(A: Arith, m: Value, n: int, lower: bool) -> Value:
         base = rounded(base * base)
 
 
+def ipow_run(A: Arith, y: Value, start: int, stop: int) -> list[Value]:
+    """The ranges of ``y**j`` for ``j = start, ..., stop`` (integers, 0 <= start; none when
+    stop < start), as :func:`ipow` gives each, but sharing the work: the magnitudes' powers
+    come from one chain of products (``|y|**start`` by repeated squaring, then one product
+    per further power), where separate calls would each square anew.  In outward mode every
+    product of non-negative magnitudes is rounded down for lower ends and up for upper ends.
+
+    For an interval ``y = [l, u]``: an even power has the range ``[mig**j, mag**j]`` (mig the
+    smallest magnitude, 0 when y holds 0, mag the largest), an odd power ``[l**j, u**j]``
+    (monotone), from the chains of ``|l|`` and ``|u|``."""
+    if stop < start:
+        return []
+
+    def chain(m, lower):
+        r = _magnitude_power(A, m, start, lower) if start else jnp.ones_like(m)
+        out = [r]
+        for _ in range(start, stop):
+            r = r * m
+            if A.outward:
+                r = jnp.maximum(down(r), 0.0) if lower else up(r)
+            out.append(r)
+        return out
+
+    if not is_interval(y):
+        y = A.const(y) if isinstance(y, int | float) else y
+        if not A.outward:
+            return [ipow(A, y, start)] + _times(y, ipow(A, y, start), stop - start)
+        m = jnp.abs(y)
+        mlo, mhi = chain(m, True), chain(m, False)
+        out = []
+        for j, a, b in zip(range(start, stop + 1), mlo, mhi, strict=True):
+            neg = (y < 0) & (j % 2 == 1)
+            out.append(Interval(jnp.where(neg, -b, a), jnp.where(neg, -a, b)))
+        return _exact_low_powers(y, start, out)
+    alo, ahi = y.lo, y.hi
+    mig = jnp.where((alo <= 0) & (ahi >= 0), 0.0, jnp.minimum(jnp.abs(alo), jnp.abs(ahi)))
+    mag = jnp.maximum(jnp.abs(alo), jnp.abs(ahi))
+    even = list(zip(chain(mig, True), chain(mag, False), strict=True))
+    odd = list(zip(*(chain(jnp.abs(v), s) for v in (alo, ahi) for s in (True, False)), strict=True))
+    out = []
+    for j, (elo, ehi), (l_dn, l_up, u_dn, u_up) in zip(
+        range(start, stop + 1), even, odd, strict=True
+    ):
+        if j % 2 == 0:
+            out.append(Interval(elo, ehi))
+        else:
+            out.append(Interval(jnp.where(alo >= 0, l_dn, -l_up), jnp.where(ahi >= 0, u_up, -u_dn)))
+    return _exact_low_powers(y, start, out)
+
+
+def _times(y, r, count):
+    out = []
+    for _ in range(count):
+        r = r * y
+        out.append(r)
+    return out
+
+
+def _exact_low_powers(y, start, out):
+    """y**0 = 1 and y**1 = y exactly (as :func:`ipow` gives them)."""
+    return [
+        jnp.ones_like(lo(y)) if j == 0 else y if j == 1 else r
+        for j, r in zip(range(start, start + len(out)), out, strict=True)
+    ]
+
+
 def ipow_identity(A: Arith, y: Value, K: int, n: int) -> Series:
     """Series of (y + t)**n for an integer n, coefficient j = C(n, j) y^{n−j} with the exact
-    range of each power (negative n: C(n, j) = (−1)^j C(|n|+j−1, j))."""
-    out = []
-    for j in range(K + 1):
-        if n >= 0:
-            if j > n:
-                out.append(jnp.zeros_like(lo(y)))
-                continue
-            out.append(A.mul(comb(n, j), ipow(A, y, n - j)))
-        else:
-            m = -n
-            c = (-1) ** j * comb(m + j - 1, j)
-            out.append(A.mul(c, A.div(1, ipow(A, y, m + j))))
-    return out
+    range of each power (negative n: C(n, j) = (−1)^j C(|n|+j−1, j)); the powers from one
+    chain (:func:`ipow_run`)."""
+    if n >= 0:
+        top = min(K, n)
+        powers = ipow_run(A, y, n - top, n)  # y^(n-top), ..., y^n
+        out = [A.mul(comb(n, j), powers[n - j - (n - top)]) for j in range(top + 1)]
+        return out + [jnp.zeros_like(lo(y)) for _ in range(top + 1, K + 1)]
+    m = -n
+    powers = ipow_run(A, y, m, m + K)
+    return [A.mul((-1) ** j * comb(m + j - 1, j), A.div(1, powers[j])) for j in range(K + 1)]

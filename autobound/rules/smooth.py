@@ -19,6 +19,7 @@ import numpy as np
 
 from autobound import enclosure as E
 from autobound.errors import ResourceLimit
+from autobound.fence import fence
 from autobound.interval import Interval, as_interval, hi, is_interval, lo
 from autobound.ops import register_rule
 from autobound.rules.context import RuleContext
@@ -49,7 +50,11 @@ def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None =
     if fn.outside is not None:
         ctx.flag(fn.name, fn.outside(A, Y))
     y0 = A.midpoint(u.coeffs[0])
+    if ctx.fenced:  # computed once, not copied into each consumer (autobound.fence)
+        Y, y0 = fence(y0, (Y, y0))
     phis, rem = remainder_interval(A, fn, y0, Interval(lo(Y), hi(Y)), ctx.k)
+    if ctx.fenced:
+        phis, rem = fence(y0, (phis, rem))
     for phi in phis[1:]:  # not differentiable at y0 (sqrt at 0): no Taylor polynomial exists
         ctx.flag(fn.name, ~(jnp.isfinite(lo(phi)) & jnp.isfinite(hi(phi))))
     return E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0))

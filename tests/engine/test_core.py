@@ -324,6 +324,20 @@ def _chained(x, p):
     return jnp.sin(jnp.exp(p * x)) + jnp.cos(x) ** 2
 
 
+def test_composition_is_fenced_so_fusion_does_not_copy_the_remainder():
+    """The power rule's sharp remainder behind a chained elementwise node (sin(x)**20, whose
+    argument sin(x) carries interval coefficients) is computed once, not copied by XLA's
+    fusion into every coefficient product of the composition: without the fences in
+    ``compose`` the optimized program of 8 boxes had 162k instructions (25 s to compile),
+    with them 19k (6 s)."""
+    enc = ab.enclose("sin(x)**20", degree=2, rounding="outward")
+    x = jnp.linspace(0.0, 1.0, 8)
+    compiled = jax.jit(jax.vmap(enc)).lower(x, x - 0.1, x + 0.1).compile()
+    assert compiled.as_text().count(" = ") < 60_000
+    e = compiled(x, x - 0.1, x + 0.1)
+    assert bool(jnp.all(e.valid))
+
+
 def test_outward_fences_keep_values_gradients_and_nan_handling():
     """Outward programs with chained elementwise nodes sit behind conditionals (the fusion
     fences of autobound.lower): present under jit and vmap, invisible in the values,
