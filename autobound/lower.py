@@ -130,11 +130,11 @@ def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
     exact = {graph.input: box}  # exact ranges: the box, and entries moved out of it
     elementwise = {n for n in graph.order() if op_info(graph.op(n)).kind == ELEMENTWISE}
     check_graph_size(len(elementwise))
-    fenced = _fenced_nodes(graph, elementwise) if A.outward else set()
-    # the rules fence their own stages where the sharp remainder machinery runs chained or
-    # often: elementwise nodes, and powers and quotients that compose rather than multiply out
+    # the nodes that run the sharp remainder machinery: elementwise ones, and powers and
+    # quotients that compose rather than multiply out; their rules fence their own stages too
     composing = elementwise | {n for n in graph.order() if _composes(graph, n, k)}
-    ctx = RuleContext(A, region, k, fenced=A.outward and bool(_fenced_nodes(graph, composing)))
+    fenced = _fenced_nodes(graph, composing) if A.outward else set()
+    ctx = RuleContext(A, region, k, fenced=bool(fenced))
     ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
     trust = trust_regions and k > 0
     varying, affine = {graph.input}, set()
@@ -208,13 +208,15 @@ def _composes(graph: ExprGraph, node: int, k: int) -> bool:
 
 
 def _fenced_nodes(graph: ExprGraph, elementwise: set[int]) -> set[int]:
-    """The elementwise nodes whose outward values go behind a :func:`~autobound.fence.fence`
-    (and whose rules fence their own stages, ``RuleContext.fenced``): all of them,
-    unless the graph has at most two and none reaches another (then XLA's fusion copies
-    little, and the conditionals would cost more than they save: the README example's batch
-    runs about 20 % slower fenced).  Measured on the applications' batched programs (degree 2,
-    256 boxes, compile / run): Levy 33 -> 13 s / 23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms,
-    a sum of five sines 13 -> 10 s / 4.7 -> 4.2 ms."""
+    """The nodes of `elementwise` (those that compose, see :func:`_composes`) whose outward
+    values go behind a :func:`~autobound.fence.fence` (and whose rules fence their own
+    stages, ``RuleContext.fenced``): all of them, unless the graph has at most two and none
+    reaches another (then XLA's fusion copies little, and the conditionals would cost more
+    than they save: the README example's batch runs about 20 % slower fenced).  Measured on
+    the applications' batched programs (degree 2, 256 boxes, compile / run): Levy 33 -> 13 s /
+    23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms, a sum of five sines 13 -> 10 s / 4.7 ->
+    4.2 ms; with powers and quotients fenced as well, Michalewicz (two x**20) 23 -> 19 s /
+    12 -> 5.5 ms and Shekel (five quotients) 10 -> 5.3 ms per batch."""
     if len(elementwise) > 2:
         return elementwise
     reaches: dict[int, bool] = {}  # node -> an elementwise node lies downstream of it
