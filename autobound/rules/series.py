@@ -217,7 +217,8 @@ def ipow_run(A: Arith, y: Value, start: int, stop: int) -> list[Value]:
     if not is_interval(y):
         y = A.const(y) if isinstance(y, int | float) else y
         if not A.outward:
-            return [ipow(A, y, start)] + _times(y, ipow(A, y, start), stop - start)
+            first = ipow(A, y, start)
+            return _exact_low_powers(y, start, [first, *_times(y, first, stop - start)])
         m = jnp.abs(y)
         mlo, mhi = chain(m, True), chain(m, False)
         out = []
