@@ -39,10 +39,13 @@ from autobound.interval import (
     Interval,
     Value,
     as_interval,
+    down,
     hi,
     is_interval,
     lo,
     round_outward_to,
+    sanitize,
+    up,
 )
 from autobound.rules import series as S
 from autobound.rules.critical import Critical, power_critical
@@ -104,15 +107,40 @@ def ipow_series(n: int):
 
 
 def ipow_remainder(n: int):
-    """For n >= 0: R_k(y0 + h) = Σ_{j=k}^{n} C(n, j) y0^{n−j} h^{j−k}, a polynomial in h."""
+    """For n >= 0: R_k(y0 + h) = Σ_{j=k}^{n} C(n, j) y0^{n−j} h^{j−k}, a polynomial in h,
+    over an interval H of h that the rules give on one side of y0 (``H <= 0`` or ``H >= 0``).
+
+    With ``s = max |H|``, each power ``h^i`` lies in ``[L_i, U_i]``: ``[0, s^i]`` for even i,
+    and for odd i ``[−s^i, 0]``, ``[0, s^i]`` or ``[−s^i, s^i]`` as H lies left of 0, right
+    of it or across it (the exact range on one side).  So the i-th term, an interval
+    coefficient ``[c_lo, c_hi]`` times ``[L_i, U_i] ∋ 0``, lies in ``[min(c_lo U_i, c_hi
+    L_i), max(c_hi U_i, c_lo L_i)]``; the ends are summed separately, rounded outward in
+    outward mode.  One chain of powers of s (rounded up) serves every term."""
 
     def remainder(A, y0, H, k):
+        s = jnp.maximum(jnp.abs(lo(H)), jnp.abs(hi(H)))
+        zero = jnp.zeros_like(s)
+        if k > n:  # y**n is its own Taylor polynomial: no remainder
+            return Interval(zero, zero)
         terms = S.ipow_identity(A, y0, n, n)
-        powers = S.ipow_run(A, H, 0, n - k)
-        acc = A.mul(0.0, lo(H))
-        for j in range(k, n + 1):
-            acc = A.add(acc, A.mul(terms[j], powers[j - k]))
-        return acc
+        left, right = lo(H) < 0, hi(H) > 0
+        acc_lo, acc_hi = lo(terms[k]) + zero, hi(terms[k]) + zero  # h^0 = 1
+        power = None
+        for j in range(k + 1, n + 1):
+            i = j - k
+            power = s if power is None else power * s
+            if A.outward:
+                power = up(power)
+            upper = jnp.where(right, power, 0.0) if i % 2 else power
+            lower = jnp.where(left, -power, 0.0) if i % 2 else zero
+            c_lo, c_hi = lo(terms[j]), hi(terms[j])
+            t_lo = jnp.minimum(c_lo * upper, c_hi * lower)
+            t_hi = jnp.maximum(c_hi * upper, c_lo * lower)
+            if A.outward:
+                acc_lo, acc_hi = down(acc_lo + down(t_lo)), up(acc_hi + up(t_hi))
+            else:
+                acc_lo, acc_hi = acc_lo + t_lo, acc_hi + t_hi
+        return sanitize(Interval(acc_lo, acc_hi))
 
     return remainder
 
