@@ -207,8 +207,8 @@ def _composes(graph: ExprGraph, node: int, k: int) -> bool:
     return False
 
 
-def _fenced_nodes(graph: ExprGraph, elementwise: set[int]) -> set[int]:
-    """The nodes of `elementwise` (those that compose, see :func:`_composes`) whose outward
+def _fenced_nodes(graph: ExprGraph, composing: set[int]) -> set[int]:
+    """The `composing` nodes (elementwise ones and those of :func:`_composes`) whose outward
     values go behind a :func:`~autobound.fence.fence` (and whose rules fence their own
     stages, ``RuleContext.fenced``): all of them, unless the graph has at most two and none
     reaches another (then XLA's fusion copies little, and the conditionals would cost more
@@ -217,16 +217,16 @@ def _fenced_nodes(graph: ExprGraph, elementwise: set[int]) -> set[int]:
     23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms, a sum of five sines 13 -> 10 s / 4.7 ->
     4.2 ms; with powers and quotients fenced as well, Michalewicz (two x**20) 23 -> 19 s /
     12 -> 5.5 ms and Shekel (five quotients) 10 -> 5.3 ms per batch."""
-    if len(elementwise) > 2:
-        return elementwise
-    reaches: dict[int, bool] = {}  # node -> an elementwise node lies downstream of it
+    if len(composing) > 2:
+        return composing
+    reaches: dict[int, bool] = {}  # node -> a composing node lies downstream of it
     users: dict[int, list[int]] = {}
     for n in graph.order():
         for a in graph.args(n):
             users.setdefault(a, []).append(n)
     for n in reversed(graph.order()):
-        reaches[n] = any(u in elementwise or reaches[u] for u in users.get(n, ()))
-    return elementwise if any(reaches[n] for n in elementwise) else set()
+        reaches[n] = any(u in composing or reaches[u] for u in users.get(n, ()))
+    return composing if any(reaches[n] for n in composing) else set()
 
 
 def _apply(ctx: RuleContext, graph: ExprGraph, node: int, args, consts, ranges) -> E.Expansion:
