@@ -1,5 +1,6 @@
 """Batched Taylor bounds of f over boxes, shared by :mod:`~autobound.apps.optimize` and
-:mod:`~autobound.apps.prove`: one jitted, vmapped program per f, degree and dimension.
+:mod:`~autobound.apps.prove`: the enclosures run node by node
+(:meth:`autobound.core.Enclose.batch`), so their compiled programs serve every f of a run.
 
 For each box ``[lo, hi]`` (a row of a batch) :attr:`Program.bound` returns the degree-k
 outward enclosure of f at the centre x0 (its coefficients, flattened per degree, as
@@ -50,45 +51,62 @@ class Program:
             names = ", ".join(self.enc.variables)
             raise InvalidArgument(f"the box has {n} side(s), f has the variables {names}")
         self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
-        # XLA:CPU's older fusion emitters: the var axes of multi-variable coefficients are
-        # small minor dimensions that the newer ones fill element by element (Michalewicz in
-        # 2-D: 230 s to compile and seconds per batch without them)
-        self.bound = jax.jit(jax.vmap(self._one), compiler_options=ab.compiler_options("outward"))
         grad = ab.enclose(f, 1, variables=variables)
         self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
 
-    def _one(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
-        x0 = lo + (hi - lo) / 2
-        shaped = lambda v: v.reshape(self.shape)  # noqa: E731
-        e = self.enc(shaped(x0), shaped(lo), shaped(hi))
-        r = ab.poly.range(e)
-        p = self.point(shaped(x0), shaped(x0), shaped(x0))
-        f_lo, f_hi = _ends(p.coefficients[0])
-        ok = e.valid
+    def bound(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+        """The per-box record (module docstring) for boxes ``lo``, ``hi`` of shape (B, n).
+
+        The enclosures run node by node (:meth:`autobound.core.Enclose.batch`): their
+        compiled programs are shared by every function of the run, so a new function
+        compiles in seconds (Shubert in 2-D: 2.7 s, against 14.5 s for one fused program);
+        the fused program's batches run about twice as fast, which matters less than the
+        compile for runs of at most a few hundred batches."""
+        shaped = (len(lo), *self.shape)
+        x0 = _centres(lo, hi).reshape(shaped)
+        lo, hi = lo.reshape(shaped), hi.reshape(shaped)
+        e = self.enc.batch(x0, lo, hi)
+        p = self.point.batch(x0, x0, x0)
         # the range of f by degree 0 (interval evaluation over the box): it holds where the
         # degree-k enclosure is void (sqrt or a kink at a point of the box) and may be tighter
-        whole = self.point(shaped(x0), shaped(lo), shaped(hi))
-        r0_lo, r0_hi = _ends(whole.coefficients[0])
-        # one ulp wider (still an enclosure): the checker's own f(x0), in mpmath at its
-        # precision, must fit in it where the range's end is f(x0) itself (cos(0) = 1)
-        r0_lo = jnp.where(whole.valid, jnp.nextafter(r0_lo, -jnp.inf), -jnp.inf)
-        r0_hi = jnp.where(whole.valid, jnp.nextafter(r0_hi, jnp.inf), jnp.inf)
-        lower, upper = jnp.where(ok, r.lo, -jnp.inf), jnp.where(ok, r.hi, jnp.inf)
-        out = {
-            "lower": jnp.maximum(lower, r0_lo),
-            "upper": jnp.minimum(upper, r0_hi),
-            "use0": (r0_lo > lower) | ((r0_lo == lower) & (r0_hi < upper)),
-            "r0_lo": r0_lo,
-            "r0_hi": r0_hi,
-            "x0": x0,
-            "f_x0": jnp.where(p.valid, f_hi, jnp.inf),
-            "f_x0_lo": jnp.where(p.valid, f_lo, -jnp.inf),
-            "undefined": ~p.valid,
-        }
-        for i, c in enumerate(e.coefficients):
-            c_lo, c_hi = _ends(c)
-            out[f"c{i}_lo"], out[f"c{i}_hi"] = c_lo.reshape(-1), c_hi.reshape(-1)
-        return out
+        whole = self.point.batch(x0, lo, hi)
+        return _record(e, p, whole)
+
+
+@jax.jit
+def _centres(lo: jax.Array, hi: jax.Array) -> jax.Array:
+    return lo + (hi - lo) / 2
+
+
+@jax.jit
+@jax.vmap
+def _record(e: Any, p: Any, whole: Any) -> dict[str, jax.Array]:
+    """One box's record from its degree-k enclosure `e` at the centre, the degree-0
+    enclosure `p` of f at the centre and `whole` of f over the box."""
+    r = ab.poly.range(e)
+    f_lo, f_hi = _ends(p.coefficients[0])
+    ok = e.valid
+    r0_lo, r0_hi = _ends(whole.coefficients[0])
+    # one ulp wider (still an enclosure): the checker's own f(x0), in mpmath at its
+    # precision, must fit in it where the range's end is f(x0) itself (cos(0) = 1)
+    r0_lo = jnp.where(whole.valid, jnp.nextafter(r0_lo, -jnp.inf), -jnp.inf)
+    r0_hi = jnp.where(whole.valid, jnp.nextafter(r0_hi, jnp.inf), jnp.inf)
+    lower, upper = jnp.where(ok, r.lo, -jnp.inf), jnp.where(ok, r.hi, jnp.inf)
+    out = {
+        "lower": jnp.maximum(lower, r0_lo),
+        "upper": jnp.minimum(upper, r0_hi),
+        "use0": (r0_lo > lower) | ((r0_lo == lower) & (r0_hi < upper)),
+        "r0_lo": r0_lo,
+        "r0_hi": r0_hi,
+        "x0": e.x0.reshape(-1),
+        "f_x0": jnp.where(p.valid, f_hi, jnp.inf),
+        "f_x0_lo": jnp.where(p.valid, f_lo, -jnp.inf),
+        "undefined": ~p.valid,
+    }
+    for i, c in enumerate(e.coefficients):
+        c_lo, c_hi = _ends(c)
+        out[f"c{i}_lo"], out[f"c{i}_hi"] = c_lo.reshape(-1), c_hi.reshape(-1)
+    return out
 
 
 def _value_and_grad(grad: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:

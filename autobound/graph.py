@@ -57,16 +57,16 @@ def _check_constant(value: Fraction) -> None:
         )
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
     """A hashable key for a parameter value (numpy arrays by dtype, shape and bytes)."""
     if isinstance(value, np.ndarray):
         return ("ndarray", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, np.generic):
         return ("npscalar", value.dtype.str, value.tobytes())
     if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     if isinstance(value, float):
         return ("float", value.hex())
     return value
@@ -117,7 +117,7 @@ class ExprGraph:
         if shape is None:
             shape = tuple(np.broadcast_shapes(*(self.shape(a) for a in args))) if args else ()
         dtype = dtype or self.dtype
-        key = (op, _freeze(params), tuple(shape), dtype, args)
+        key = (op, freeze(params), tuple(shape), dtype, args)
         if op != "input" and key in self._memo:
             return self._memo[key]
         node = len(self.nx)
@@ -204,7 +204,7 @@ class ExprGraph:
         for n in self.order():
             renum[n] = len(renum)
             d = self.nx.nodes[n]
-            item = (d["op"], _freeze(d["params"]), d["shape"], d["dtype"])
+            item = (d["op"], freeze(d["params"]), d["shape"], d["dtype"])
             h.update(repr((item, tuple(renum[a] for a in d["args"]))).encode())
         return h.hexdigest()
 

@@ -12,10 +12,12 @@ op's domain (the coefficients are then not finite or not meaningful).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -24,7 +26,7 @@ import numpy as np
 import autobound.rules  # noqa: F401  (registers every rule)
 from autobound import enclosure as E
 from autobound.fence import fence
-from autobound.graph import ExprGraph
+from autobound.graph import ExprGraph, freeze
 from autobound.interval import (
     Arith,
     Interval,
@@ -69,6 +71,14 @@ def _param_value(A: Arith, value):
     return Interval(lo_, hi_)
 
 
+def region_z(A: Arith, x0, lo, hi) -> Interval:
+    """The box ``Z = X − x0`` flattened to n entries, rounded outward, and holding 0."""
+    n = max(1, math.prod(x0.shape))
+    x0f, lof, hif = x0.reshape(n), lo.reshape(n), hi.reshape(n)
+    z = Interval(_sub_outward(A, lof, x0f, down), _sub_outward(A, hif, x0f, up))
+    return Interval(jnp.minimum(z.lo, 0.0), jnp.maximum(z.hi, 0.0))
+
+
 def evaluate_graph(
     graph: ExprGraph,
     x0,
@@ -83,20 +93,43 @@ def evaluate_graph(
 
     `params[i]` is the value of the graph's ``param`` node i (a point, never bounded over
     the box)."""
-    dtype = x0.dtype
-    A = Arith(rounding, dtype)
-    params = tuple(_param_value(A, p) for p in params)
-    n = max(1, math.prod(x0.shape))
-    x0f, lof, hif = x0.reshape(n), lo.reshape(n), hi.reshape(n)
-    z = Interval(_sub_outward(A, lof, x0f, down), _sub_outward(A, hif, x0f, up))
-    z = Interval(jnp.minimum(z.lo, 0.0), jnp.maximum(z.hi, 0.0))
-    region = E.Region(A, z, degree)
-    values, flags = _walk(graph, A, region, degree, x0, Interval(lo, hi), params, trust_regions)
-    return values[graph.output], flags
+    A = Arith(rounding, x0.dtype)
+    region = E.Region(A, region_z(A, x0, lo, hi), degree)
+    composing = composing_nodes(graph, degree)
+    fenced = _fenced_nodes(graph, composing) if A.outward else set()
+    ctx = RuleContext(A, region, degree, fenced=bool(fenced))
+    ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
+    leaves = {graph.input: (E.identity(x0, region.z, degree, A, region), Interval(lo, hi))}
+    leaves.update(constant_leaves(graph, A, params))
+
+    def run(node: int, step: Step, args: tuple, zeros: tuple, exacts: tuple):
+        return apply_step(step, ctx, ctx0, args, zeros, exacts, fence_key=x0)
+
+    plan = plan_graph(graph, degree, trust_regions, fenced)
+    return walk(graph, plan, leaves, run), ctx.flags
+
+
+def constant_leaves(graph: ExprGraph, A: Arith, params: tuple = ()) -> dict:
+    """``node -> (enclosure, exact range or None)`` for the graph's constant and param nodes
+    (`params[i]`: the value of param node i)."""
+    out = {}
+    for node in graph.order():
+        op, p = graph.op(node), graph.params(node)
+        if op == "constant":
+            out[node] = (E.constant(_constant_value(A, p["value"])), None)
+        elif op == "param":
+            broadcast = functools.partial(jnp.broadcast_to, shape=graph.shape(node))
+            value = tree_map(broadcast, _param_value(A, params[p["index"]]))
+            out[node] = (E.constant(value), as_interval(value))
+    return out
 
 
 # Ops that are affine in an argument whenever the others do not depend on x.
 _AFFINE_ARITH = {"add", "sub", "neg", "mul", "div"}
+
+# Ops whose rules read the exact values of constant arguments (``RuleContext.arg_consts``);
+# the others see None there, so that their steps do not depend on constants' values.
+_READS_CONSTS = frozenset({"pow"})
 
 
 def _is_affine(graph: ExprGraph, node: int, affine: set, varying: set) -> bool:
@@ -117,78 +150,134 @@ def _is_affine(graph: ExprGraph, node: int, affine: set, varying: set) -> bool:
     return op in _AFFINE_ARITH
 
 
-def _walk(graph, A, region, k, x0, box, param_values=(), trust_regions=False):
-    """Apply every node's rule in topological order; `box` is the exact input range.
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One node's work, described by everything it depends on besides arrays: hashable, so
+    that equal steps on arrays of equal shapes can share one compiled program
+    (:mod:`autobound.staged`).
+
+    `moves`: also move the argument's exact range (ops of ``_MOVES``); `trust`: also give
+    the node a degree-0 enclosure (an interval evaluation from its arguments' degree-0
+    enclosures, intersected into its users' ranges); `fence`: put the results behind a
+    :func:`~autobound.fence.fence`."""
+
+    op: str
+    key: Any  # the frozen params (and constants, for ops of _READS_CONSTS)
+    shape: tuple[int, ...]
+    moves: bool = False
+    trust: bool = False
+    fence: bool = False
+    params: dict = dataclasses.field(default_factory=dict, compare=False, hash=False)
+    consts: tuple = dataclasses.field(default=(), compare=False, hash=False)
+
+
+def plan_graph(graph: ExprGraph, k: int, trust_regions: bool, fenced: set) -> list:
+    """``[(node, Step or None)]`` in topological order (None: an input, constant or param
+    node, given by the caller).
 
     With `trust_regions` (and k > 0), each node that is not affine in x also gets a degree-0
-    enclosure (an interval evaluation, from its arguments' degree-0 enclosures), and the
-    rules of its users intersect the ranges they derive from the degree-k enclosures with
-    it.  Affine nodes need none: their degree-k enclosure's range is as tight, and it serves
-    as their degree-0 value."""
-    values: dict[int, E.Expansion] = {}
-    zero: dict[int, E.Expansion] = {}  # degree-0 enclosures of the non-affine nodes
-    exact = {graph.input: box}  # exact ranges: the box, and entries moved out of it
-    elementwise = {n for n in graph.order() if op_info(graph.op(n)).kind == ELEMENTWISE}
-    check_graph_size(len(elementwise))
-    # the nodes that run the sharp remainder machinery: elementwise ones, and powers and
-    # quotients that compose rather than multiply out; their rules fence their own stages too
-    composing = elementwise | {n for n in graph.order() if _composes(graph, n, k)}
-    fenced = _fenced_nodes(graph, composing) if A.outward else set()
-    ctx = RuleContext(A, region, k, fenced=bool(fenced))
-    ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
+    enclosure, and the rules of its users intersect the ranges they derive from the
+    degree-k enclosures with it.  Affine nodes need none: their degree-k enclosure's range
+    is as tight, and it serves as their degree-0 value."""
+    check_graph_size(sum(op_info(graph.op(n)).kind == ELEMENTWISE for n in graph.order()))
     trust = trust_regions and k > 0
     varying, affine = {graph.input}, set()
-
-    def degree0(a):
-        if a in zero:
-            return zero[a]
-        return E.constant(E.enclosure_range(A, region, values[a]))
-
+    has_exact = {n for n in graph.order() if graph.op(n) in ("input", "param")}
+    has_zero: set[int] = set()
+    plan = []
     for node in graph.order():
         op = graph.op(node)
-        params = graph.params(node)
-        if op == "input":
-            enc = E.identity(x0, region.z, k, A, region)
-        elif op == "constant":
-            enc = E.constant(_constant_value(A, params["value"]))
-        elif op == "param":
-            broadcast = functools.partial(jnp.broadcast_to, shape=graph.shape(node))
-            value = tree_map(broadcast, param_values[params["index"]])
-            enc = E.constant(value)
-            exact[node] = as_interval(value)
-        else:
-            arg_nodes = graph.args(node)
-            consts = tuple(
-                graph.params(a)["value"] if graph.op(a) == "constant" else None for a in arg_nodes
-            )
-            ranges = tuple(
-                exact.get(a) or (as_interval(zero[a].coeffs[0]) if a in zero else None)
-                for a in arg_nodes
-            )
-            enc = _apply(ctx, graph, node, [values[a] for a in arg_nodes], consts, ranges)
-            if op in _MOVES and ranges[0] is not None:
-                moved = rule_for(op)(ctx, E.constant(ranges[0]), **params)
-                exact[node] = as_interval(moved.coeffs[0])
-            if any(a in varying for a in arg_nodes):
-                varying.add(node)
-            if trust and node != graph.output and not _is_affine(graph, node, affine, varying):
-                zero[node] = _apply(
-                    ctx0,
-                    graph,
-                    node,
-                    [degree0(a) for a in arg_nodes],
-                    consts,
-                    tuple(exact.get(a) for a in arg_nodes),
-                )
-            enc = E.truncate(A, region, enc, k)
-            if node in fenced:
-                enc, zero[node] = fence(x0, (enc, zero.get(node)))
-                if zero[node] is None:
-                    del zero[node]
-        if node not in zero:
+        if op in ("input", "constant", "param"):
+            plan.append((node, None))
             affine.add(node)
-        values[node] = enc
-    return values, ctx.flags
+            continue
+        args = graph.args(node)
+        params = graph.params(node)
+        consts = tuple(
+            graph.params(a)["value"] if op in _READS_CONSTS and graph.op(a) == "constant" else None
+            for a in args
+        )
+        moves = op in _MOVES and (args[0] in has_exact or args[0] in has_zero)
+        if any(a in varying for a in args):
+            varying.add(node)
+        zero = trust and node != graph.output and not _is_affine(graph, node, affine, varying)
+        key = (freeze(params), freeze(consts) if op in _READS_CONSTS else None)
+        step = Step(op, key, graph.shape(node), moves, zero, node in fenced, params, consts)
+        plan.append((node, step))
+        if moves:
+            has_exact.add(node)
+        if zero:
+            has_zero.add(node)
+        else:
+            affine.add(node)
+    return plan
+
+
+def walk(graph: ExprGraph, plan: list, leaves: dict, run: Callable) -> E.Expansion:
+    """The enclosure of the graph's output: the `plan`'s steps in order, each by
+    ``run(node, step, args, zeros, exacts)`` (the arguments' enclosures, their degree-0 enclosures
+    or None, their exact ranges or None) -> ``(enclosure, degree-0 enclosure or None, exact
+    range or None)``; `leaves` gives the nodes without a step."""
+    values: dict[int, E.Expansion] = {}
+    zero: dict[int, E.Expansion] = {}  # degree-0 enclosures of the non-affine nodes
+    exact: dict[int, Interval] = {}  # exact ranges: the box, and entries moved out of it
+    for node, step in plan:
+        if step is None:
+            values[node], ex = leaves[node]
+            if ex is not None:
+                exact[node] = ex
+            continue
+        args = graph.args(node)
+        values[node], z0, moved = run(
+            node,
+            step,
+            tuple(values[a] for a in args),
+            tuple(zero.get(a) for a in args),
+            tuple(exact.get(a) for a in args),
+        )
+        if z0 is not None:
+            zero[node] = z0
+        if moved is not None:
+            exact[node] = moved
+    return values[graph.output]
+
+
+def apply_step(
+    step: Step, ctx: RuleContext, ctx0: RuleContext, args, zeros, exacts, fence_key=None
+):
+    """One node: its degree-k enclosure from its arguments' (`args`, truncated to degree k),
+    its moved exact range (``step.moves``) and its degree-0 enclosure (``step.trust``)."""
+    ranges = tuple(
+        e if e is not None else (as_interval(z.coeffs[0]) if z is not None else None)
+        for e, z in zip(exacts, zeros, strict=True)
+    )
+    enc = _apply(ctx, step, args, ranges)
+    moved = None
+    if step.moves:
+        moved = as_interval(rule_for(step.op)(ctx, E.constant(ranges[0]), **step.params).coeffs[0])
+    zero = None
+    if step.trust:
+        region = ctx.region
+        d0 = [
+            z if z is not None else E.constant(E.enclosure_range(ctx.A, region, v))
+            for v, z in zip(args, zeros, strict=True)
+        ]
+        zero = _apply(ctx0, step, d0, tuple(exacts))
+    enc = E.truncate(ctx.A, ctx.region, enc, ctx.k)
+    if step.fence:
+        enc, zero = fence(fence_key, (enc, zero))
+    return enc, zero, moved
+
+
+def composing_nodes(graph: ExprGraph, k: int) -> set[int]:
+    """The nodes that run the sharp remainder machinery at degree k: elementwise ones, and
+    powers and quotients that compose rather than multiply out (their rules fence their own
+    stages too)."""
+    return {
+        n
+        for n in graph.order()
+        if op_info(graph.op(n)).kind == ELEMENTWISE or _composes(graph, n, k)
+    }
 
 
 def _composes(graph: ExprGraph, node: int, k: int) -> bool:
@@ -229,13 +318,12 @@ def _fenced_nodes(graph: ExprGraph, composing: set[int]) -> set[int]:
     return composing if any(reaches[n] for n in composing) else set()
 
 
-def _apply(ctx: RuleContext, graph: ExprGraph, node: int, args, consts, ranges) -> E.Expansion:
-    """The rule of `node` on enclosures `args`, with the arguments' constants and ranges."""
-    op = graph.op(node)
-    ctx.arg_consts, ctx.arg_ranges = consts, ranges
-    enc = rule_for(op)(ctx, *args, **graph.params(node))
-    if op_info(op).kind in (ELEMENTWISE, ARITH):
-        enc = E.broadcast_out(enc, graph.shape(node))
+def _apply(ctx: RuleContext, step: Step, args, ranges) -> E.Expansion:
+    """The rule of `step`'s op on enclosures `args`, with the arguments' ranges."""
+    ctx.arg_consts, ctx.arg_ranges = step.consts, ranges
+    enc = rule_for(step.op)(ctx, *args, **step.params)
+    if op_info(step.op).kind in (ELEMENTWISE, ARITH):
+        enc = E.broadcast_out(enc, step.shape)
     return enc
 
 
@@ -257,7 +345,9 @@ def _sub_outward(A: Arith, a, b, rounder):
     return jnp.where(exact, s, rounder(s))
 
 
-def _finalize(enc: E.Expansion, x_shape: tuple[int, ...]):
+def finalize(enc: E.Expansion, x_shape: tuple[int, ...]) -> tuple:
+    """The coefficients in their public layout (coefficient i of shape ``out + x_shape * i``),
+    NaN interval ends made the whole line."""
     out = []
     for i, c in enumerate(enc.coeffs):
 
@@ -288,6 +378,6 @@ def lower(
 
     def fn(x0, lo, hi, *params):
         enc, flags = evaluate_graph(graph, x0, lo, hi, degree, rounding, trust_regions, params)
-        return _finalize(enc, x_shape), flags
+        return finalize(enc, x_shape), flags
 
     return jax.jit(fn)
