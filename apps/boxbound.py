@@ -66,11 +66,11 @@ class Program:
         x0 = _centres(lo, hi).reshape(shaped)
         lo, hi = lo.reshape(shaped), hi.reshape(shaped)
         e = self.enc.batch(x0, lo, hi)
-        p = self.point.batch(x0, x0, x0)
-        # the range of f by degree 0 (interval evaluation over the box): it holds where the
-        # degree-k enclosure is void (sqrt or a kink at a point of the box) and may be tighter
-        whole = self.point.batch(x0, lo, hi)
-        return _record(e, p, whole)
+        # degree 0 in one call for both: f at the centre, and f's range over the box (an
+        # interval evaluation: it holds where the degree-k enclosure is void, sqrt or a kink
+        # at a point of the box, and may be tighter)
+        both = self.point.batch(*_twice(x0, lo, hi))
+        return _records(e, both)
 
 
 @jax.jit
@@ -79,7 +79,21 @@ def _centres(lo: jax.Array, hi: jax.Array) -> jax.Array:
 
 
 @jax.jit
-@jax.vmap
+def _twice(x0: jax.Array, lo: jax.Array, hi: jax.Array) -> tuple[jax.Array, ...]:
+    """The boxes ``[x0, x0]`` then ``[lo, hi]``, centred at x0, as one batch of 2B."""
+    cat = lambda a, b: jnp.concatenate([a, b])  # noqa: E731
+    return cat(x0, x0), cat(x0, lo), cat(x0, hi)
+
+
+@jax.jit
+def _records(e: Any, both: Any) -> dict[str, jax.Array]:
+    """:func:`_record` of each box; `both` is :func:`_twice`'s degree-0 batch."""
+    half = len(e.x0)
+    p = jax.tree.map(lambda a: a[:half], both)
+    whole = jax.tree.map(lambda a: a[half:], both)
+    return jax.vmap(_record)(e, p, whole)
+
+
 def _record(e: Any, p: Any, whole: Any) -> dict[str, jax.Array]:
     """One box's record from its degree-k enclosure `e` at the centre, the degree-0
     enclosure `p` of f at the centre and `whole` of f over the box."""

@@ -46,7 +46,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from autobound import compiler_options, enclose, poly
+from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
 from autobound.apps.precision import in_float64
@@ -121,55 +121,80 @@ class _Program:
             )
         self.variables = list(names) or (["x"] if n == 1 else [f"x{j}" for j in range(n)])
         self.shape = () if n == 1 else (n,)
-        # the older CPU fusion emitters: 3.7x (1-D, degree 4) to 6x (2-D) faster here
-        self.batch = jax.jit(
-            jax.vmap(self._one, in_axes=(0, 0, None)),
-            compiler_options=compiler_options("outward"),
-        )
 
-    def _one(self, lo: jax.Array, hi: jax.Array, params: Any) -> dict[str, jax.Array]:
-        """Bounds for one piece: the intersected integral enclosure, the range of f (degree
-        0), the flags of void enclosures, and whether f is void at the midpoint."""
-        lo, hi = lo.reshape(self.shape), hi.reshape(self.shape)
-        x0 = lo + (hi - lo) / 2
-        low, high = jnp.asarray(-jnp.inf), jnp.asarray(jnp.inf)
-        flags: dict[str, jax.Array] = {}
-        out: dict[str, jax.Array] = {}
-        for enc in self.encs:
-            e = enc(x0, lo, hi, params)
-            i = poly.integral(e)
-            # Valid, finite, and over exactly this piece (a subnormal end widened by the
-            # engine would make neighbouring pieces overlap).
-            ok = e.valid & jnp.isfinite(i.lo) & jnp.isfinite(i.hi)
-            ok = ok & jnp.all(e.lo == lo) & jnp.all(e.hi == hi)
-            low = jnp.maximum(low, jnp.where(ok, i.lo, -jnp.inf))
-            high = jnp.minimum(high, jnp.where(ok, i.hi, jnp.inf))
-            # This degree's width and its coefficients (flattened, one output per entry: a
-            # concatenation into a short vector per piece would be a small minor axis under
-            # vmap, which XLA:CPU's fusion emitters fill element by element), for certificates.
-            d = e.degree
-            out[f"width_{d}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
-            for end, part in (("lo", iv_lo), ("hi", iv_hi)):
-                flat = [v for c in e.coefficients for v in part(c).reshape(-1)]
-                out.update({f"coef_{end}_{d}_{j}": v for j, v in enumerate(flat)})
-            for name, v in e.flags.items():
-                flags[name] = flags.get(name, False) | v
-            if enc is self.point:
-                c = e.coefficients[0]
-                rok = e.valid & jnp.isfinite(c.lo) & jnp.isfinite(c.hi)
-                range_lo, range_hi = jnp.where(rok, c.lo, -jnp.inf), jnp.where(rok, c.hi, jnp.inf)
-        p = self.point(x0, x0, x0, params)
-        pc = p.coefficients[0]
-        return {
-            "lo": low,
-            "hi": high,
-            "range_lo": range_lo,
-            "range_hi": range_hi,
-            "point_void": ~(p.valid & jnp.isfinite(pc.lo) & jnp.isfinite(pc.hi)),
-            "x0": e.x0.reshape(-1),
-            **out,
-            **{"flag_" + k: v for k, v in flags.items()},
-        }
+    def batch(self, lo: Any, hi: Any, params: Any) -> dict[str, jax.Array]:
+        """Bounds for a batch of pieces ``lo``, ``hi`` (B, n): the intersected integral
+        enclosure, the range of f (degree 0), the flags of void enclosures, and whether f is
+        void at the midpoint.  The enclosures run node by node
+        (:meth:`autobound.core.Enclose.batch`), so a new integrand compiles little."""
+        lo, hi = jnp.asarray(lo), jnp.asarray(hi)
+        shaped = (len(lo), *self.shape)
+        x0 = _centres(lo, hi).reshape(shaped)
+        lo, hi = lo.reshape(shaped), hi.reshape(shaped)
+        # degree 0 over the piece and at its midpoint, in one call
+        both = self.point.batch(*_twice(x0, lo, hi), params)
+        encs = tuple(enc.batch(x0, lo, hi, params) for enc in self.encs[1:])
+        return _records(both, encs, lo, hi)
+
+
+@jax.jit
+def _centres(lo: jax.Array, hi: jax.Array) -> jax.Array:
+    return lo + (hi - lo) / 2
+
+
+@jax.jit
+def _twice(x0: jax.Array, lo: jax.Array, hi: jax.Array) -> tuple[jax.Array, ...]:
+    """The boxes ``[lo, hi]`` then ``[x0, x0]``, centred at x0, as one batch of 2B."""
+    cat = lambda a, b: jnp.concatenate([a, b])  # noqa: E731
+    return cat(x0, x0), cat(lo, x0), cat(hi, x0)
+
+
+@jax.jit
+def _records(both: Any, encs: tuple, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+    """:func:`_record` of each piece; `both` is :func:`_twice`'s degree-0 batch."""
+    half = len(lo)
+    zero = jax.tree.map(lambda a: a[:half], both)
+    p = jax.tree.map(lambda a: a[half:], both)
+    return jax.vmap(_record)((zero, *encs), p, lo, hi)
+
+
+def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+    """One piece's record from its enclosures `encs` (degree 0 first) over the piece and the
+    degree-0 enclosure `p` at its midpoint."""
+    low, high = jnp.asarray(-jnp.inf), jnp.asarray(jnp.inf)
+    flags: dict[str, jax.Array] = {}
+    out: dict[str, jax.Array] = {}
+    for e in encs:
+        i = poly.integral(e)
+        # Valid, finite, and over exactly this piece (a subnormal end widened by the
+        # engine would make neighbouring pieces overlap).
+        ok = e.valid & jnp.isfinite(i.lo) & jnp.isfinite(i.hi)
+        ok = ok & jnp.all(e.lo == lo) & jnp.all(e.hi == hi)
+        low = jnp.maximum(low, jnp.where(ok, i.lo, -jnp.inf))
+        high = jnp.minimum(high, jnp.where(ok, i.hi, jnp.inf))
+        # This degree's width and its coefficients (flattened, one output per entry: a
+        # concatenation into a short vector per piece would be a small minor axis under
+        # vmap, which XLA:CPU's fusion emitters fill element by element), for certificates.
+        d = e.degree
+        out[f"width_{d}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
+        for end, part in (("lo", iv_lo), ("hi", iv_hi)):
+            flat = [v for c in e.coefficients for v in part(c).reshape(-1)]
+            out.update({f"coef_{end}_{d}_{j}": v for j, v in enumerate(flat)})
+        for name, v in e.flags.items():
+            flags[name] = flags.get(name, False) | v
+    c = encs[0].coefficients[0]
+    rok = encs[0].valid & jnp.isfinite(c.lo) & jnp.isfinite(c.hi)
+    pc = p.coefficients[0]
+    return {
+        "lo": low,
+        "hi": high,
+        "range_lo": jnp.where(rok, c.lo, -jnp.inf),
+        "range_hi": jnp.where(rok, c.hi, jnp.inf),
+        "point_void": ~(p.valid & jnp.isfinite(pc.lo) & jnp.isfinite(pc.hi)),
+        "x0": encs[-1].x0.reshape(-1),
+        **out,
+        **{"flag_" + k: v for k, v in flags.items()},
+    }
 
 
 @functools.lru_cache(maxsize=16)
