@@ -1,23 +1,26 @@
-"""Node-by-node evaluation of a batch: one small compiled program per graph node, shared.
+"""Node-by-node evaluation of a batch: small compiled programs, shared between functions.
 
 :func:`autobound.lower.lower` traces the whole graph into one program, which XLA compiles
 as a whole: for the applications' batched box programs (degree 2, outward rounding,
 trust regions) that is 4-22 s on 2 cores, most of a first call, and every new function
 pays it again.  :class:`Staged` runs the same steps (:func:`autobound.lower.plan_graph`,
-:func:`~autobound.lower.apply_step`) from the host, one compiled program per node
-(``jax.jit(jax.vmap(step))`` over the batch axis).  A step's program depends only on what
-the step is (op, parameters, degree, rounding) and on its arrays' shapes, never on the
-function it belongs to or on constants' values: ``2*cos(3*x + 1)`` and ``5*cos(6*y + 5)``
-share their programs, and so do all functions in one process that use cos in the same
-number of variables.  The values are those of the traced program (the same rules, the same
-operations; only XLA's fusion boundaries differ, and the kernel margins hold under any).
+:func:`~autobound.lower.apply_step`) from the host in :class:`Group` s, one compiled program
+each (``jax.jit(jax.vmap(...))`` over the batch axis): every composing node (sin, exp, a
+quotient, a real power) alone, the cheap nodes between two of them together.  A group's
+program depends only on what its steps are (ops, parameters, degree, rounding, wiring) and
+on its arrays' shapes, never on the function it belongs to or on constants' values:
+``2*cos(3*x + 1)`` and ``5*cos(6*y + 5)`` share their programs, and so do all functions in
+one process that use cos in the same number of variables.  The values are those of the
+traced program (the same rules, the same operations; only XLA's fusion boundaries differ,
+and the kernel margins hold under either fusion emitter).
 
-The cost is a dispatch per node and per call (about 20-40 µs each): for host-driven loops
-over large batches (branch and bound), not for programs that run inside ``jit``.
+The cost is a dispatch per group and call (about 30 µs each): for host-driven loops over
+large batches (branch and bound, integration), not for programs that run inside ``jit``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -35,7 +38,6 @@ from autobound.lower import (
     finalize,
     plan_graph,
     region_z,
-    walk,
 )
 from autobound.rules.context import RuleContext
 from autobound.xla_options import compiler_options
@@ -43,25 +45,99 @@ from autobound.xla_options import compiler_options
 __all__ = ["Staged", "clear_cache"]
 
 _PROGRAMS = 1024
-"""Most step programs kept (each holds its compiled executables, one per batch shape)."""
+"""Most group programs kept (each holds its compiled executables, one per batch shape)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """Steps that run as one compiled program: a composing node (sin, a quotient, ...)
+    alone, or a run of cheap ones (sums, products, slices) between two composing nodes.
+
+    `wiring[i][j]` says where argument j of step i comes from: ``e >= 0`` the group's
+    external input e, ``-1 - m`` the group's own step m; `axes[e]` is 0 for an external
+    input computed per box, None for one shared by every box (a constant or a parameter);
+    `exports` are the steps whose results leave the group.  Hashable, and free of node
+    numbers and constants' values: equal groups share their compiled program."""
+
+    steps: tuple[Step, ...]
+    wiring: tuple[tuple[int, ...], ...]
+    axes: tuple[int | None, ...]
+    exports: tuple[int, ...]
 
 
 @functools.lru_cache(maxsize=_PROGRAMS)
-def _step_program(
-    step: Step, rounding: str, dtype: str, k: int, fenced: bool, axes: tuple
-) -> Callable:
-    """``(z, args, zeros, exacts) -> (enclosure, degree-0 enclosure, moved range, flags)``
-    over a batch (leading axis), for boxes ``z`` (B, n); `axes` says which of args, zeros and
-    exacts carry the batch axis (0) and which are shared by every box (None)."""
+def _group_program(group: Group, rounding: str, dtype: str, k: int) -> Callable:
+    """``(z, values, zeros, exacts) -> ([(enclosure, degree-0 enclosure, moved range)], flags)``
+    over a batch (leading axis), for boxes ``z`` (B, n) and the group's external inputs."""
 
-    def one(z, args, zeros, exacts):
+    def one(z, values, zeros, exacts):
         A = Arith(rounding, dtype)
-        ctx = RuleContext(A, E.Region(A, z, k), k, fenced=fenced)
+        # the composing rules fence their own stages in outward mode (as in a large traced
+        # program); there are no fences between nodes: each group is a program of its own
+        ctx = RuleContext(A, E.Region(A, z, k), k, fenced=A.outward)
         ctx0 = RuleContext(A, E.Region(A, z, 0), 0)
-        enc, zero, moved = apply_step(step, ctx, ctx0, args, zeros, exacts)
-        return enc, zero, moved, ctx.flags
+        done: list[tuple] = []
+        for step, wiring in zip(group.steps, group.wiring, strict=True):
 
-    return jax.jit(jax.vmap(one, in_axes=(0, *axes)), compiler_options=compiler_options(rounding))
+            def pick(j: int, i: int, external: tuple):
+                return external[j] if j >= 0 else done[-1 - j][i]
+
+            args = tuple(pick(j, 0, values) for j in wiring)
+            zs = tuple(pick(j, 1, zeros) for j in wiring)
+            exs = tuple(pick(j, 2, exacts) for j in wiring)
+            done.append(apply_step(step, ctx, ctx0, args, zs, exs))
+        return tuple(done[i] for i in group.exports), ctx.flags
+
+    axes = group.axes
+    in_axes = (0, axes, tuple(0 for _ in axes), axes)
+    return jax.jit(jax.vmap(one, in_axes=in_axes), compiler_options=compiler_options(rounding))
+
+
+def group_plan(graph: ExprGraph, plan: list, k: int) -> list[tuple[Group, tuple, tuple]]:
+    """The `plan`'s steps as ``[(group, external input nodes, exported nodes)]``: each
+    composing step alone (the programs worth sharing between functions), the cheap steps
+    between two of them together (one dispatch instead of one per node)."""
+    heavy = composing_nodes(graph, k)
+    shared = {n for n in graph.order() if graph.op(n) in ("constant", "param")}
+    users: dict[int, set[int]] = {}
+    for n in graph.order():
+        for a in graph.args(n):
+            users.setdefault(a, set()).add(n)
+    runs: list[list[tuple[int, Step]]] = []
+    for node, step in plan:
+        if step is None:
+            continue
+        if node in heavy or not runs or runs[-1][-1][0] in heavy:
+            runs.append([])
+        runs[-1].append((node, step))
+    out = []
+    for run in runs:
+        mine = {node: i for i, (node, _) in enumerate(run)}
+        external: list[int] = []
+        wiring = []
+        for node, _ in run:
+            row = []
+            for a in graph.args(node):
+                if a in mine:
+                    row.append(-1 - mine[a])
+                else:
+                    if a not in external:
+                        external.append(a)
+                    row.append(external.index(a))
+            wiring.append(tuple(row))
+        exports = tuple(
+            i
+            for i, (node, _) in enumerate(run)
+            if node == graph.output or users.get(node, set()) - set(mine)
+        )
+        group = Group(
+            tuple(step for _, step in run),
+            tuple(wiring),
+            tuple(None if a in shared else 0 for a in external),
+            exports,
+        )
+        out.append((group, tuple(external), tuple(run[i][0] for i in exports)))
+    return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -92,8 +168,8 @@ def _epilogue(x_shape: tuple[int, ...]) -> Callable:
 
 
 def clear_cache() -> None:
-    """Forget every compiled step program (they are rebuilt on demand)."""
-    _step_program.cache_clear()
+    """Forget every compiled group program (they are rebuilt on demand)."""
+    _group_program.cache_clear()
     _prologue.cache_clear()
     _epilogue.cache_clear()
 
@@ -101,7 +177,7 @@ def clear_cache() -> None:
 class Staged:
     """``(x0, lo, hi, *params) -> (coefficients, flags)`` for a batch of boxes (leading axis
     B of x0, lo, hi; `params` shared by all boxes), as ``jax.vmap`` of
-    :func:`autobound.lower.lower`'s function would give, run node by node from the host.
+    :func:`autobound.lower.lower`'s function would give, run group by group from the host.
 
     `x0`, `lo`, `hi` must already have shape ``(B,) + x_shape``, the dtype, and the box
     prepared as :class:`autobound.core.Enclose` prepares it (outward, holding x0)."""
@@ -117,17 +193,8 @@ class Staged:
     ):
         self.graph, self.k, self.x_shape = graph, int(degree), tuple(x_shape)
         self.dtype, self.rounding = dtype, rounding
-        # no fences between nodes (each node is a program of its own); the composing rules
-        # fence their own stages in outward mode, as in the traced program of a large graph
-        self.fenced = rounding == "outward" and bool(composing_nodes(graph, self.k))
-        self.plan = plan_graph(graph, self.k, trust_regions, set())
-        self.shared = {n for n in graph.order() if graph.op(n) in ("constant", "param")}
+        self.plan = group_plan(graph, plan_graph(graph, self.k, trust_regions, set()), self.k)
         self._constants: dict | None = None
-
-    def _axes(self, node: int) -> tuple:
-        args = self.graph.args(node)
-        shared = tuple(None if a in self.shared else 0 for a in args)
-        return shared, tuple(0 for _ in args), shared
 
     def __call__(self, x0: jax.Array, lo: jax.Array, hi: jax.Array, *params: Any):
         A = Arith(self.rounding, self.dtype)
@@ -136,18 +203,27 @@ class Staged:
             if not params:
                 self._constants = leaves
         else:
-            leaves = dict(self._constants)
+            leaves = self._constants
         z, x = _prologue(self.rounding, self.dtype, self.k)(x0, lo, hi)
-        leaves[self.graph.input] = (x, Interval(lo, hi))
+        values = {node: v for node, (v, _) in leaves.items()}
+        exact = {node: r for node, (_, r) in leaves.items() if r is not None}
+        values[self.graph.input], exact[self.graph.input] = x, Interval(lo, hi)
+        zero: dict[int, Any] = {}
         flags: list[dict] = []
-
-        def run(node: int, step: Step, args: tuple, zeros: tuple, exacts: tuple):
-            axes = self._axes(node)
-            program = _step_program(step, self.rounding, self.dtype, self.k, self.fenced, axes)
-            enc, zero, moved, hit = program(z, args, zeros, exacts)
+        for group, external, exported in self.plan:
+            program = _group_program(group, self.rounding, self.dtype, self.k)
+            results, hit = program(
+                z,
+                tuple(values[a] for a in external),
+                tuple(zero.get(a) for a in external),
+                tuple(exact.get(a) for a in external),
+            )
+            for node, (enc, z0, moved) in zip(exported, results, strict=True):
+                values[node] = enc
+                if z0 is not None:
+                    zero[node] = z0
+                if moved is not None:
+                    exact[node] = moved
             if hit:
                 flags.append(hit)
-            return enc, zero, moved
-
-        enc = walk(self.graph, self.plan, leaves, run)
-        return _epilogue(self.x_shape)(enc, flags)
+        return _epilogue(self.x_shape)(values[self.graph.output], flags)
