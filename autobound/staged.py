@@ -97,7 +97,9 @@ def group_plan(graph: ExprGraph, plan: list, k: int) -> list[tuple[Group, tuple,
     """The `plan`'s steps as ``[(group, external input nodes, exported nodes)]``: each
     composing step alone (the programs worth sharing between functions), the cheap steps
     between two of them together (one dispatch instead of one per node)."""
-    heavy = composing_nodes(graph, k)
+    # a square multiplies out (a product, cheap) where its argument is affine, as powers
+    # x**n with n <= k do (lower._composes); else it composes inside the group, still sound
+    heavy = {n for n in composing_nodes(graph, k) if not (graph.op(n) == "square" and k >= 2)}
     shared = {n for n in graph.order() if graph.op(n) in ("constant", "param")}
     users: dict[int, set[int]] = {}
     for n in graph.order():

@@ -118,7 +118,9 @@ def _enable_x64() -> None:
     where = jax_cache_dir()
     if where is not None and not jax.config.jax_compilation_cache_dir:
         jax.config.update("jax_compilation_cache_dir", where)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        # the applications compile many small programs (one per node group, 0.05-1 s
+        # each: autobound/staged.py); a cache hit costs milliseconds
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
 
 
 def guarded(command: Callable[..., None], engine: bool = True) -> Callable[..., None]:
