@@ -150,6 +150,20 @@ def _is_affine(graph: ExprGraph, node: int, affine: set, varying: set) -> bool:
     return op in _AFFINE_ARITH
 
 
+def affine_nodes(graph: ExprGraph) -> set[int]:
+    """The nodes that are affine functions of x (:func:`_is_affine`), the constants included."""
+    varying, affine = {graph.input}, set()
+    for node in graph.order():
+        args = graph.args(node)
+        if any(a in varying for a in args):
+            varying.add(node)
+        if graph.op(node) in ("input", "constant", "param") or _is_affine(
+            graph, node, affine, varying
+        ):
+            affine.add(node)
+    return affine
+
+
 @dataclasses.dataclass(frozen=True)
 class Step:
     """One node's work, described by everything it depends on besides arrays: hashable, so

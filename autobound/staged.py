@@ -32,6 +32,7 @@ from autobound.graph import ExprGraph
 from autobound.interval import Arith, Interval
 from autobound.lower import (
     Step,
+    affine_nodes,
     apply_step,
     composing_nodes,
     constant_leaves,
@@ -97,9 +98,13 @@ def group_plan(graph: ExprGraph, plan: list, k: int) -> list[tuple[Group, tuple,
     """The `plan`'s steps as ``[(group, external input nodes, exported nodes)]``: each
     composing step alone (the programs worth sharing between functions), the cheap steps
     between two of them together (one dispatch instead of one per node)."""
-    # a square multiplies out (a product, cheap) where its argument is affine, as powers
-    # x**n with n <= k do (lower._composes); else it composes inside the group, still sound
-    heavy = {n for n in composing_nodes(graph, k) if not (graph.op(n) == "square" and k >= 2)}
+    # a square of an affine argument multiplies out (a product, cheap) at k >= 2
+    affine = affine_nodes(graph) if k >= 2 else set()
+    heavy = {
+        n
+        for n in composing_nodes(graph, k)
+        if not (graph.op(n) == "square" and graph.args(n)[0] in affine)
+    }
     shared = {n for n in graph.order() if graph.op(n) in ("constant", "param")}
     users: dict[int, set[int]] = {}
     for n in graph.order():

@@ -46,6 +46,8 @@ CASES = [
     ("cos(2*x + 1)*cos(3*y + 2) + exp(-(x - y)**2)", 2),
     ("-1/((a - 1)**2 + (b - 2)**2 + 0.1) + tanh(a*b)", 2),
     ("x*log(1 + x**2) + abs(x - 1/3)", 0),
+    ("x", 2),  # no step at all: the output is the input
+    ("(x - 1)**2 + (y + 2)**2 + sin(x)**2", 2),  # squares of affine and of composed args
 ]
 
 
