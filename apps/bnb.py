@@ -21,10 +21,13 @@ What a box *means* belongs to the application, a :class:`Search`:
 
 The open boxes live in host arrays (sorting and splitting are cheap next to bounding); the
 batch is placed on all JAX devices, split along the box axis (``jax.sharding``), when there
-are several, so the bounding runs on every device.  A box whose bisection point is not
-strictly inside it (a side one ulp wide) cannot be split: it is kept with the leaves and
-counted as *stuck*, and a run that leaves stuck boxes ends with :attr:`Result.cannot_split`
-(never a success: an application that can settle such boxes does so in `classify`).
+are several, so the bounding runs on every device; over several processes
+(``jax.distributed``) every process keeps the same queue, places the shards of its own
+devices, reads back all results, and stops when the first process says so.  A box whose
+bisection point is not strictly inside it (a side one ulp wide) cannot be split: it is kept
+with the leaves and counted as *stuck*, and a run that leaves stuck boxes ends with
+:attr:`Result.cannot_split` (never a success: an application that can settle such boxes does
+so in `classify`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any, Protocol
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 
 from autobound.errors import InvalidArgument, InvalidRegion
 
@@ -130,6 +134,14 @@ class Solution:
         return self.state.seconds
 
 
+def _place(a: np.ndarray, sharding: jax.sharding.Sharding) -> jax.Array:
+    """The host array `a` (the same in every process) laid out by `sharding`; over several
+    processes each contributes the shards of its own devices."""
+    if jax.process_count() == 1:
+        return jax.device_put(a, sharding)
+    return jax.make_array_from_callback(a.shape, sharding, lambda index: a[index])
+
+
 def _take(data: dict[str, np.ndarray], index: Any) -> dict[str, np.ndarray]:
     return {k: v[index] for k, v in data.items()}
 
@@ -187,8 +199,10 @@ class BranchAndBound:
             lo = np.concatenate([lo, np.repeat(lo[-1:], pad, 0)])
             hi = np.concatenate([hi, np.repeat(hi[-1:], pad, 0)])
         if self._sharding is not None:
-            lo, hi = jax.device_put((lo, hi), self._sharding)
+            lo, hi = _place(lo, self._sharding), _place(hi, self._sharding)
         out = self.search.bound(lo, hi)
+        if jax.process_count() > 1:  # every process gets every box's result
+            out = multihost_utils.process_allgather(out, tiled=True)
         return {k: np.asarray(v)[:m] for k, v in out.items()}
 
     def _classify(self, state: State, lo, hi, data) -> tuple[np.ndarray, Any]:
@@ -281,7 +295,17 @@ class BranchAndBound:
         return state
 
     def terminate(self, state: State) -> tuple[bool, Result]:
-        """Whether to stop, and why."""
+        """Whether to stop, and why: in a run over several processes, the first process's
+        verdict (the others hold the same boxes, but their clocks differ)."""
+        stop, result = self._terminate(state)
+        if jax.process_count() > 1:
+            order = list(Result)
+            verdict = np.array([stop, order.index(result)], dtype=np.int64)
+            stop, index = multihost_utils.broadcast_one_to_all(verdict).tolist()
+            return bool(stop), order[index]
+        return stop, result
+
+    def _terminate(self, state: State) -> tuple[bool, Result]:
         finished = getattr(self.search, "finished", None)
         if finished is not None and finished(state):
             return True, Result.finished

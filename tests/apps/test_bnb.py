@@ -150,3 +150,45 @@ print(jax.device_count(), set(seen), len(lo), float(np.sum(np.prod(hi - lo, axis
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["8", "{8}", "64", "1.0"]
+
+
+_TWO_PROCESSES = r"""
+import sys, jax
+jax.config.update("jax_enable_x64", True)
+jax.distributed.initialize(sys.argv[1], num_processes=2, process_id=int(sys.argv[2]))
+from autobound.apps.optimize import minimize
+r = minimize(sys.argv[3], box=[(-2, 2), (-1, 1)], tol=1e-6)
+print(jax.process_count(), jax.device_count(), r.status, r.boxes, r.lower.hex(), r.upper.hex())
+"""
+
+
+def test_a_run_over_two_processes_is_the_run_on_one():
+    """jax.distributed over two processes with two devices each: every batch is laid out over
+    the four devices, each process reads back all results, the first process's clock decides
+    when to stop; the search is the one a single process makes."""
+    import socket
+
+    from autobound.apps.optimize import minimize
+
+    f = "4*x**2 - 2.1*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4"
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        address = f"localhost:{s.getsockname()[1]}"
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               JAX_PLATFORMS="cpu")  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _TWO_PROCESSES, address, str(i), f],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-2000:]
+    one = minimize(f, box=[(-2, 2), (-1, 1)], tol=1e-6)
+    expected = f"2 4 certified {one.boxes} {one.lower.hex()} {one.upper.hex()}"
+    assert [out.strip().splitlines()[-1] for out, _ in outs] == [expected, expected]
