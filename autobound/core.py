@@ -271,7 +271,10 @@ class Enclose:
         return self._program(tuple(x_shape), params, treedef, avals)[0]
 
     def clear_cache(self) -> None:
-        """Forget the traced graphs and compiled programs (they are rebuilt on demand)."""
+        """Forget the traced graphs and compiled programs (they are rebuilt on demand).
+
+        The programs of :meth:`batch`'s groups of nodes are shared by every function and
+        kept apart (at most 1024): :func:`autobound.staged.clear_cache` forgets them."""
         self._cache.clear()
         self._staged.clear()
         self._jitted.clear_cache()
