@@ -25,9 +25,10 @@ every settled box with its enclosure; :func:`autobound.verify.check_certificate`
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -57,7 +58,9 @@ class Minimum:
     settled, ``"unknown"`` when a budget ran out first (`message` says which, and the
     bounds are then the best found).  `argmin` is a point of the box with ``f(argmin) <=
     upper``.  `certificate` (certified runs only) passes
-    :func:`autobound.verify.check_certificate`.
+    :func:`autobound.verify.check_certificate`; it is written on first access (exact
+    rationals for every leaf: seconds for tens of thousands of leaves), so a run whose
+    certificate nobody reads does not pay for it.
     """
 
     status: Status
@@ -67,7 +70,12 @@ class Minimum:
     boxes: int
     seconds: float
     message: str
-    certificate: Certificate | None = None
+    write: Callable[[], Certificate] | None = dataclasses.field(default=None, repr=False)
+
+    @functools.cached_property
+    def certificate(self) -> Certificate | None:
+        """The certificate of a certified run (None otherwise), written once when first read."""
+        return None if self.write is None else self.write()
 
     @property
     def gap(self) -> float:
@@ -245,12 +253,12 @@ def minimize(
     result = solution.result
     if result.done and lower >= search.best - search.tol / 2:
         lower_claim = down(Fraction(lower) - Fraction(search.tol) / 4)
-        cert = None
+        write = None
         if certificate:
             if state.open:  # every open box is settled too: gap <= tol
                 state.leaves.append((state.lo, state.hi, state.data))
             leaf_lo, leaf_hi, leaf_data = state.leaf_arrays()
-            cert = search.certificate(leaf_lo, leaf_hi, leaf_data, lower_claim)
+            write = functools.partial(search.certificate, leaf_lo, leaf_hi, leaf_data, lower_claim)
         return Minimum(
             "certified",
             lower_claim,
@@ -259,7 +267,7 @@ def minimize(
             state.boxes,
             time.perf_counter() - started,
             "certified",
-            cert,
+            write,
         )
     message = f"{result.value} (gap {search.best - lower:.3g} > tol {search.tol:g})"
     if result is Result.finished or result is Result.successful:
