@@ -258,7 +258,9 @@ def minimize(
             if state.open:  # every open box is settled too: gap <= tol
                 state.leaves.append((state.lo, state.hi, state.data))
             leaf_lo, leaf_hi, leaf_data = state.leaf_arrays()
-            write = functools.partial(search.certificate, leaf_lo, leaf_hi, leaf_data, lower_claim)
+            write = in_float64(
+                functools.partial(search.certificate, leaf_lo, leaf_hi, leaf_data, lower_claim)
+            )
         return Minimum(
             "certified",
             lower_claim,
