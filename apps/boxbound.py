@@ -31,7 +31,7 @@ from autobound.verify.certificate import Expression, Leaf, enclosure_range
 from autobound.verify.exact import write_number
 from autobound.verify.graph_json import graph_to_json
 
-__all__ = ["Program", "certificate_fields", "leaves", "program"]
+__all__ = ["Program", "centred", "certificate_fields", "leaves", "program"]
 
 
 def _ends(v: Any) -> tuple[jax.Array, jax.Array]:
@@ -54,7 +54,7 @@ class Program:
         grad = ab.enclose(f, 1, variables=variables)
         self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
 
-    def bound(self, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+    def bound(self, lo: Any, hi: Any) -> dict[str, jax.Array]:
         """The per-box record (module docstring) for boxes ``lo``, ``hi`` of shape (B, n).
 
         The enclosures run node by node (:meth:`autobound.core.Enclose.batch`): their
@@ -62,9 +62,7 @@ class Program:
         compiles in seconds (Shubert in 2-D: 2.7 s, against 14.5 s for one fused program);
         the fused program's batches run about twice as fast, which matters less than the
         compile for runs of at most a few hundred batches."""
-        shaped = (len(lo), *self.shape)
-        x0 = _centres(lo, hi).reshape(shaped)
-        lo, hi = lo.reshape(shaped), hi.reshape(shaped)
+        x0, lo, hi = centred(lo, hi, self.shape)
         e = self.enc.batch(x0, lo, hi)
         # degree 0 in one call for both: f at the centre, and f's range over the box (an
         # interval evaluation: it holds where the degree-k enclosure is void, sqrt or a kink
@@ -73,9 +71,13 @@ class Program:
         return _records(e, both)
 
 
-@jax.jit
-def _centres(lo: jax.Array, hi: jax.Array) -> jax.Array:
-    return lo + (hi - lo) / 2
+@functools.partial(jax.jit, static_argnums=2)
+def centred(lo: Any, hi: Any, shape: tuple[int, ...]) -> tuple[jax.Array, ...]:
+    """The centres x0 of boxes ``lo``, ``hi`` (B, n) and the three in shape ``(B,) + shape``
+    (one program: host arrays go in without eager conversions)."""
+    lo, hi = jnp.asarray(lo), jnp.asarray(hi)
+    shaped = (lo.shape[0], *shape)
+    return (lo + (hi - lo) / 2).reshape(shaped), lo.reshape(shaped), hi.reshape(shaped)
 
 
 @jax.jit

@@ -49,6 +49,7 @@ import numpy as np
 from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
+from autobound.apps.boxbound import centred
 from autobound.apps.precision import in_float64
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion
 from autobound.interval import hi as iv_hi
@@ -127,19 +128,11 @@ class _Program:
         enclosure, the range of f (degree 0), the flags of void enclosures, and whether f is
         void at the midpoint.  The enclosures run node by node
         (:meth:`autobound.core.Enclose.batch`), so a new integrand compiles little."""
-        lo, hi = jnp.asarray(lo), jnp.asarray(hi)
-        shaped = (len(lo), *self.shape)
-        x0 = _centres(lo, hi).reshape(shaped)
-        lo, hi = lo.reshape(shaped), hi.reshape(shaped)
+        x0, lo, hi = centred(lo, hi, self.shape)
         # degree 0 over the piece and at its midpoint, in one call
         both = self.point.batch(*_twice(x0, lo, hi), params)
         encs = tuple(enc.batch(x0, lo, hi, params) for enc in self.encs[1:])
         return _records(both, encs, lo, hi)
-
-
-@jax.jit
-def _centres(lo: jax.Array, hi: jax.Array) -> jax.Array:
-    return lo + (hi - lo) / 2
 
 
 @jax.jit

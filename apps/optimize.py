@@ -105,7 +105,7 @@ class _Minimize:
         self.batch = 2  # set to the solver's batch size by minimize
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
-        return self.program.bound(jnp.asarray(lo), jnp.asarray(hi))
+        return self.program.bound(lo, hi)
 
     # -- deciding ----------------------------------------------------------------------------
 

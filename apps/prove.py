@@ -255,7 +255,7 @@ class _Prove:
     # -- the search ----------------------------------------------------------------------------
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
-        return self.program.bound(jnp.asarray(lo), jnp.asarray(hi))
+        return self.program.bound(lo, hi)
 
     def _inside(self, x: np.ndarray) -> np.ndarray:
         """Whether the points (rows) are points of the claim's domain: in the box, not at an
