@@ -27,7 +27,6 @@ the parameters), so new values never recompile.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -38,8 +37,8 @@ import numpy as np
 
 from autobound.errors import InvalidArgument, ShapeMismatch
 from autobound.graph import ExprGraph, optimize
-from autobound.interval import Interval, is_interval, round_outward_to
-from autobound.lower import lower
+from autobound.interval import round_outward_to
+from autobound.lower import lower, prepare_box, void_where
 from autobound.staged import Staged
 
 __all__ = ["Enclose", "TaylorEnclosure", "enclose"]
@@ -347,9 +346,7 @@ class Enclose:
             self._staged[key] = staged
             while len(self._staged) > self._cache_size:
                 self._staged.popitem(last=False)
-        x0c, loc, hic, bad = _batched_prepare(x_shape, self.dtype)(x0, lo, hi, tuple(leaves))
-        coeffs, flags = staged(x0c, loc, hic, *leaves)
-        coeffs = _batched_void()(bad, coeffs)
+        coeffs, flags, (x0c, loc, hic, bad) = staged(x0, lo, hi, *leaves)
         return TaylorEnclosure(coeffs, x0c, loc, hic, {INPUT_FLAG: bad, **flags}, self.rounding)
 
     def _trace(self, x0: Any, lo: Any, hi: Any, params: Any = None) -> TaylorEnclosure:
@@ -369,32 +366,13 @@ class Enclose:
         if params is not None:
             self._check_params_signature(treedef, (avals, names))
         graph, fn, captured = self._program(x_shape, params, treedef, avals)
-        x0c, loc, hic, bad = _prepare_box(x0, lo, hi, x_shape, dt)
+        x0c, loc, hic, bad = prepare_box(x0, lo, hi, x_shape, dt)
         for leaf in leaves:
             bad = bad | ~jnp.all(jnp.isfinite(leaf))
         coeffs, flags = fn(x0c, loc, hic, *leaves, *captured)
         flags = {INPUT_FLAG: bad, **flags}
-        coeffs = tuple(_void_where(bad, c) for c in coeffs)
+        coeffs = tuple(void_where(bad, c) for c in coeffs)
         return TaylorEnclosure(coeffs, x0c, loc, hic, flags, self.rounding)
-
-
-@functools.lru_cache(maxsize=64)
-def _batched_prepare(x_shape: tuple[int, ...], dtype: str) -> Callable:
-    """:func:`_prepare_box` over a batch, the input flag also set for non-finite params."""
-
-    def one(x0, lo, hi, leaves):
-        x0c, loc, hic, bad = _prepare_box(x0, lo, hi, x_shape, jnp.dtype(dtype))
-        for leaf in leaves:
-            bad = bad | ~jnp.all(jnp.isfinite(leaf))
-        return x0c, loc, hic, bad
-
-    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
-
-
-@functools.cache
-def _batched_void() -> Callable:
-    """:func:`_void_where` over a batch of coefficient tuples."""
-    return jax.jit(jax.vmap(lambda bad, cs: tuple(_void_where(bad, c) for c in cs)))
 
 
 def host_array(name: str, v: Any) -> np.ndarray:
@@ -405,41 +383,6 @@ def host_array(name: str, v: Any) -> np.ndarray:
         raise InvalidArgument(
             f"{name} must be a number or an array of numbers, got {v!r}"
         ) from None
-
-
-def _down_to(v: jax.Array, dt: Any) -> jax.Array:
-    """`v` in dtype `dt`, rounded down (a float <= v); FTZ-safe: a subnormal result that XLA
-    would flush becomes the next normal number below (or 0)."""
-    r = v.astype(dt)
-    if jnp.finfo(v.dtype).bits > jnp.finfo(dt).bits:
-        r = jnp.where(r.astype(v.dtype) > v, jnp.nextafter(r, jnp.asarray(-jnp.inf, dt)), r)
-    tiny = jnp.asarray(jnp.finfo(dt).tiny, dt)
-    return jnp.where((r != 0) & (jnp.abs(r) < tiny), jnp.where(r < 0, -tiny, 0), r).astype(dt)
-
-
-def _prepare_box(x0, lo, hi, x_shape, dt):
-    """x0, lo, hi in the engine's dtype with the box rounded outward, x0 (subnormals flushed
-    to 0, as XLA would) inside it: the box used is the hull of ``[lo, hi]`` and x0, as in the
-    reference implementation.  Returns them and the flag "input not finite or reversed"."""
-    if not jnp.issubdtype(x0.dtype, jnp.floating):
-        x0 = x0.astype(dt)
-    lo = jnp.broadcast_to(lo if jnp.issubdtype(lo.dtype, jnp.floating) else lo.astype(dt), x_shape)
-    hi = jnp.broadcast_to(hi if jnp.issubdtype(hi.dtype, jnp.floating) else hi.astype(dt), x_shape)
-    bad = ~(jnp.all(jnp.isfinite(x0)) & jnp.all(jnp.isfinite(lo)) & jnp.all(jnp.isfinite(hi)))
-    bad = bad | jnp.any(lo > hi)
-    loc = _down_to(lo, dt)
-    hic = -_down_to(-hi, dt)
-    x0c = x0.astype(dt)
-    tiny = jnp.asarray(jnp.finfo(dt).tiny, dt)
-    x0c = jnp.where(jnp.abs(x0c) < tiny, jnp.zeros_like(x0c), x0c)
-    return x0c, jnp.minimum(loc, x0c), jnp.maximum(hic, x0c), bad
-
-
-def _void_where(bad: jax.Array, c: Any) -> Any:
-    """A coefficient made void (NaN points, whole-line intervals) where `bad` holds."""
-    if is_interval(c):
-        return Interval(jnp.where(bad, -jnp.inf, c.lo), jnp.where(bad, jnp.inf, c.hi))
-    return jnp.where(bad, jnp.nan, c)
 
 
 def enclose(f: Any, degree: int = 2, **options: Any) -> Enclose:

@@ -32,6 +32,7 @@ from autobound.interval import (
     Interval,
     as_interval,
     down,
+    is_interval,
     sanitize,
     tree_map,
     up,
@@ -372,6 +373,41 @@ def finalize(enc: E.Expansion, x_shape: tuple[int, ...]) -> tuple:
         c = tree_map(shape_var, c)
         out.append(sanitize(c))
     return tuple(out)
+
+
+def _down_to(v: jax.Array, dt: Any) -> jax.Array:
+    """`v` in dtype `dt`, rounded down (a float <= v); FTZ-safe: a subnormal result that XLA
+    would flush becomes the next normal number below (or 0)."""
+    r = v.astype(dt)
+    if jnp.finfo(v.dtype).bits > jnp.finfo(dt).bits:
+        r = jnp.where(r.astype(v.dtype) > v, jnp.nextafter(r, jnp.asarray(-jnp.inf, dt)), r)
+    tiny = jnp.asarray(jnp.finfo(dt).tiny, dt)
+    return jnp.where((r != 0) & (jnp.abs(r) < tiny), jnp.where(r < 0, -tiny, 0), r).astype(dt)
+
+
+def prepare_box(x0, lo, hi, x_shape, dt):
+    """x0, lo, hi in the engine's dtype with the box rounded outward, x0 (subnormals flushed
+    to 0, as XLA would) inside it: the box used is the hull of ``[lo, hi]`` and x0, as in the
+    reference implementation.  Returns them and the flag "input not finite or reversed"."""
+    if not jnp.issubdtype(x0.dtype, jnp.floating):
+        x0 = x0.astype(dt)
+    lo = jnp.broadcast_to(lo if jnp.issubdtype(lo.dtype, jnp.floating) else lo.astype(dt), x_shape)
+    hi = jnp.broadcast_to(hi if jnp.issubdtype(hi.dtype, jnp.floating) else hi.astype(dt), x_shape)
+    bad = ~(jnp.all(jnp.isfinite(x0)) & jnp.all(jnp.isfinite(lo)) & jnp.all(jnp.isfinite(hi)))
+    bad = bad | jnp.any(lo > hi)
+    loc = _down_to(lo, dt)
+    hic = -_down_to(-hi, dt)
+    x0c = x0.astype(dt)
+    tiny = jnp.asarray(jnp.finfo(dt).tiny, dt)
+    x0c = jnp.where(jnp.abs(x0c) < tiny, jnp.zeros_like(x0c), x0c)
+    return x0c, jnp.minimum(loc, x0c), jnp.maximum(hic, x0c), bad
+
+
+def void_where(bad: jax.Array, c: Any) -> Any:
+    """A coefficient made void (NaN points, whole-line intervals) where `bad` holds."""
+    if is_interval(c):
+        return Interval(jnp.where(bad, -jnp.inf, c.lo), jnp.where(bad, jnp.inf, c.hi))
+    return jnp.where(bad, jnp.nan, c)
 
 
 def lower(

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 
 from autobound import enclosure as E
 from autobound.graph import ExprGraph
@@ -38,7 +39,9 @@ from autobound.lower import (
     constant_leaves,
     finalize,
     plan_graph,
+    prepare_box,
     region_z,
+    void_where,
 )
 from autobound.rules.context import RuleContext
 from autobound.xla_options import compiler_options
@@ -148,28 +151,33 @@ def group_plan(graph: ExprGraph, plan: list, k: int) -> list[tuple[Group, tuple,
 
 
 @functools.lru_cache(maxsize=64)
-def _prologue(rounding: str, dtype: str, k: int) -> Callable:
-    """``(x0, lo, hi) -> (z, enclosure of x)`` over a batch."""
+def _prologue(rounding: str, dtype: str, k: int, x_shape: tuple[int, ...]) -> Callable:
+    """``(x0, lo, hi, params) -> ((x0, lo, hi, bad), z, enclosure of x)`` over a batch: the
+    box prepared (:func:`autobound.lower.prepare_box`; `bad` also where a param is not
+    finite), its offsets z from x0, and x's enclosure."""
 
-    def one(x0, lo, hi):
+    def one(x0, lo, hi, params):
+        x0, lo, hi, bad = prepare_box(x0, lo, hi, x_shape, jnp.dtype(dtype))
+        for leaf in params:
+            bad = bad | ~jnp.all(jnp.isfinite(leaf))
         A = Arith(rounding, dtype)
         z = region_z(A, x0, lo, hi)
-        return z, E.identity(x0, z, k, A, E.Region(A, z, k))
+        return (x0, lo, hi, bad), z, E.identity(x0, z, k, A, E.Region(A, z, k))
 
-    return jax.jit(jax.vmap(one))
+    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
 
 
 @functools.lru_cache(maxsize=64)
 def _epilogue(x_shape: tuple[int, ...]) -> Callable:
-    """``(enclosure, [flags]) -> (coefficients, flags)`` over a batch: the coefficients in
-    their final layout, each op's flags or-ed over its steps."""
+    """``(enclosure, [flags], bad) -> (coefficients, flags)`` over a batch: the coefficients
+    in their final layout, void where `bad`, and each op's flags or-ed over its steps."""
 
-    def one(enc, flags):
+    def one(enc, flags, bad):
         merged: dict[str, jax.Array] = {}
         for d in flags:
             for name, hit in d.items():
                 merged[name] = merged[name] | hit if name in merged else hit
-        return finalize(enc, x_shape), merged
+        return tuple(void_where(bad, c) for c in finalize(enc, x_shape)), merged
 
     return jax.jit(jax.vmap(one))
 
@@ -182,12 +190,12 @@ def clear_cache() -> None:
 
 
 class Staged:
-    """``(x0, lo, hi, *params) -> (coefficients, flags)`` for a batch of boxes (leading axis
-    B of x0, lo, hi; `params` shared by all boxes), as ``jax.vmap`` of
-    :func:`autobound.lower.lower`'s function would give, run group by group from the host.
-
-    `x0`, `lo`, `hi` must already have shape ``(B,) + x_shape``, the dtype, and the box
-    prepared as :class:`autobound.core.Enclose` prepares it (outward, holding x0)."""
+    """``(x0, lo, hi, *params) -> (coefficients, flags, (x0, lo, hi, bad))`` for a batch of
+    boxes (leading axis B of x0, lo, hi, of shape ``(B,) + x_shape``; `params` shared by all
+    boxes), as ``jax.vmap`` of :class:`autobound.core.Enclose` would give, run group by group
+    from the host: the coefficients (void where `bad`), the domain flags, and the box as
+    prepared (:func:`autobound.lower.prepare_box`: the engine's dtype, rounded outward, holding
+    x0) with `bad` where the input or a param was not finite or the box reversed."""
 
     def __init__(
         self,
@@ -211,10 +219,11 @@ class Staged:
                 self._constants = leaves
         else:
             leaves = self._constants
-        z, x = _prologue(self.rounding, self.dtype, self.k)(x0, lo, hi)
+        prologue = _prologue(self.rounding, self.dtype, self.k, self.x_shape)
+        box, z, x = prologue(x0, lo, hi, tuple(params))
         values = {node: v for node, (v, _) in leaves.items()}
         exact = {node: r for node, (_, r) in leaves.items() if r is not None}
-        values[self.graph.input], exact[self.graph.input] = x, Interval(lo, hi)
+        values[self.graph.input], exact[self.graph.input] = x, Interval(box[1], box[2])
         zero: dict[int, Any] = {}
         flags: list[dict] = []
         for group, external, exported in self.plan:
@@ -233,4 +242,5 @@ class Staged:
                     exact[node] = moved
             if hit:
                 flags.append(hit)
-        return _epilogue(self.x_shape)(values[self.graph.output], flags)
+        coefficients, merged = _epilogue(self.x_shape)(values[self.graph.output], flags, box[3])
+        return coefficients, merged, box
