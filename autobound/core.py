@@ -287,47 +287,25 @@ class Enclose:
         """
         if any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves((x0, lo, hi, params))):
             return self._trace(x0, lo, hi, params)
-        dt = np.dtype(self.dtype)
-        x0 = x0 if isinstance(x0, jax.Array) else host_array("x0", x0).astype(dt)
-        # Host numbers become the engine's dtype here, rounded outward, before JAX would
-        # round them to nearest.
-        if not isinstance(lo, jax.Array):
-            lo = round_outward_to(dt, host_array("lo", lo), host_array("lo", lo))[0]
-        if not isinstance(hi, jax.Array):
-            hi = round_outward_to(dt, host_array("hi", hi), host_array("hi", hi))[1]
+        x0, lo, hi = self._host_box(x0, lo, hi)
         if params is not None:
             self._params_avals(params)  # named errors before jit sees a bad leaf
         return self._jitted(x0, lo, hi, params)
 
-    def batch(self, x0: Any, lo: Any, hi: Any, params: Any = None) -> TaylorEnclosure:
-        """The enclosures of a batch of boxes (leading axis of `x0`, `lo`, `hi`; `params`
-        shared by all), equal to ``jax.vmap(enc, in_axes=(0, 0, 0, None))``'s, computed one
-        graph node at a time (:mod:`autobound.staged`).
-
-        Each node runs a small compiled program that depends only on the node's op and
-        shapes, so programs are shared between functions: a new function compiles little
-        (the applications' branch and bound: seconds instead of tens of seconds on its
-        first call), at the price of a dispatch per node and call.  For host-driven loops
-        over large batches; inside ``jit`` use ``jax.vmap(enc)``.
-        """
-        if any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves((x0, lo, hi, params))):
-            raise InvalidArgument(
-                "Enclose.batch runs from the host, one program per node; inside jit, vmap "
-                "or grad use jax.vmap(enc) instead"
-            )
+    def _host_box(self, x0: Any, lo: Any, hi: Any) -> tuple[Any, Any, Any]:
+        """Host numbers in the engine's dtype, the box rounded outward, before JAX would
+        round them to nearest (JAX arrays pass as they are)."""
         dt = np.dtype(self.dtype)
-        x0 = jnp.asarray(x0 if isinstance(x0, jax.Array) else host_array("x0", x0).astype(dt))
+        x0 = x0 if isinstance(x0, jax.Array) else host_array("x0", x0).astype(dt)
         if not isinstance(lo, jax.Array):
             lo = round_outward_to(dt, host_array("lo", lo), host_array("lo", lo))[0]
         if not isinstance(hi, jax.Array):
             hi = round_outward_to(dt, host_array("hi", hi), host_array("hi", hi))[1]
-        lo, hi = jnp.asarray(lo), jnp.asarray(hi)
-        if x0.ndim == 0:
-            raise ShapeMismatch("x0 has no batch axis: Enclose.batch takes a leading axis")
-        x_shape = self.input_shape(tuple(x0.shape[1:]))
-        for name, v in (("lo", lo), ("hi", hi)):
-            if v.shape != x0.shape:
-                raise ShapeMismatch(f"{name} has shape {v.shape}, x0 has shape {x0.shape}")
+        return x0, lo, hi
+
+    def _checked_params(self, params: Any) -> tuple[list, Any, tuple]:
+        """The leaves, tree and avals of `params`, refused for a string or sympy f and
+        checked against the first call's structure (errors name the leaf)."""
         if self._fixed is not None and params is not None:
             raise InvalidArgument(
                 "params are for Python functions f(x, params); a string or sympy function has "
@@ -336,6 +314,33 @@ class Enclose:
         leaves, treedef, (avals, names) = self._params_avals(params)
         if params is not None:
             self._check_params_signature(treedef, (avals, names))
+        return leaves, treedef, avals
+
+    def batch(self, x0: Any, lo: Any, hi: Any, params: Any = None) -> TaylorEnclosure:
+        """The enclosures of a batch of boxes (leading axis of `x0`, `lo`, `hi`; `params`
+        shared by all), equal to ``jax.vmap(enc, in_axes=(0, 0, 0, None))``'s, computed
+        node by node (:mod:`autobound.staged`).
+
+        Each composing node, and each run of cheap nodes between them, runs a small compiled
+        program that depends only on its ops and shapes, so programs are shared between
+        functions: a new function compiles little (the applications' branch and bound:
+        seconds instead of tens of seconds on its first call), at the price of a dispatch per
+        program and call.  For host-driven loops over large batches; inside ``jit`` use
+        ``jax.vmap(enc)``.
+        """
+        if any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves((x0, lo, hi, params))):
+            raise InvalidArgument(
+                "Enclose.batch runs from the host, one program per node; inside jit, vmap "
+                "or grad use jax.vmap(enc) instead"
+            )
+        x0, lo, hi = (jnp.asarray(v) for v in self._host_box(x0, lo, hi))
+        if x0.ndim == 0:
+            raise ShapeMismatch("x0 has no batch axis: Enclose.batch takes a leading axis")
+        x_shape = self.input_shape(tuple(x0.shape[1:]))
+        for name, v in (("lo", lo), ("hi", hi)):
+            if v.shape != x0.shape:
+                raise ShapeMismatch(f"{name} has shape {v.shape}, x0 has shape {x0.shape}")
+        leaves, treedef, avals = self._checked_params(params)
         key = ("staged", x_shape, treedef, tuple((a.shape, str(a.dtype)) for a in avals))
         staged = self._staged.get(key)
         if staged is None:
@@ -357,14 +362,7 @@ class Enclose:
         for name, v in (("lo", lo), ("hi", hi)):
             if v.shape not in ((), x_shape):
                 raise ShapeMismatch(f"{name} has shape {v.shape}, x0 has shape {x_shape}")
-        if self._fixed is not None and params is not None:
-            raise InvalidArgument(
-                "params are for Python functions f(x, params); a string or sympy function has "
-                "no parameters"
-            )
-        leaves, treedef, (avals, names) = self._params_avals(params)
-        if params is not None:
-            self._check_params_signature(treedef, (avals, names))
+        leaves, treedef, avals = self._checked_params(params)
         graph, fn, captured = self._program(x_shape, params, treedef, avals)
         x0c, loc, hic, bad = prepare_box(x0, lo, hi, x_shape, dt)
         for leaf in leaves:
