@@ -49,7 +49,12 @@ class Program:
         self.point = ab.enclose(f, 0, rounding="outward", variables=variables)
         if self.enc.x_shape is not None and self.enc.x_shape != self.shape:
             names = ", ".join(self.enc.variables)
-            raise InvalidArgument(f"the box has {n} side(s), f has the variables {names}")
+            what = (
+                f"the variables {names}"
+                if names
+                else "no variables (it is a constant): name the box's sides with variables=[...]"
+            )
+            raise InvalidArgument(f"the box has {n} side(s), f has {what}")
         self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
         grad = ab.enclose(f, 1, variables=variables)
         self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))

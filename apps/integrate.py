@@ -175,15 +175,16 @@ def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.
             out.update({f"coef_{end}_{d}_{j}": v for j, v in enumerate(flat)})
         for name, v in e.flags.items():
             flags[name] = flags.get(name, False) | v
-    c = encs[0].coefficients[0]
-    rok = encs[0].valid & jnp.isfinite(c.lo) & jnp.isfinite(c.hi)
-    pc = p.coefficients[0]
+    # (a point where f is a constant: its ends are the point)
+    c_lo, c_hi = iv_lo(encs[0].coefficients[0]), iv_hi(encs[0].coefficients[0])
+    rok = encs[0].valid & jnp.isfinite(c_lo) & jnp.isfinite(c_hi)
+    p_lo, p_hi = iv_lo(p.coefficients[0]), iv_hi(p.coefficients[0])
     return {
         "lo": low,
         "hi": high,
-        "range_lo": jnp.where(rok, c.lo, -jnp.inf),
-        "range_hi": jnp.where(rok, c.hi, jnp.inf),
-        "point_void": ~(p.valid & jnp.isfinite(pc.lo) & jnp.isfinite(pc.hi)),
+        "range_lo": jnp.where(rok, c_lo, -jnp.inf),
+        "range_hi": jnp.where(rok, c_hi, jnp.inf),
+        "point_void": ~(p.valid & jnp.isfinite(p_lo) & jnp.isfinite(p_hi)),
         "x0": encs[-1].x0.reshape(-1),
         **out,
         **{"flag_" + k: v for k, v in flags.items()},

@@ -168,9 +168,10 @@ def _prologue(rounding: str, dtype: str, k: int, x_shape: tuple[int, ...]) -> Ca
 
 
 @functools.lru_cache(maxsize=64)
-def _epilogue(x_shape: tuple[int, ...]) -> Callable:
+def _epilogue(x_shape: tuple[int, ...], shared: bool) -> Callable:
     """``(enclosure, [flags], bad) -> (coefficients, flags)`` over a batch: the coefficients
-    in their final layout, void where `bad`, and each op's flags or-ed over its steps."""
+    in their final layout, void where `bad`, and each op's flags or-ed over its steps;
+    `shared`: the enclosure is the same for every box (f is a constant)."""
 
     def one(enc, flags, bad):
         merged: dict[str, jax.Array] = {}
@@ -179,7 +180,7 @@ def _epilogue(x_shape: tuple[int, ...]) -> Callable:
                 merged[name] = merged[name] | hit if name in merged else hit
         return tuple(void_where(bad, c) for c in finalize(enc, x_shape)), merged
 
-    return jax.jit(jax.vmap(one))
+    return jax.jit(jax.vmap(one, in_axes=(None if shared else 0, 0, 0)))
 
 
 def clear_cache() -> None:
@@ -242,5 +243,7 @@ class Staged:
                     exact[node] = moved
             if hit:
                 flags.append(hit)
-        coefficients, merged = _epilogue(self.x_shape)(values[self.graph.output], flags, box[3])
+        output = self.graph.output
+        shared = self.graph.op(output) in ("constant", "param")
+        coefficients, merged = _epilogue(self.x_shape, shared)(values[output], flags, box[3])
         return coefficients, merged, box

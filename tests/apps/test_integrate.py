@@ -165,6 +165,12 @@ def test_bad_input_is_named(box, kwargs, error, words):
         integrate("exp(x)", box, **kwargs)
 
 
+def test_a_constant_integrand():
+    """A constant's enclosures are points, not intervals: the integral is still enclosed."""
+    r = integrate("2", [(0, 3)], tol=1e-9)
+    assert r.status == "certified" and r.lower <= 6 <= r.upper and r.upper - r.lower <= 1e-9
+
+
 def test_vector_valued_integrand_is_refused():
     with pytest.raises(InvalidArgument, match="scalar"):
         integrate(lambda x: jnp.concatenate([x[None], 2 * x[None]]), [(0, 1)], tol=1e-3, degree=0)

@@ -93,6 +93,7 @@ def test_undefined_somewhere_on_the_box_is_a_domain_error():
         ("x**2", [], {}, InvalidRegion, "no sides"),
         ("x**2", [(0, "inf")], {}, InvalidRegion, "not a real constant"),
         ("x*y", [(0, 1)], {}, InvalidArgument, "1 side"),
+        ("x - x + 2", [(0, 1), (0, 1)], {}, InvalidArgument, "no variables .* constant"),
         ("x**2", [(0, 1, 2)], {}, InvalidRegion, "pair"),
         ("x**2", [(0, 1)], {"time_limit": -1}, InvalidArgument, "time_limit"),
     ],
@@ -100,6 +101,13 @@ def test_undefined_somewhere_on_the_box_is_a_domain_error():
 def test_bad_input_is_named(f, box, kwargs, error, match):
     with pytest.raises(error, match=match):
         minimize(f, box, **kwargs)
+
+
+def test_a_constant_function_is_its_own_minimum():
+    """f simplifies to a constant (no variable left): every box bounds it alike."""
+    r = minimize("x - x + 2", [(-1, 1), (0, 1)], variables=["x", "y"])
+    assert r.status == "certified" and r.lower <= 2 <= r.upper and r.upper - r.lower <= 1e-6
+    assert check_certificate(r.certificate.to_json()).ok
 
 
 @bounded_refusals(max_share=0.34, family="minimize")
