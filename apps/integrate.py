@@ -49,7 +49,7 @@ import numpy as np
 from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
-from autobound.apps.boxbound import centred
+from autobound.apps.boxbound import centred, doubled
 from autobound.apps.precision import in_float64
 from autobound.errors import DomainError, InvalidArgument, InvalidRegion
 from autobound.interval import hi as iv_hi
@@ -130,24 +130,18 @@ class _Program:
         (:meth:`autobound.core.Enclose.batch`), so a new integrand compiles little."""
         x0, lo, hi = centred(lo, hi, self.shape)
         # degree 0 over the piece and at its midpoint, in one call
-        both = self.point.batch(*_twice(x0, lo, hi), params)
+        both = self.point.batch(*doubled(x0, lo, hi), params)
         encs = tuple(enc.batch(x0, lo, hi, params) for enc in self.encs[1:])
         return _records(both, encs, lo, hi)
 
 
 @jax.jit
-def _twice(x0: jax.Array, lo: jax.Array, hi: jax.Array) -> tuple[jax.Array, ...]:
-    """The boxes ``[lo, hi]`` then ``[x0, x0]``, centred at x0, as one batch of 2B."""
-    cat = lambda a, b: jnp.concatenate([a, b])  # noqa: E731
-    return cat(x0, x0), cat(lo, x0), cat(hi, x0)
-
-
-@jax.jit
 def _records(both: Any, encs: tuple, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
-    """:func:`_record` of each piece; `both` is :func:`_twice`'s degree-0 batch."""
+    """:func:`_record` of each piece; `both` is the degree-0 batch of
+    :func:`~autobound.apps.boxbound.doubled` (at the midpoints, then over the pieces)."""
     half = len(lo)
-    zero = jax.tree.map(lambda a: a[:half], both)
-    p = jax.tree.map(lambda a: a[half:], both)
+    p = jax.tree.map(lambda a: a[:half], both)
+    zero = jax.tree.map(lambda a: a[half:], both)
     return jax.vmap(_record)((zero, *encs), p, lo, hi)
 
 
