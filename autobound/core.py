@@ -364,9 +364,7 @@ class Enclose:
                 raise ShapeMismatch(f"{name} has shape {v.shape}, x0 has shape {x_shape}")
         leaves, treedef, avals = self._checked_params(params)
         graph, fn, captured = self._program(x_shape, params, treedef, avals)
-        x0c, loc, hic, bad = prepare_box(x0, lo, hi, x_shape, dt)
-        for leaf in leaves:
-            bad = bad | ~jnp.all(jnp.isfinite(leaf))
+        x0c, loc, hic, bad = prepare_box(x0, lo, hi, x_shape, dt, tuple(leaves))
         coeffs, flags = fn(x0c, loc, hic, *leaves, *captured)
         flags = {INPUT_FLAG: bad, **flags}
         coeffs = tuple(void_where(bad, c) for c in coeffs)

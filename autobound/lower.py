@@ -385,16 +385,19 @@ def _down_to(v: jax.Array, dt: Any) -> jax.Array:
     return jnp.where((r != 0) & (jnp.abs(r) < tiny), jnp.where(r < 0, -tiny, 0), r).astype(dt)
 
 
-def prepare_box(x0, lo, hi, x_shape, dt):
+def prepare_box(x0, lo, hi, x_shape, dt, params: tuple = ()):
     """x0, lo, hi in the engine's dtype with the box rounded outward, x0 (subnormals flushed
     to 0, as XLA would) inside it: the box used is the hull of ``[lo, hi]`` and x0, as in the
-    reference implementation.  Returns them and the flag "input not finite or reversed"."""
+    reference implementation.  Returns them and the flag "input not finite or reversed" (or
+    a leaf of `params` not finite)."""
     if not jnp.issubdtype(x0.dtype, jnp.floating):
         x0 = x0.astype(dt)
     lo = jnp.broadcast_to(lo if jnp.issubdtype(lo.dtype, jnp.floating) else lo.astype(dt), x_shape)
     hi = jnp.broadcast_to(hi if jnp.issubdtype(hi.dtype, jnp.floating) else hi.astype(dt), x_shape)
     bad = ~(jnp.all(jnp.isfinite(x0)) & jnp.all(jnp.isfinite(lo)) & jnp.all(jnp.isfinite(hi)))
     bad = bad | jnp.any(lo > hi)
+    for leaf in params:
+        bad = bad | ~jnp.all(jnp.isfinite(leaf))
     loc = _down_to(lo, dt)
     hic = -_down_to(-hi, dt)
     x0c = x0.astype(dt)

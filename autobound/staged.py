@@ -153,13 +153,11 @@ def group_plan(graph: ExprGraph, plan: list, k: int) -> list[tuple[Group, tuple,
 @functools.lru_cache(maxsize=64)
 def _prologue(rounding: str, dtype: str, k: int, x_shape: tuple[int, ...]) -> Callable:
     """``(x0, lo, hi, params) -> ((x0, lo, hi, bad), z, enclosure of x)`` over a batch: the
-    box prepared (:func:`autobound.lower.prepare_box`; `bad` also where a param is not
-    finite), its offsets z from x0, and x's enclosure."""
+    box prepared (:func:`autobound.lower.prepare_box`), its offsets z from x0, and x's
+    enclosure."""
 
     def one(x0, lo, hi, params):
-        x0, lo, hi, bad = prepare_box(x0, lo, hi, x_shape, jnp.dtype(dtype))
-        for leaf in params:
-            bad = bad | ~jnp.all(jnp.isfinite(leaf))
+        x0, lo, hi, bad = prepare_box(x0, lo, hi, x_shape, jnp.dtype(dtype), params)
         A = Arith(rounding, dtype)
         z = region_z(A, x0, lo, hi)
         return (x0, lo, hi, bad), z, E.identity(x0, z, k, A, E.Region(A, z, k))
