@@ -114,10 +114,19 @@ def _record(e: Any, p: Any, whole: Any) -> dict[str, jax.Array]:
     r0_lo = jnp.where(whole.valid, jnp.nextafter(r0_lo, -jnp.inf), -jnp.inf)
     r0_hi = jnp.where(whole.valid, jnp.nextafter(r0_hi, jnp.inf), jnp.inf)
     lower, upper = jnp.where(ok, r.lo, -jnp.inf), jnp.where(ok, r.hi, jnp.inf)
+    useq = jnp.zeros((), bool)
+    u = jnp.zeros(e.x0.size, e.x0.dtype)
+    if len(e.coefficients) == 3:  # degree 2: the quadratic bound where it is better
+        q, u = ab.poly.quadratic_lower(e)
+        useq = ok & (q > lower)
+        lower = jnp.where(useq, q, lower)
+        u = u.reshape(-1)
     out = {
         "lower": jnp.maximum(lower, r0_lo),
         "upper": jnp.minimum(upper, r0_hi),
         "use0": (r0_lo > lower) | ((r0_lo == lower) & (r0_hi < upper)),
+        "useq": useq,
+        "anchor": u,
         "r0_lo": r0_lo,
         "r0_hi": r0_hi,
         "x0": e.x0.reshape(-1),
@@ -187,11 +196,15 @@ def leaves(
                 ]
                 for i in range(degree)
             ]
+        anchor = None
+        if data["useq"][k] and not data["use0"][k]:
+            anchor = [write_number(float(v)) for v in data["anchor"][k]]
         leaf = Leaf(
             lo=[write_number(v) for v in ends_lo],
             hi=[write_number(v) for v in ends_hi],
             x0=[write_number(float(v)) for v in data["x0"][k]],
             coefficients=coefficients,
+            anchor=anchor,
         )
         low, high = enclosure_range(leaf, box.n)
         out.append(leaf.model_copy(update={"range": [write_number(low), write_number(high)]}))

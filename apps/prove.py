@@ -303,6 +303,7 @@ class _Prove:
         lo, hi, data = state.leaf_arrays()
         leaves = self.contact_leaves + boxbound.leaves(self.box, lo, hi, data)
         v2 = bool(self.contact_leaves or self.excluded or any(map(any, self.open_ends)))
+        v2 = v2 or any(leaf.anchor is not None for leaf in leaves)
         extra = {}
         if v2:
             extra = {

@@ -42,6 +42,7 @@ from autobound.errors import CertificateError
 
 from .exact import read_number
 from .graph_json import Graph, StrictModel
+from .quadratic import quadratic_lower
 
 FORMAT = "autobound-certificate"
 VERSION = 2
@@ -103,6 +104,9 @@ class Leaf(StrictModel):
     range: Pair | None = None
     integral: Pair | None = None
     contact: Contact | None = None
+    # v2: the offset u from x0 at which the degree-2 enclosure's quadratic bound is anchored
+    # (verify.quadratic); the recorded range may use that bound
+    anchor: list[Number] | None = None
 
 
 class Certificate(StrictModel):
@@ -189,11 +193,13 @@ def load(source: Any, max_leaves: int = MAX_LEAVES) -> Certificate:
         )
     if source.get("version") == 1:
         contacts = isinstance(leaves, list) and any(
-            isinstance(leaf, Mapping) and leaf.get("contact") is not None for leaf in leaves
+            isinstance(leaf, Mapping)
+            and (leaf.get("contact") is not None or leaf.get("anchor") is not None)
+            for leaf in leaves
         )
         if source.get("excluded") or source.get("open_ends") or contacts:
             raise CertificateError(
-                "a version-1 certificate has no excluded points, open ends or contacts"
+                "a version-1 certificate has no excluded points, open ends, contacts or anchors"
             )
     from pydantic import ValidationError
 
@@ -264,7 +270,9 @@ def _leaf_terms(leaf: Leaf, n: int):
 
 def enclosure_range(leaf: Leaf, n: int) -> tuple[Fraction, Fraction]:
     """The range of the leaf's enclosure over the leaf, term by term, exactly:
-    ``Σ C_i[m] · Π_j range(h_j ** e_j)``, where ``e`` counts the m_j."""
+    ``Σ C_i[m] · Π_j range(h_j ** e_j)``, where ``e`` counts the m_j.  (v2) A degree-2 leaf
+    with an ``anchor`` u: the lower end is the better of that and the quadratic bound
+    anchored at u (:func:`verify.quadratic.quadratic_lower`)."""
     total_lo = total_hi = Fraction(0)
     for c, e, h in _leaf_terms(leaf, n):
         mono = (Fraction(1), Fraction(1))
@@ -274,7 +282,29 @@ def enclosure_range(leaf: Leaf, n: int) -> tuple[Fraction, Fraction]:
         lo_, hi_ = _mul(c, mono)
         total_lo += lo_
         total_hi += hi_
+    if leaf.anchor is not None:
+        q = _anchored_lower(leaf, n)
+        if q is not None:
+            total_lo = max(total_lo, q)
     return total_lo, total_hi
+
+
+def _anchored_lower(leaf: Leaf, n: int) -> Fraction | None:
+    if len(leaf.coefficients) != 3:
+        raise CertificateError("an anchor is for degree-2 enclosures only")
+    if len(leaf.anchor) != n:
+        raise CertificateError(f"the anchor has {len(leaf.anchor)} entries for {n} variables")
+    x0 = [read_number(v) for v in leaf.x0]
+    spans = [
+        (read_number(a) - c, read_number(b) - c)
+        for a, b, c in zip(leaf.lo, leaf.hi, x0, strict=True)
+    ]
+    pairs = [[(read_number(a), read_number(b)) for a, b in c] for c in leaf.coefficients]
+    if any(a > b for c in pairs for a, b in c):
+        raise CertificateError("a coefficient interval is reversed")
+    Q = [pairs[2][i * n : (i + 1) * n] for i in range(n)]
+    u = [read_number(v) for v in leaf.anchor]
+    return quadratic_lower(pairs[0][0][0], pairs[1], Q, spans, u)
 
 
 def enclosure_integral(leaf: Leaf, n: int) -> tuple[Fraction, Fraction]:

@@ -66,7 +66,12 @@ from .certificate import (
 from .exact import read_number
 from .gradient import gradient_interval
 from .graph_json import graph_from_json, graph_text
-from .hessian import hessian_interval, second_order_bounds, second_order_integral
+from .hessian import (
+    anchored_lower,
+    hessian_interval,
+    second_order_bounds,
+    second_order_integral,
+)
 from .reference import evaluate_interval
 from .rigorous import exact, hi, iv_precision, lo, span
 from .series import exact_taylor, interval_taylor
@@ -197,9 +202,14 @@ class _Bounds:
         _, g_c = gradient_interval(self.graph, centre, centre, prec=self.prec)
         spans = [(s - c, t - c) for s, t, c in zip(a, b, centre, strict=True)]
         with iv_precision(self.prec):
-            s_low, s_high = second_order_bounds(self.at(centre), g_c, hess, spans)
+            f_c = self.at(centre)
+            s_low, s_high = second_order_bounds(f_c, g_c, hess, spans)
         if not (mp.isnan(s_low) or mp.isnan(s_high)):
             low, high = max(low, s_low), min(high, s_high)
+        if len(a) > 1:  # the whole quadratic where it is positive definite (cross terms)
+            q = anchored_lower(f_c, g_c, hess, spans)
+            if q is not None and q > _q(low):
+                low = lo(exact(q))
         return low, high
 
     def _mean_value(self, box: Box, x0: Sequence[Fraction], grads: list, low: Any, high: Any):

@@ -18,8 +18,10 @@ for every x and c in the box (Taylor's theorem with the Lagrange remainder along
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
+import numpy as np
 from mpmath import iv, mp
 
 from autobound.errors import DomainError
@@ -27,6 +29,7 @@ from autobound.graph import ExprGraph
 
 from . import rigorous
 from .gradient import SLOPES, forward_scalar, unit
+from .quadratic import quadratic_lower, relaxation
 from .reference import _INTERVAL, _Arith, _iv_div, _iv_integer_pow, _iv_is_integer, _iv_pow
 from .rigorous import exact, hi, lo, span
 
@@ -277,6 +280,44 @@ def second_order_bounds(
             cross = hess[i][j] * span(*spans[i]) * span(*spans[j])
             low, high = low + lo(cross), high + hi(cross)
     return lo(low), hi(high)
+
+
+def _fraction(v: Any) -> Fraction | None:
+    """An mpf as an exact Fraction (None for ±inf or NaN)."""
+    if not mp.isfinite(v):
+        return None
+    sign, man, exp, _ = mp.mpf(v)._mpf_
+    return (-1) ** sign * Fraction(man) * Fraction(2) ** exp
+
+
+def anchored_lower(
+    f_c: Interval, g_c: Sequence[Interval], hess: Sequence[Sequence[Interval]], spans: Sequence
+) -> Fraction | None:
+    """A lower bound of ``f(c) + g·d + ½ dᵀ H d`` over the box ``d ∈ spans`` from the whole
+    quadratic (:func:`verify.quadratic.quadratic_lower`, exact), anchored at the minimizer of
+    its relaxation found in floating point and clipped to the box (any anchor is sound).
+    None where some end is not finite or the relaxation is not positive definite."""
+    ends = [lo(f_c)] + [e(v) for v in g_c for e in (lo, hi)]
+    ends += [e(v) for row in hess for v in row for e in (lo, hi)]
+    exact_ends = [_fraction(v) for v in ends]
+    if any(v is None for v in exact_ends):
+        return None
+    n = len(g_c)
+    c_lo, rest = exact_ends[0], exact_ends[1:]
+    g = [(rest[2 * j], rest[2 * j + 1]) for j in range(n)]
+    flat = rest[2 * n :]
+    Q = [[(flat[2 * (i * n + j)] / 2, flat[2 * (i * n + j) + 1] / 2) for j in range(n)]
+         for i in range(n)]  # fmt: skip
+    spans = [(Fraction(a), Fraction(b)) for a, b in spans]
+    ell, M, _ = relaxation(g, Q, spans)
+    try:
+        u = np.linalg.solve(np.array(M, dtype=float), -np.array(ell, dtype=float) / 2)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(u)):
+        return None
+    anchor = [min(max(Fraction(float(v)), a), b) for v, (a, b) in zip(u, spans, strict=True)]
+    return quadratic_lower(c_lo, g, Q, spans, anchor)
 
 
 def second_order_integral(
