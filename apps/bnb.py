@@ -245,10 +245,17 @@ class BranchAndBound:
         self._settle(state, lo, hi, data)
         return state
 
-    def _axes(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    def _axes(self, lo: np.ndarray, hi: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         if self.split_axis is not None:
             return np.asarray(self.split_axis(lo, hi), dtype=int)
-        return np.argmax((hi - lo) / self._root_width, axis=1)
+        widest = np.argmax((hi - lo) / self._root_width, axis=1)
+        if "g_lo" not in data:
+            return widest
+        # the largest smear |df/dx_j| * width_j (Kearfott), where the gradient is known
+        g = np.maximum(np.abs(data["g_lo"]), np.abs(data["g_hi"]))
+        smear = g * (hi - lo)
+        ok = np.all(np.isfinite(smear), axis=1) & (np.max(smear, axis=1) > 0)
+        return np.where(ok, np.argmax(np.where(np.isfinite(smear), smear, 0), axis=1), widest)
 
     def step(self, state: State) -> State:
         """Take up to ``batch // 2`` most urgent open boxes, re-classify them, bisect those
@@ -270,7 +277,7 @@ class BranchAndBound:
         lo, hi = lo[open_], hi[open_]
         if not len(lo):
             return state
-        axis = self._axes(lo, hi)
+        axis = self._axes(lo, hi, _take(data, open_))
         rows = np.arange(len(lo))
         a, b = lo[rows, axis], hi[rows, axis]
         mid = a + (b - a) / 2

@@ -27,7 +27,7 @@ import autobound as ab
 from autobound.apps.box import ExactBox
 from autobound.errors import InvalidArgument
 from autobound.interval import Interval
-from autobound.verify.certificate import Expression, Leaf, enclosure_range
+from autobound.verify.certificate import Expression, Leaf, Monotone, enclosure_range
 from autobound.verify.exact import write_number
 from autobound.verify.graph_json import graph_to_json
 
@@ -58,6 +58,22 @@ class Program:
         self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
         grad = ab.enclose(f, 1, variables=variables)
         self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
+        self._partials: list[Any] | None | bool = False  # built on first use (slopes)
+
+    @property
+    def partials(self) -> list[Any] | None:
+        """Degree-1 outward enclosures of the partial derivatives of f (sympy's, for a string
+        or sympy f made of smooth functions only), or None where there are none: the
+        monotonicity test of :mod:`~autobound.apps.optimize` needs them."""
+        if self._partials is False:
+            self._partials = _partials(self.enc.f, self.variables, self.shape)
+        return self._partials
+
+    def slopes(self, lo: Any, hi: Any) -> tuple[jax.Array, jax.Array]:
+        """Intervals ``[g_lo, g_hi]`` (each (B, n)) holding ∂f/∂x_j over each box (from the
+        range of a degree-1 enclosure of the partial at the centre); ∓inf where unknown."""
+        x0, lo, hi = centred(lo, hi, self.shape)
+        return _stacked([_range_of(p.batch(x0, lo, hi)) for p in self.partials])
 
     def bound(self, lo: Any, hi: Any) -> dict[str, jax.Array]:
         """The per-box record (module docstring) for boxes ``lo``, ``hi`` of shape (B, n).
@@ -74,6 +90,50 @@ class Program:
         # at a point of the box, and may be tighter)
         both = self.point.batch(*doubled(x0, lo, hi))
         return _records(e, both)
+
+
+_NONSMOOTH = ("Abs", "sign", "Heaviside", "Max", "Min", "floor", "ceiling", "frac",
+              "Piecewise", "Derivative", "Subs", "DiracDelta", "Mod", "re", "im")  # fmt: skip
+
+
+def _partials(f: Any, names: list[str], shape: tuple[int, ...]) -> list[Any] | None:
+    """The enclosures of :attr:`Program.partials` (None: f is a Python function, or not
+    smooth, or a partial derivative has a function the engine does not enclose)."""
+    import sympy
+
+    from autobound.errors import AutoBoundError
+    from autobound.frontends.sympy_frontend import expr_from_string
+
+    if not (isinstance(f, str) or isinstance(f, sympy.Basic)):
+        return None
+    try:
+        expr = expr_from_string(f, names) if isinstance(f, str) else f
+        symbols = {str(v): v for v in expr.free_symbols}
+
+        def smooth(e: Any) -> bool:
+            return not any(type(a).__name__ in _NONSMOOTH for a in sympy.preorder_traversal(e))
+
+        if not smooth(expr):
+            return None
+        parts = [sympy.diff(expr, symbols[v]) if v in symbols else sympy.Integer(0) for v in names]
+        if not all(map(smooth, parts)):
+            return None
+        encs = [ab.enclose(p, 1, rounding="outward", variables=names) for p in parts]
+    except (AutoBoundError, ValueError, TypeError, AttributeError):
+        return None
+    return encs
+
+
+@jax.jit
+def _range_of(e: Any) -> tuple[jax.Array, jax.Array]:
+    r = jax.vmap(ab.poly.range)(e)
+    ok = e.valid
+    return jnp.where(ok, r.lo, -jnp.inf), jnp.where(ok, r.hi, jnp.inf)
+
+
+@jax.jit
+def _stacked(ranges: list[tuple[jax.Array, jax.Array]]) -> tuple[jax.Array, jax.Array]:
+    return jnp.stack([r[0] for r in ranges], 1), jnp.stack([r[1] for r in ranges], 1)
 
 
 @functools.partial(jax.jit, static_argnums=2)
@@ -176,6 +236,7 @@ def leaves(
     outer_lo, outer_hi = box.outer
     degree = sum(k.startswith("c") and k.endswith("_lo") for k in data)
     out = []
+    monotone = data.get("monotone", np.full(len(lo), -1))
     for k in range(len(lo)):
         ends_lo = [
             a if v == p else Fraction(float(v))
@@ -185,6 +246,17 @@ def leaves(
             b if v == p else Fraction(float(v))
             for v, p, b in zip(hi[k], outer_hi, box.hi, strict=True)
         ]
+        if monotone[k] >= 0:  # no minimizer in the leaf: f is monotone along a variable
+            out.append(
+                Leaf(
+                    lo=[write_number(v) for v in ends_lo],
+                    hi=[write_number(v) for v in ends_hi],
+                    x0=[write_number(float(v)) for v in data["x0"][k]],
+                    coefficients=[],
+                    monotone=Monotone(variable=int(monotone[k]), sign=int(data["sign"][k])),
+                )
+            )
+            continue
         if data["use0"][k]:  # the leaf's bound is f's range by degree 0: that enclosure
             coefficients = [[[write_number(float(data["r0_lo"][k])),
                               write_number(float(data["r0_hi"][k]))]]]  # fmt: skip

@@ -94,7 +94,9 @@ class Minimum:
 class _Minimize:
     """The :class:`~autobound.apps.bnb.Search` of :func:`minimize`."""
 
-    def __init__(self, f: Any, box: ExactBox, tol: float, degree: int, variables: Any):
+    def __init__(
+        self, f: Any, box: ExactBox, tol: float, degree: int, variables: Any, monotonicity: bool
+    ):
         self.box, self.tol, self.degree = box, tol, degree
         self.program = program(f, degree, variables, box.n)
         self.variables = self.program.variables
@@ -103,9 +105,15 @@ class _Minimize:
         self.argmin: np.ndarray | None = None
         self.polished, self.max_polish = 0, 8
         self.batch = 2  # set to the solver's batch size by minimize
+        self.monotonicity = monotonicity
+        self.outer_lo, self.outer_hi = box.outer
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
-        return self.program.bound(lo, hi)
+        data = self.program.bound(lo, hi)
+        if self.monotonicity and self.program.partials is not None:
+            data = dict(data)
+            data["g_lo"], data["g_hi"] = self.program.slopes(lo, hi)
+        return data
 
     # -- deciding ----------------------------------------------------------------------------
 
@@ -130,9 +138,31 @@ class _Minimize:
         if self.best < before - self.tol and self.polished < self.max_polish:
             self.polished += 1
             self.polish(self.argmin)
-        lower = data["lower"]
+        lower = np.array(data["lower"])
         settled = lower >= self.best - self.tol / 2
+        if "g_lo" in data:
+            variable, sign = self.monotone(lo, hi, data["g_lo"], data["g_hi"])
+            drop = ~settled & (variable >= 0)
+            data["monotone"] = np.where(drop, variable, -1)
+            data["sign"] = sign
+            lower[drop] = np.inf  # no minimizer in the box: it does not bound the minimum
+            data["lower"] = lower
+            settled |= drop
         return np.where(settled, LEAF, SPLIT), lower
+
+    def monotone(self, lo, hi, g_lo, g_hi) -> tuple[np.ndarray, np.ndarray]:
+        """Per box, a variable j along which f is strictly monotone on the box, towards a
+        side of the box inside the search box (-1 where there is none), and the sign of
+        ∂f/∂x_j there.  Such a box holds no minimizer of f over the search box: at a point
+        x of it, ∂f/∂x_j > 0 and x_j > lo_j of the search box (< 0, < hi_j), so f is smaller
+        a little way along -x_j (+x_j) inside the search box."""
+        up = (g_lo > 0) & (lo > self.outer_lo)
+        down_ = (g_hi < 0) & (hi < self.outer_hi)
+        either = up | down_
+        variable = np.where(either.any(axis=1), np.argmax(either, axis=1), -1)
+        rows = np.arange(len(lo))
+        sign = np.where(up[rows, np.maximum(variable, 0)], 1, -1)
+        return variable, sign
 
     def finished(self, state: State) -> bool:
         return bool(state.open) and bool(np.min(state.key) >= self.best - self.tol / 2)
@@ -144,7 +174,8 @@ class _Minimize:
     def lower(self, state: State) -> float:
         lows = [np.min(state.key)] if state.open else []
         lows += [np.min(d["lower"]) for _, _, d in state.leaves]
-        return float(min(lows)) if lows else -math.inf
+        # monotone leaves count +inf: at least one box holds a minimizer (at most `best`)
+        return min(float(min(lows)), self.best) if lows else -math.inf
 
     # -- local search for good points --------------------------------------------------------
 
@@ -207,6 +238,7 @@ def minimize(
     batch: int = 256,
     certificate: bool = True,
     progress: bool = False,
+    monotonicity: bool = True,
 ) -> Minimum:
     """Certify the global minimum of f over a box to an absolute tolerance.
 
@@ -224,6 +256,9 @@ def minimize(
     - `batch`: boxes bounded per engine call (one compilation per batch size).
     - `certificate`: build the certificate (costs a little time and memory per box).
     - `progress`: a rich status line on stderr.
+    - `monotonicity`: drop boxes where a partial derivative of f keeps one sign towards a
+      side inside the box (they hold no minimizer); for strings and sympy expressions made
+      of smooth functions (sympy differentiates them, the engine encloses the partials).
 
     **Returns:** a :class:`Minimum`.  Raises :class:`~autobound.errors.DomainError` when f
     is undefined at a point of the box.
@@ -232,7 +267,7 @@ def minimize(
         raise InvalidArgument(f"tol must be a positive number, got {tol!r}")
     started = time.perf_counter()
     exact = exact_box(box)
-    search = _Minimize(f, exact, float(tol), degree, variables)
+    search = _Minimize(f, exact, float(tol), degree, variables, monotonicity)
     solver = BranchAndBound(search, batch=batch, max_boxes=max_boxes, time_limit=time_limit)
     search.batch = solver.batch
     lo, hi = exact.outer

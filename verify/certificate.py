@@ -96,6 +96,15 @@ class Contact(StrictModel):
     order: Annotated[StrictInt, Field(ge=1, le=12)]
 
 
+class Monotone(StrictModel):
+    """(v2, min_in claims) f is strictly monotone on the leaf along `variable`: ∂f/∂x_j > 0
+    (`sign` 1, and the leaf's lower end in x_j lies inside the box) or < 0 (`sign` -1, its
+    upper end inside), so the leaf holds no minimizer of f over the box."""
+
+    variable: Annotated[StrictInt, Field(ge=0)]
+    sign: Literal[1, -1]
+
+
 class Leaf(StrictModel):
     lo: list[Number]
     hi: list[Number]
@@ -107,6 +116,8 @@ class Leaf(StrictModel):
     # v2: the offset u from x0 at which the degree-2 enclosure's quadratic bound is anchored
     # (verify.quadratic); the recorded range may use that bound
     anchor: list[Number] | None = None
+    # v2: the leaf holds no minimizer (min_in claims; no coefficients needed)
+    monotone: Monotone | None = None
 
 
 class Certificate(StrictModel):
@@ -194,12 +205,13 @@ def load(source: Any, max_leaves: int = MAX_LEAVES) -> Certificate:
     if source.get("version") == 1:
         contacts = isinstance(leaves, list) and any(
             isinstance(leaf, Mapping)
-            and (leaf.get("contact") is not None or leaf.get("anchor") is not None)
+            and any(leaf.get(k) is not None for k in ("contact", "anchor", "monotone"))
             for leaf in leaves
         )
         if source.get("excluded") or source.get("open_ends") or contacts:
             raise CertificateError(
-                "a version-1 certificate has no excluded points, open ends, contacts or anchors"
+                "a version-1 certificate has no excluded points, open ends, contacts, anchors "
+                "or monotone leaves"
             )
     from pydantic import ValidationError
 
@@ -274,37 +286,35 @@ def enclosure_range(leaf: Leaf, n: int) -> tuple[Fraction, Fraction]:
     with an ``anchor`` u: the lower end is the better of that and the quadratic bound
     anchored at u (:func:`verify.quadratic.quadratic_lower`)."""
     total_lo = total_hi = Fraction(0)
-    for c, e, h in _leaf_terms(leaf, n):
+    terms = list(_leaf_terms(leaf, n))
+    powers: dict[tuple[int, int], tuple[Fraction, Fraction]] = {}
+    for c, e, h in terms:
         mono = (Fraction(1), Fraction(1))
-        for (a, b), k in zip(h, e, strict=True):
+        for j, k in enumerate(e):
             if k:
-                mono = _mul(mono, _power_range(a, b, k))
+                if (j, k) not in powers:
+                    powers[j, k] = _power_range(*h[j], k)
+                mono = _mul(mono, powers[j, k])
         lo_, hi_ = _mul(c, mono)
         total_lo += lo_
         total_hi += hi_
     if leaf.anchor is not None:
-        q = _anchored_lower(leaf, n)
+        q = _anchored_lower(leaf, n, terms)
         if q is not None:
             total_lo = max(total_lo, q)
     return total_lo, total_hi
 
 
-def _anchored_lower(leaf: Leaf, n: int) -> Fraction | None:
+def _anchored_lower(leaf: Leaf, n: int, terms: list) -> Fraction | None:
     if len(leaf.coefficients) != 3:
         raise CertificateError("an anchor is for degree-2 enclosures only")
     if len(leaf.anchor) != n:
         raise CertificateError(f"the anchor has {len(leaf.anchor)} entries for {n} variables")
-    x0 = [read_number(v) for v in leaf.x0]
-    spans = [
-        (read_number(a) - c, read_number(b) - c)
-        for a, b, c in zip(leaf.lo, leaf.hi, x0, strict=True)
-    ]
-    pairs = [[(read_number(a), read_number(b)) for a, b in c] for c in leaf.coefficients]
-    if any(a > b for c in pairs for a, b in c):
-        raise CertificateError("a coefficient interval is reversed")
-    Q = [pairs[2][i * n : (i + 1) * n] for i in range(n)]
+    spans = terms[0][2]
+    c = [t[0] for t in terms]  # the terms in order: degree 0, 1 (n), 2 (n*n, C order)
+    Q = [c[1 + n + i * n : 1 + n + (i + 1) * n] for i in range(n)]
     u = [read_number(v) for v in leaf.anchor]
-    return quadratic_lower(pairs[0][0][0], pairs[1], Q, spans, u)
+    return quadratic_lower(c[0][0], c[1 : 1 + n], Q, spans, u)
 
 
 def enclosure_integral(leaf: Leaf, n: int) -> tuple[Fraction, Fraction]:

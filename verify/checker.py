@@ -22,8 +22,9 @@ L_1..L_m it checks, in order:
 
        f(x) ∈ f(c) + ∇f(c)·(x − c) + ½ (x − c)ᵀ H (x − c),   H ⊇ ∇²f over the leaf,
 
-   each tried only when the previous one is not enough.  Then the leaf is bisected along its
-   widest side, at most ``max_splits`` times.  Integrals add, per piece, the integrated
+   each tried only when the previous one is not enough.  Then the leaf is bisected across
+   the side of the largest smear ``|G_k| · width_k`` (the widest where G is unbounded), from
+   a budget of ``max_splits`` per leaf shared by all leaves.  Integrals add, per piece, the integrated
    mean-value and second-order forms (:meth:`_Bounds.integral`), bisecting the widest piece.
 
 The claim holds when every step passes; the :class:`Verdict` names the first failure.  Step 3
@@ -261,25 +262,63 @@ def _q(v: Any) -> Fraction | float:
     return (-1) ** sign * Fraction(man) * Fraction(2) ** exp
 
 
-def _halves(box: Box) -> tuple[Box, Box]:
+def _halves(box: Box, j: int | None = None) -> tuple[Box, Box]:
+    """The two halves of the box across side j (default: the widest)."""
     a, b = box
-    j = max(range(len(a)), key=lambda k: b[k] - a[k])
+    if j is None:
+        j = max(range(len(a)), key=lambda k: b[k] - a[k])
     mid = (a[j] + b[j]) / 2
     return (a, [*b[:j], mid, *b[j + 1 :]]), ([*a[:j], mid, *a[j + 1 :]], b)
 
 
-def _prove_bound(bounds: _Bounds, box: Box, x0: list[Fraction], test, max_splits: int) -> str:
-    """Bisect until ``test(lower, upper)`` holds on every piece; '' on success, else why not."""
-    stack, splits = [box], 0
+def _smear_side(graph: ExprGraph, box: Box, prec: int) -> int | None:
+    """The side k with the largest ``|∂f/∂x_k| · width_k`` over the box (Kearfott's smear:
+    where bisection shrinks the bounds most), None where the gradient is not bounded."""
+    a, b = box
+    try:
+        _, grads = gradient_interval(graph, a, b, prec=prec)
+    except _NO_GRADIENT:
+        return None
+    smear = [max(abs(lo(g)), abs(hi(g))) * (t - s) for g, s, t in zip(grads, a, b, strict=True)]
+    if not all(mp.isfinite(v) for v in smear):
+        return None
+    return max(range(len(smear)), key=smear.__getitem__)
+
+
+class _Splits:
+    """The bisections left to the whole check: ``max_splits`` per leaf, shared, so that a
+    large leaf may take more than a small one that needs none."""
+
+    def __init__(self, total: int):
+        self.total, self.left = total, total
+
+    def take(self) -> bool:
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
+
+
+def _prove_bound(
+    bounds: _Bounds, box: Box, x0: list[Fraction], test, splits: _Splits, refuted=None
+) -> str:
+    """Bisect until ``test(lower, upper)`` holds on every piece; '' on success, else why not
+    (at once where ``refuted(lower, upper)``: the claim fails on the whole piece)."""
+    stack = [box]
     while stack:
         piece = stack.pop()
         low, high = bounds.over(piece, x0, test)
         if test(low, high):
             continue
-        if splits >= max_splits:
-            return f"own bounds [{_show(low)}, {_show(high)}] after {splits} splits"
-        splits += 1
-        stack.extend(_halves(piece))
+        if refuted is not None and refuted(low, high):
+            return f"own bounds [{_show(low)}, {_show(high)}]: the claim fails on a piece"
+        if not splits.take():
+            return (
+                f"own bounds [{_show(low)}, {_show(high)}] on a piece, with all "
+                f"{splits.total} bisections of the check spent"
+            )
+        side = _smear_side(bounds.graph, piece, bounds.prec) if len(piece[0]) > 1 else None
+        stack.extend(_halves(piece, side))
     return ""
 
 
@@ -334,12 +373,14 @@ def _leaf_box(leaf: Leaf, n: int, i: int) -> tuple[Box, list[Fraction]]:
     x0 = _numbers(leaf.x0, n, "x0", i)
     if any(not (s <= c <= t) for s, t, c in zip(*box, x0, strict=True)):
         raise _Reject("x0 lies outside the leaf", i)
+    if leaf.monotone is not None:
+        return box, x0
     if not leaf.coefficients or len(leaf.coefficients[0]) != 1:
         raise _Reject("the enclosure needs a constant term", i)
     return box, x0
 
 
-def _check_bound_leaf(bounds, claim, leaf: Leaf, box, x0, i: int, max_splits: int) -> None:
+def _check_bound_leaf(bounds, claim, leaf: Leaf, box, x0, i: int, splits: _Splits) -> None:
     n = len(x0)
     if isinstance(claim, BoundClaim):
         c, upper_side = read_number(claim.value), claim.kind in ("le", "lt")
@@ -359,13 +400,15 @@ def _check_bound_leaf(bounds, claim, leaf: Leaf, box, x0, i: int, max_splits: in
     if upper_side:
         good = (lambda v: v < c) if strict else (lambda v: v <= c)
         recorded, test = rec_hi, lambda low, high: good(_q(high))
+        refuted = lambda low, high: not good(_q(low))  # noqa: E731 - f above c on the piece
     else:
         good = (lambda v: v > c) if strict else (lambda v: v >= c)
         recorded, test = rec_lo, lambda low, high: good(_q(low))
+        refuted = lambda low, high: not good(_q(high))  # noqa: E731
     if not good(recorded):
         raise _Reject(f"the recorded range [{rec_lo}, {rec_hi}] does not imply the claim", i)
     _check_x0(bounds, leaf, x0, i)
-    why = _prove_bound(bounds, box, x0, test, max_splits)
+    why = _prove_bound(bounds, box, x0, test, splits, refuted)
     if why:
         raise _Reject(f"the checker could not confirm the claim on this leaf ({why})", i)
 
@@ -487,6 +530,69 @@ def _check_contact_leaf(
         raise _Reject(f"the checker's own degree-{k} Taylor coefficient {S} lacks the sign", i)
 
 
+def _partial_mean_value(
+    graph: ExprGraph, a: Sequence, b: Sequence, j: int, prec: int
+) -> tuple[Any, int | None]:
+    """∂f/∂x_j over the box [a, b] by its mean-value form at the centre c,
+    ``∂_j f(c) + Σ_k H_jk (x_k − c_k)`` (H the interval Hessian over the box; the whole line
+    where f is not twice differentiable there), and the side k whose term is widest (the
+    one to bisect)."""
+    try:
+        _, _, hess = hessian_interval(graph, a, b, prec=prec)
+        c = [(s + t) / 2 for s, t in zip(a, b, strict=True)]
+        _, g_c = gradient_interval(graph, c, c, prec=prec)
+    except _NO_GRADIENT:
+        return iv.mpf([-mp.inf, mp.inf]), None
+    total, widths = g_c[j], []
+    for k, (s, t, m) in enumerate(zip(a, b, c, strict=True)):
+        term = hess[j][k] * span(s - m, t - m)
+        total = total + term
+        widths.append(hi(term) - lo(term))
+    return total, max(range(len(widths)), key=widths.__getitem__)
+
+
+def _check_monotone_leaf(
+    graph: ExprGraph, claim: Any, leaf: Leaf, box: Box, whole: Box, i: int, prec: int,
+    splits: _Splits,
+) -> None:  # fmt: skip
+    """(v2) A leaf without a minimizer: along x_j, ∂f/∂x_j > 0 on the leaf (the checker's own
+    interval gradient, :func:`verify.gradient.gradient_interval`, on pieces of the leaf) and
+    the leaf's lower end in x_j lies strictly inside the box (sign -1: < 0 and the upper
+    end).  Then no point x of the leaf minimizes f over the box: f is continuous on the box
+    (every op has a derivative rule, and f is bounded on every other leaf), so a minimizer
+    exists; at x, f decreases along -x_j (Lebourg's mean value theorem with the Clarke
+    gradient, which the interval gradient contains at kinks), and x − δ e_j stays in the box."""
+    if not isinstance(claim, MinimumClaim):
+        raise _Reject("monotone leaves are for min_in claims only", i)
+    j, sign = leaf.monotone.variable, leaf.monotone.sign
+    if j >= len(box[0]):
+        raise _Reject(f"the monotone leaf names variable {j} of {len(box[0])}", i)
+    inside = box[0][j] > whole[0][j] if sign > 0 else box[1][j] < whole[1][j]
+    if not inside:
+        raise _Reject("the monotone leaf's side in its variable is on the box's boundary", i)
+    stack = [box]
+    while stack:
+        a, b = stack.pop()
+        try:
+            _, grads = gradient_interval(graph, a, b, prec=prec)
+        except _NO_GRADIENT as err:
+            raise _Reject(f"the checker's gradient failed on the monotone leaf: {err}", i) from err
+        g, axis = grads[j], None
+        if not ((_q(lo(g)) > 0) if sign > 0 else (_q(hi(g)) < 0)):
+            form, axis = _partial_mean_value(graph, a, b, j, prec)
+            g = _meet(g, form)
+        if (_q(lo(g)) > 0) if sign > 0 else (_q(hi(g)) < 0):
+            continue
+        if (_q(hi(g)) <= 0) if sign > 0 else (_q(lo(g)) >= 0):
+            raise _Reject(f"df/dx{j} = {g} on a piece of the leaf: not of sign {sign}", i)
+        if not splits.take():
+            raise _Reject(
+                f"the checker's own bound of df/dx{j} on the leaf, {g}, does not have sign {sign}",
+                i,
+            )
+        stack.extend(_halves((a, b), axis))  # across the side that widens the form most
+
+
 Progress = Callable[[str, int, int], None] | None
 """A callback ``progress(stage, done, total)`` for long checks (a display, a log line)."""
 
@@ -514,17 +620,22 @@ def _check(
     excluded = _check_excluded(cert, box, n)
     if any(leaf.contact is not None for leaf in cert.leaves) and not isinstance(claim, BoundClaim):
         raise _Reject("contacts are for bound claims (ge, gt, le, lt) only")
+    if all(leaf.monotone is not None for leaf in cert.leaves):
+        raise _Reject("every leaf is monotone: no leaf bounds the minimum")
     if isinstance(claim, IntegralClaim):
         _check_integral(bounds, claim, cert.leaves, boxes, max_splits)
     else:
+        splits = _Splits(max_splits * len(boxes))
         for i, (leaf, (leaf_box, x0)) in enumerate(zip(cert.leaves, boxes, strict=True)):
             if progress:
                 progress("checking the leaves", i, len(boxes))
-            if leaf.contact is not None:
+            if leaf.monotone is not None:
+                _check_monotone_leaf(graph, claim, leaf, leaf_box, box, i, prec, splits)
+            elif leaf.contact is not None:
                 _check_x0(bounds, leaf, x0, i)
                 _check_contact_leaf(graph, claim, leaf, leaf_box, x0, excluded, box, i, prec)
             else:
-                _check_bound_leaf(bounds, claim, leaf, leaf_box, x0, i, max_splits)
+                _check_bound_leaf(bounds, claim, leaf, leaf_box, x0, i, splits)
     if isinstance(claim, MinimumClaim):
         w = _numbers(claim.witness, n, "the witness")
         if any(not (s <= v <= t) for s, t, v in zip(*box, w, strict=True)):
@@ -551,9 +662,9 @@ def check_certificate(
     - `source`: a :class:`~verify.certificate.Certificate`, its JSON text, a parsed dict, or a
       path (``os.PathLike``) to a JSON file.
     - `prec`: mpmath.iv working precision in bits.
-    - `max_splits`: how many times the checker may bisect one leaf when its own bounds are too
-      loose (for integrals: ``max_splits`` times the number of leaves, shared, the widest
-      piece first).
+    - `max_splits`: how many times the checker may bisect a leaf when its own bounds are too
+      loose, on average: ``max_splits`` times the number of leaves, shared (for integrals,
+      the widest piece first).
     - `progress`: called as ``progress(stage, done, total)`` before each leaf (and with the
       stage's name before reading and covering), so that a long check can show where it is.
     - `max_leaves`: a certificate with more leaves is rejected before its leaves are read

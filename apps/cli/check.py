@@ -29,7 +29,7 @@ def check(
     ],
     prec: Annotated[int, typer.Option("--prec", min=24, help="mpmath.iv precision (bits).")] = 80,
     max_splits: Annotated[
-        int, typer.Option("--max-splits", min=0, help="Bisections allowed per leaf.")
+        int, typer.Option("--max-splits", min=0, help="Bisections allowed per leaf, on average (a pool shared by the leaves).")
     ] = 64,
     max_leaves: Annotated[
         int | None,

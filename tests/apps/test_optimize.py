@@ -142,3 +142,90 @@ def test_random_functions_lower_bound_holds_and_certificates_check(e):
         checked()
     else:
         refused("the checker's own bounds fell short")
+
+
+# -- monotonicity ------------------------------------------------------------------------------
+
+STYBLINSKI_TANG_3 = " + ".join(f"(x{i}**4 - 16*x{i}**2 + 5*x{i})/2" for i in range(3))
+ST_ARGMIN = mp.mpf("-2.903534027771177")  # per coordinate; 2^3 basins, one global
+
+
+@pytest.fixture(scope="module")
+def styblinski_tang():
+    names = [f"x{i}" for i in range(3)]
+    with_test = minimize(STYBLINSKI_TANG_3, [(-5, 5)] * 3, variables=names)
+    without = minimize(STYBLINSKI_TANG_3, [(-5, 5)] * 3, variables=names, monotonicity=False)
+    return with_test, without
+
+
+def test_monotone_boxes_are_dropped_and_the_minimum_still_holds(styblinski_tang):
+    r, plain = styblinski_tang
+    mp.dps = 30
+    true_min = 3 * (ST_ARGMIN**4 - 16 * ST_ARGMIN**2 + 5 * ST_ARGMIN) / 2
+    for result in (r, plain):
+        assert result.status == "certified" and result.lower <= true_min <= result.upper
+    assert r.boxes * 4 <= plain.boxes  # the test removes most of the search
+    leaves = r.certificate.leaves
+    assert sum(leaf.monotone is not None for leaf in leaves) >= len(leaves) // 4
+    assert not any(leaf.monotone is not None for leaf in plain.certificate.leaves)
+    verdict = check_certificate(r.certificate.to_json())
+    assert verdict.ok, str(verdict)
+
+
+def _tampered(cert, change):
+    import json
+
+    doc = json.loads(cert.to_json())
+    leaf = next(leaf for leaf in doc["leaves"] if "monotone" in leaf)
+    doc["leaves"].remove(leaf)
+    doc["leaves"].insert(0, leaf)  # checked first: the verdict comes without the others
+    change(doc, leaf)
+    return check_certificate(json.dumps(doc))
+
+
+def test_a_monotone_leaf_with_the_wrong_sign_or_side_is_rejected(styblinski_tang):
+    cert = styblinski_tang[0].certificate
+
+    def flip(doc, leaf):
+        leaf["monotone"]["sign"] *= -1
+
+    verdict = _tampered(cert, flip)
+    assert not verdict.ok
+    assert "sign" in verdict.reason or "boundary" in verdict.reason
+
+    def to_the_boundary(doc, leaf):  # the side it points to is moved onto the box's end
+        j = leaf["monotone"]["variable"]
+        end = 0 if leaf["monotone"]["sign"] > 0 else 1
+        (leaf["lo"] if end == 0 else leaf["hi"])[j] = doc["box"][j][end]
+
+    verdict = _tampered(cert, to_the_boundary)
+    assert not verdict.ok and ("boundary" in verdict.reason or "overlaps" in verdict.reason)
+
+    def every_leaf(doc, leaf):
+        for other in doc["leaves"]:
+            other["monotone"] = leaf["monotone"]
+
+    verdict = _tampered(cert, every_leaf)
+    assert not verdict.ok
+
+    def as_version_1(doc, leaf):
+        doc["version"] = 1
+
+    verdict = _tampered(cert, as_version_1)
+    assert not verdict.ok and "version-1" in verdict.reason
+
+
+def test_monotone_leaves_are_refused_for_a_bound_claim(styblinski_tang):
+    def as_bound_claim(doc, leaf):
+        doc["claim"] = {"kind": "ge", "value": doc["claim"]["lower"]}
+
+    verdict = _tampered(styblinski_tang[0].certificate, as_bound_claim)
+    assert not verdict.ok and "min_in claims only" in verdict.reason
+
+
+def test_no_monotonicity_for_functions_with_kinks():
+    # |x| + y/4 on [-1, 1] x [-1, 1]: a kink at x = 0; no partials, so no monotone leaves
+    r = minimize("abs(x) + y/4", [(-1, 1), (-1, 1)], variables=["x", "y"])
+    assert r.status == "certified" and r.lower <= -0.25 <= r.upper
+    assert not any(leaf.monotone is not None for leaf in r.certificate.leaves)
+    assert check_certificate(r.certificate.to_json()).ok
