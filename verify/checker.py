@@ -24,8 +24,9 @@ L_1..L_m it checks, in order:
 
    each tried only when the previous one is not enough.  Then the leaf is bisected across
    the side of the largest smear ``|G_k| · width_k`` (the widest where G is unbounded), from
-   a budget of ``max_splits`` per leaf shared by all leaves.  Integrals add, per piece, the integrated
-   mean-value and second-order forms (:meth:`_Bounds.integral`), bisecting the widest piece.
+   a budget of ``max_splits`` per leaf shared by all leaves.  Integrals add, per piece, the
+   integrated mean-value and second-order forms (:meth:`_Bounds.integral`), bisecting the
+   widest piece.
 
 The claim holds when every step passes; the :class:`Verdict` names the first failure.  Step 3
 is what the verdict rests on: the enclosure is the prover's witness (a sharp Taylor remainder

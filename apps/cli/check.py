@@ -29,7 +29,10 @@ def check(
     ],
     prec: Annotated[int, typer.Option("--prec", min=24, help="mpmath.iv precision (bits).")] = 80,
     max_splits: Annotated[
-        int, typer.Option("--max-splits", min=0, help="Bisections allowed per leaf, on average (a pool shared by the leaves).")
+        int,
+        typer.Option(
+            "--max-splits", min=0, help="Bisections per leaf, on average (shared by the leaves)."
+        ),
     ] = 64,
     max_leaves: Annotated[
         int | None,
