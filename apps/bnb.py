@@ -161,8 +161,9 @@ class BranchAndBound:
     - `max_boxes`: budget of boxes bounded (the root included).
     - `time_limit`: budget in seconds of search (checked between steps), counted from the
       bounded root: compiling the batched program on the first call is not part of it.
-    - `split_axis`: ``(lo, hi) -> axis`` per box; default: the widest side relative to the
-      root box.
+    - `split_axis`: ``(lo, hi) -> axis`` per box; default: where the search's data carry
+      intervals ``g_lo``, ``g_hi`` of the partial derivatives, the side of the largest smear
+      ``|g_j| · width_j`` (Kearfott), else the widest side relative to the root box.
     """
 
     def __init__(

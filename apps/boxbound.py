@@ -58,13 +58,13 @@ class Program:
         self.variables = list(self.enc.variables) or [f"x{j}" for j in range(n)]
         grad = ab.enclose(f, 1, variables=variables)
         self.value_and_grad = jax.jit(lambda x: _value_and_grad(grad, x.reshape(self.shape)))
-        self._partials: list[Any] | None | bool = False  # built on first use (slopes)
+        self._partials: Any = False  # built on first use (slopes)
 
     @property
-    def partials(self) -> list[Any] | None:
-        """Degree-1 outward enclosures of the partial derivatives of f (sympy's, for a string
-        or sympy f made of smooth functions only), or None where there are none: the
-        monotonicity test of :mod:`~autobound.apps.optimize` needs them."""
+    def partials(self) -> Any | None:
+        """A degree-1 outward enclosure of the gradient of f (sympy's partials, one graph,
+        for a string or sympy f made of smooth functions only), or None where there is none:
+        the monotonicity test of :mod:`~autobound.apps.optimize` needs it."""
         if self._partials is False:
             self._partials = _partials(self.enc.f, self.variables, self.shape)
         return self._partials
@@ -73,7 +73,7 @@ class Program:
         """Intervals ``[g_lo, g_hi]`` (each (B, n)) holding ∂f/∂x_j over each box (from the
         range of a degree-1 enclosure of the partial at the centre); ∓inf where unknown."""
         x0, lo, hi = centred(lo, hi, self.shape)
-        return _stacked([_range_of(p.batch(x0, lo, hi)) for p in self.partials])
+        return _range_of(self.partials.batch(x0, lo, hi))
 
     def bound(self, lo: Any, hi: Any) -> dict[str, jax.Array]:
         """The per-box record (module docstring) for boxes ``lo``, ``hi`` of shape (B, n).
@@ -96,13 +96,13 @@ _NONSMOOTH = ("Abs", "sign", "Heaviside", "Max", "Min", "floor", "ceiling", "fra
               "Piecewise", "Derivative", "Subs", "DiracDelta", "Mod", "re", "im")  # fmt: skip
 
 
-def _partials(f: Any, names: list[str], shape: tuple[int, ...]) -> list[Any] | None:
+def _partials(f: Any, names: list[str], shape: tuple[int, ...]) -> Any | None:
     """The enclosures of :attr:`Program.partials` (None: f is a Python function, or not
     smooth, or a partial derivative has a function the engine does not enclose)."""
     import sympy
 
     from autobound.errors import AutoBoundError
-    from autobound.frontends.sympy_frontend import expr_from_string
+    from autobound.frontends.sympy_frontend import expr_from_string, graph_from_sympy
 
     if not (isinstance(f, str) or isinstance(f, sympy.Basic)):
         return None
@@ -118,22 +118,19 @@ def _partials(f: Any, names: list[str], shape: tuple[int, ...]) -> list[Any] | N
         parts = [sympy.diff(expr, symbols[v]) if v in symbols else sympy.Integer(0) for v in names]
         if not all(map(smooth, parts)):
             return None
-        encs = [ab.enclose(p, 1, rounding="outward", variables=names) for p in parts]
+        graph = graph_from_sympy(parts, names)  # one graph: the partials share their work
+        enc = ab.enclose(graph, 1, rounding="outward")
     except (AutoBoundError, ValueError, TypeError, AttributeError):
         return None
-    return encs
+    return enc
 
 
 @jax.jit
 def _range_of(e: Any) -> tuple[jax.Array, jax.Array]:
+    """(B, n) ends of the range of each box's enclosure of the n partials; ∓inf where void."""
     r = jax.vmap(ab.poly.range)(e)
-    ok = e.valid
+    ok = e.valid.reshape(len(r.lo), -1)
     return jnp.where(ok, r.lo, -jnp.inf), jnp.where(ok, r.hi, jnp.inf)
-
-
-@jax.jit
-def _stacked(ranges: list[tuple[jax.Array, jax.Array]]) -> tuple[jax.Array, jax.Array]:
-    return jnp.stack([r[0] for r in ranges], 1), jnp.stack([r[1] for r in ranges], 1)
 
 
 @functools.partial(jax.jit, static_argnums=2)

@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -106,14 +107,31 @@ class _Minimize:
         self.polished, self.max_polish = 0, 8
         self.batch = 2  # set to the solver's batch size by minimize
         self.monotonicity = monotonicity
+        self.partials_on = False
+        self.bounded, self.partials_after = 0, 2048
         self.outer_lo, self.outer_hi = box.outer
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
         data = self.program.bound(lo, hi)
-        if self.monotonicity and self.program.partials is not None:
-            data = dict(data)
+        if not self.monotonicity:
+            return data
+        data = dict(data)
+        self.bounded += len(lo)
+        if self._partials_now():
             data["g_lo"], data["g_hi"] = self.program.slopes(lo, hi)
+        else:  # unknown: no box is monotone, bisection takes the widest side
+            data["g_lo"], data["g_hi"] = _unknown(lo)
         return data
+
+    def _partials_now(self) -> bool:
+        """Whether to enclose the partial derivatives from now on: once the search has
+        bounded `partials_after` boxes (padded batches counted whole: the same count in
+        every process of a run over several), and never for a Python f or one with kinks.
+        Their programs take seconds to compile (about as long as f's), which a search of a
+        few batches never earns back."""
+        if not self.partials_on and self.bounded > self.partials_after:
+            self.partials_on = self.program.partials is not None
+        return self.partials_on
 
     # -- deciding ----------------------------------------------------------------------------
 
@@ -141,6 +159,8 @@ class _Minimize:
         lower = np.array(data["lower"])
         settled = lower >= self.best - self.tol / 2
         if "g_lo" in data:
+            if self.partials_on:  # boxes bounded before the partials were switched on
+                self._fill_partials(lo, hi, data)
             variable, sign = self.monotone(lo, hi, data["g_lo"], data["g_hi"])
             drop = ~settled & (variable >= 0)
             data["monotone"] = np.where(drop, variable, -1)
@@ -149,6 +169,21 @@ class _Minimize:
             data["lower"] = lower
             settled |= drop
         return np.where(settled, LEAF, SPLIT), lower
+
+    def _fill_partials(self, lo: np.ndarray, hi: np.ndarray, data: dict) -> None:
+        """Enclose the partials on the boxes whose data has none yet (in place)."""
+        missing = np.flatnonzero(np.all(np.isinf(data["g_lo"]), axis=1))
+        if not len(missing):
+            return
+        g_lo, g_hi = np.array(data["g_lo"]), np.array(data["g_hi"])
+        for start in range(0, len(missing), self.batch):
+            rows = missing[start : start + self.batch]
+            pad = self.batch - len(rows)  # the batch size the programs were compiled for
+            a = np.concatenate([lo[rows], np.repeat(lo[rows[-1:]], pad, 0)])
+            b = np.concatenate([hi[rows], np.repeat(hi[rows[-1:]], pad, 0)])
+            s_lo, s_hi = self.program.slopes(a, b)
+            g_lo[rows], g_hi[rows] = np.asarray(s_lo)[: len(rows)], np.asarray(s_hi)[: len(rows)]
+        data["g_lo"], data["g_hi"] = g_lo, g_hi
 
     def monotone(self, lo, hi, g_lo, g_hi) -> tuple[np.ndarray, np.ndarray]:
         """Per box, a variable j along which f is strictly monotone on the box, towards a
@@ -223,6 +258,12 @@ class _Minimize:
                 "rounding": "outward",
             },
         )
+
+
+@jax.jit
+def _unknown(lo: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Partial derivatives not enclosed: (-inf, inf) per side of each box (laid out as lo)."""
+    return jnp.full_like(lo, -jnp.inf), jnp.full_like(lo, jnp.inf)
 
 
 @in_float64

@@ -230,7 +230,8 @@ def graph_from_sympy(
 
     **Arguments:**
 
-    - `expr`: a sympy expression (a string is parsed with :func:`expr_from_string`).
+    - `expr`: a sympy expression (a string is parsed with :func:`expr_from_string`), or a
+      list of them: the graph's output is then the vector of their values, shape ``(m,)``.
     - `variables`: the variables in input order, as Symbols or names (or one string of
       names separated by spaces or commas); default: the free symbols of `expr` by name.
       A variable may be absent from `expr`.
@@ -242,6 +243,8 @@ def graph_from_sympy(
     `variables` or is not a finite real expression;
     :class:`~autobound.errors.UnsupportedOperation` naming a function with no rule.
     """
+    if isinstance(expr, (list, tuple)):
+        return _vector_graph(expr, variables, dtype)
     if isinstance(expr, str):
         return graph_from_string(expr, variables, dtype)
     if isinstance(expr, Fraction):
@@ -262,6 +265,33 @@ def graph_from_sympy(
     x = graph.add_input(() if len(names) <= 1 else (len(names),), names)
     node = _Converter(graph, x, names).node(expr)
     graph.set_output(node)
+    return graph
+
+
+def _vector_graph(exprs: Sequence[Any], variables: Variables, dtype: str) -> ExprGraph:
+    """One graph for several sympy expressions, output of shape ``(len(exprs),)``; equal
+    subexpressions are one node (a gradient's partials share most of their work)."""
+    if not exprs:
+        raise ParseError("an empty list of expressions")
+    try:
+        exprs = [sympy.sympify(e, strict=True) for e in exprs]
+    except sympy.SympifyError as err:
+        raise ParseError(f"cannot read an entry as a sympy expression: {err}") from None
+    if not all(isinstance(e, sympy.Expr) for e in exprs):
+        raise ParseError("every entry must be a single real expression")
+    variables = _as_list(variables)
+    if variables is None:
+        symbols = set().union(*(e.free_symbols for e in exprs))
+        names = tuple(sorted((str(s) for s in symbols), key=_natural_key))
+    else:
+        names = _variable_names(variables)
+        for e in exprs:
+            _check_known(e, names, str(e))
+    graph = ExprGraph(dtype=dtype)
+    x = graph.add_input(() if len(names) <= 1 else (len(names),), names)
+    converter = _Converter(graph, x, names)
+    flat = [graph.add("reshape", [converter.node(e)], {"shape": (1,)}, (1,), dtype) for e in exprs]
+    graph.set_output(graph.add("concatenate", flat, {"dimension": 0}, (len(flat),), dtype))
     return graph
 
 

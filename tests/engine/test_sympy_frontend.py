@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import sympy
 
@@ -298,3 +299,23 @@ def test_non_finite_and_wrong_arity_are_parse_errors():
         graph_from_sympy(x + sympy.oo)
     with pytest.raises(ParseError, match="argument"):
         graph_from_string("sigmoid(x, x)")
+
+
+def test_a_list_of_expressions_is_one_graph_with_a_vector_output():
+    import autobound as ab
+
+    x, y = sympy.symbols("x y")
+    f = sympy.exp(x * y) + sympy.sin(x)
+    parts = [sympy.diff(f, v) for v in (x, y)]
+    graph = graph_from_sympy(parts, [x, y])
+    assert graph.shape(graph.output) == (2,)
+    # exp(x*y) appears in both partials: one node
+    assert sum(graph.op(n) == "exp" for n in graph.nx.nodes) == 1
+    e = ab.enclose(graph, 0, rounding="outward")(np.array([0.5, 0.25]), [0.4, 0.2], [0.6, 0.3])
+    lo, hi = np.asarray(e.coefficients[0].lo), np.asarray(e.coefficients[0].hi)
+    for px in (0.4, 0.5, 0.6):
+        for py in (0.2, 0.3):
+            want = [float(p.subs({x: px, y: py})) for p in parts]
+            assert np.all(lo <= want) and np.all(want <= hi)
+    with pytest.raises(ParseError):
+        graph_from_sympy([], [x])
