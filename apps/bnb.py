@@ -186,6 +186,7 @@ class BranchAndBound:
         self.max_boxes = max_boxes
         self.time_limit = time_limit
         self.split_axis = split_axis
+        self.bounded = 0
         self._sharding = None
         if devices > 1:
             mesh = jax.sharding.Mesh(np.array(jax.devices()), ("boxes",))
@@ -195,6 +196,7 @@ class BranchAndBound:
 
     def _bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
         m = len(lo)
+        self.bounded += m  # boxes bounded so far, padding not counted
         pad = self.batch - m
         if pad:
             lo = np.concatenate([lo, np.repeat(lo[-1:], pad, 0)])

@@ -108,7 +108,8 @@ class _Minimize:
         self.batch = 2  # set to the solver's batch size by minimize
         self.monotonicity = monotonicity
         self.partials_on = False
-        self.bounded, self.partials_after = 0, 2048
+        self.solver: BranchAndBound | None = None  # set by minimize
+        self.partials_after = 2048
         self.outer_lo, self.outer_hi = box.outer
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
@@ -116,7 +117,6 @@ class _Minimize:
         if not self.monotonicity:
             return data
         data = dict(data)
-        self.bounded += len(lo)
         if self._partials_now():
             data["g_lo"], data["g_hi"] = self.program.slopes(lo, hi)
         else:  # unknown: no box is monotone, bisection takes the widest side
@@ -124,12 +124,13 @@ class _Minimize:
         return data
 
     def _partials_now(self) -> bool:
-        """Whether to enclose the partial derivatives from now on: once the search has
-        bounded `partials_after` boxes (padded batches counted whole: the same count in
-        every process of a run over several), and never for a Python f or one with kinks.
+        """Whether to enclose the partial derivatives from now on: once the solver has
+        bounded `partials_after` boxes (the same count in every process of a run over
+        several), and never for a Python f or one with kinks.
         Their programs take seconds to compile (about as long as f's), which a search of a
         few batches never earns back."""
-        if not self.partials_on and self.bounded > self.partials_after:
+        bounded = self.solver.bounded if self.solver is not None else 0
+        if not self.partials_on and bounded > self.partials_after:
             self.partials_on = self.program.partials is not None
         return self.partials_on
 
@@ -310,7 +311,7 @@ def minimize(
     exact = exact_box(box)
     search = _Minimize(f, exact, float(tol), degree, variables, monotonicity)
     solver = BranchAndBound(search, batch=batch, max_boxes=max_boxes, time_limit=time_limit)
-    search.batch = solver.batch
+    search.batch, search.solver = solver.batch, solver
     lo, hi = exact.outer
     search.polish(lo + (hi - lo) / 2)
     solution = solver.run(lo, hi, progress=progress, describe=search.describe)
