@@ -130,7 +130,7 @@ class _Minimize:
         Their programs take seconds to compile (about as long as f's), which a search of a
         few batches never earns back."""
         bounded = self.solver.bounded if self.solver is not None else 0
-        if not self.partials_on and bounded > self.partials_after:
+        if not self.partials_on and bounded >= self.partials_after:
             self.partials_on = self.program.partials is not None
         return self.partials_on
 
@@ -281,6 +281,7 @@ def minimize(
     certificate: bool = True,
     progress: bool = False,
     monotonicity: bool = True,
+    monotone_after: int = 2048,
 ) -> Minimum:
     """Certify the global minimum of f over a box to an absolute tolerance.
 
@@ -301,6 +302,8 @@ def minimize(
     - `monotonicity`: drop boxes where a partial derivative of f keeps one sign towards a
       side inside the box (they hold no minimizer); for strings and sympy expressions made
       of smooth functions (sympy differentiates them, the engine encloses the partials).
+    - `monotone_after`: boxes bounded before the partials are switched on (their programs
+      take seconds to compile, which short searches never earn back; 0: from the start).
 
     **Returns:** a :class:`Minimum`.  Raises :class:`~autobound.errors.DomainError` when f
     is undefined at a point of the box.
@@ -312,6 +315,7 @@ def minimize(
     search = _Minimize(f, exact, float(tol), degree, variables, monotonicity)
     solver = BranchAndBound(search, batch=batch, max_boxes=max_boxes, time_limit=time_limit)
     search.batch, search.solver = solver.batch, solver
+    search.partials_after = int(monotone_after)
     lo, hi = exact.outer
     search.polish(lo + (hi - lo) / 2)
     solution = solver.run(lo, hi, progress=progress, describe=search.describe)
