@@ -243,16 +243,15 @@ def leaves(
             b if v == p else Fraction(float(v))
             for v, p, b in zip(hi[k], outer_hi, box.hi, strict=True)
         ]
+        where = {
+            "lo": [write_number(v) for v in ends_lo],
+            "hi": [write_number(v) for v in ends_hi],
+            "x0": [write_number(float(v)) for v in data["x0"][k]],
+        }
         if monotone[k] >= 0:  # no minimizer in the leaf: f is monotone along a variable
-            out.append(
-                Leaf(
-                    lo=[write_number(v) for v in ends_lo],
-                    hi=[write_number(v) for v in ends_hi],
-                    x0=[write_number(float(v)) for v in data["x0"][k]],
-                    coefficients=[],
-                    monotone=Monotone(variable=int(monotone[k]), sign=int(data["sign"][k])),
-                )
-            )
+            sign = int(data["sign"][k])
+            out.append(Leaf(**where, coefficients=[],
+                            monotone=Monotone(variable=int(monotone[k]), sign=sign)))  # fmt: skip
             continue
         if data["use0"][k]:  # the leaf's bound is f's range by degree 0: that enclosure
             coefficients = [[[write_number(float(data["r0_lo"][k])),
@@ -268,13 +267,7 @@ def leaves(
         anchor = None
         if data["useq"][k] and not data["use0"][k]:
             anchor = [write_number(float(v)) for v in data["anchor"][k]]
-        leaf = Leaf(
-            lo=[write_number(v) for v in ends_lo],
-            hi=[write_number(v) for v in ends_hi],
-            x0=[write_number(float(v)) for v in data["x0"][k]],
-            coefficients=coefficients,
-            anchor=anchor,
-        )
+        leaf = Leaf(**where, coefficients=coefficients, anchor=anchor)
         low, high = enclosure_range(leaf, box.n)
         out.append(leaf.model_copy(update={"range": [write_number(low), write_number(high)]}))
     return out
