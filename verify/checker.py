@@ -621,7 +621,10 @@ def _check(
     excluded = _check_excluded(cert, box, n)
     if any(leaf.contact is not None for leaf in cert.leaves) and not isinstance(claim, BoundClaim):
         raise _Reject("contacts are for bound claims (ge, gt, le, lt) only")
-    if all(leaf.monotone is not None for leaf in cert.leaves):
+    monotone = [leaf.monotone is not None for leaf in cert.leaves]
+    if any(monotone) and not isinstance(claim, MinimumClaim):
+        raise _Reject("monotone leaves are for min_in claims only")
+    if all(monotone):
         raise _Reject("every leaf is monotone: no leaf bounds the minimum")
     if isinstance(claim, IntegralClaim):
         _check_integral(bounds, claim, cert.leaves, boxes, max_splits)

@@ -98,7 +98,8 @@ def minimize(
 
 
 def _plot(r, path: Path, n: int) -> None:
-    """The certificate's leaves (two variables) coloured by their lower bounds."""
+    """The certificate's leaves (two variables) coloured by their lower bounds; leaves that
+    hold no minimizer (monotone along a variable) in grey."""
     if r.certificate is None or n != 2:
         raise BadInput("--plot draws the leaves of a certified minimum of two variables")
     import matplotlib
@@ -110,18 +111,25 @@ def _plot(r, path: Path, n: int) -> None:
     from ...verify.exact import read_number
 
     fig, ax = plt.subplots(figsize=(6, 5))
-    lows = [float(read_number(leaf.range[0])) for leaf in r.certificate.leaves]
-    top, bottom = max(lows), min(lows)
+    leaves = r.certificate.leaves
+    lows = [None if leaf.monotone else float(read_number(leaf.range[0])) for leaf in leaves]
+    bounded = [v for v in lows if v is not None]
+    top, bottom = max(bounded), min(bounded)
     cmap = plt.get_cmap("viridis")
-    for leaf, low in zip(r.certificate.leaves, lows, strict=True):
+    for leaf, low in zip(leaves, lows, strict=True):
         (a, b), (c, d) = ((float(read_number(v)) for v in leaf.lo),
                           (float(read_number(v)) for v in leaf.hi))  # fmt: skip
-        shade = (low - bottom) / (top - bottom) if top > bottom else 0.0
-        ax.add_patch(Rectangle((a, b), c - a, d - b, facecolor=cmap(shade), edgecolor="k",
+        if low is None:
+            face = "0.85"
+        else:
+            face = cmap((low - bottom) / (top - bottom) if top > bottom else 0.0)
+        ax.add_patch(Rectangle((a, b), c - a, d - b, facecolor=face, edgecolor="k",
                                linewidth=0.2))  # fmt: skip
     ax.plot(*r.argmin, "r*", markersize=12)
     ax.autoscale_view()
-    ax.set_title(f"{len(lows)} leaves; min f in [{r.lower:.10g}, {r.upper:.10g}]")
+    grey = len(lows) - len(bounded)
+    monotone = f" ({grey} monotone, grey)" if grey else ""
+    ax.set_title(f"{len(lows)} leaves{monotone}; min f in [{r.lower:.10g}, {r.upper:.10g}]")
     fig.savefig(path, dpi=120)
     plt.close(fig)
 

@@ -99,3 +99,16 @@ def test_prove_open_box_and_excluded_point_write_v2_certificates(tmp_path):
     assert check_certificate(out.read_text()).ok
     r = run("prove", "x**2", "--over", "-1", "1", "--gt", "0", "--exclude", "x")
     assert r.exit_code == 2
+
+
+def test_minimize_plot_draws_monotone_leaves(tmp_path):
+    # monotone leaves have no range: they are drawn grey, not read as bounds
+    from autobound.apps.cli.minimize import _plot
+    from autobound.apps.optimize import minimize
+
+    f = "(x**4 - 16*x**2 + 5*x)/2 + (y**4 - 16*y**2 + 5*y)/2"
+    r = minimize(f, [(-5, 5), (-5, 5)], variables=["x", "y"], monotone_after=0)
+    assert any(leaf.monotone for leaf in r.certificate.leaves)
+    png = tmp_path / "boxes.png"
+    _plot(r, png, 2)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -232,3 +232,11 @@ def test_no_monotonicity_for_functions_with_kinks():
     assert r.status == "certified" and r.lower <= -0.25 <= r.upper
     assert not any(leaf.monotone is not None for leaf in r.certificate.leaves)
     assert check_certificate(r.certificate.to_json()).ok
+
+
+def test_monotone_leaves_are_refused_for_an_integral_claim(styblinski_tang):
+    def as_integral_claim(doc, leaf):
+        doc["claim"] = {"kind": "integral_in", "lower": "-1000000", "upper": "1000000"}
+
+    verdict = _tampered(styblinski_tang[0].certificate, as_integral_claim)
+    assert not verdict.ok and "min_in claims only" in verdict.reason
