@@ -390,7 +390,7 @@ def _quadratic_lower(e: TaylorEnclosure) -> tuple[jax.Array, jax.Array]:
     M = jnp.where(eye, Q.lo, A.midpoint(S) / 2)
     DD = up_(A.mul(D[:, None], D[None, :]))
     pair = jnp.where(eye, 0.0, up_(A.mul(spread(S, 2 * M), DD)))
-    penalty = A.add(up_(A.sum(A.mul(spread(g, ell), D), 0)), up_(A.sum(pair, (0, 1))) / 2)
+    penalty = A.add(up_(A.sum(A.mul(spread(g, ell), D), 0)), up(up_(A.sum(pair, (0, 1))) / 2))
     # anchor u: the minimizer of l.z + z'Mz, clipped to the box; M = LL' + R with L the
     # Cholesky factor of M (slightly shifted down, so that M itself is safely definite)
     L = jnp.linalg.cholesky(M - 1e-14 * jnp.diag(jnp.abs(jnp.diag(M))))
