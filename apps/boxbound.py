@@ -66,7 +66,7 @@ class Program:
         for a string or sympy f made of smooth functions only), or None where there is none:
         the monotonicity test of :mod:`~autobound.apps.optimize` needs it."""
         if self._partials is False:
-            self._partials = _partials(self.enc.f, self.variables, self.shape)
+            self._partials = _partials(self.enc.f, self.variables)
         return self._partials
 
     def slopes(self, lo: Any, hi: Any) -> tuple[jax.Array, jax.Array]:
@@ -96,8 +96,8 @@ _NONSMOOTH = ("Abs", "sign", "Heaviside", "Max", "Min", "floor", "ceiling", "fra
               "Piecewise", "Derivative", "Subs", "DiracDelta", "Mod", "re", "im")  # fmt: skip
 
 
-def _partials(f: Any, names: list[str], shape: tuple[int, ...]) -> Any | None:
-    """The enclosures of :attr:`Program.partials` (None: f is a Python function, or not
+def _partials(f: Any, names: list[str]) -> Any | None:
+    """The enclosure of :attr:`Program.partials` (None: f is a Python function, or not
     smooth, or a partial derivative has a function the engine does not enclose)."""
     import sympy
 

@@ -96,7 +96,14 @@ class _Minimize:
     """The :class:`~autobound.apps.bnb.Search` of :func:`minimize`."""
 
     def __init__(
-        self, f: Any, box: ExactBox, tol: float, degree: int, variables: Any, monotonicity: bool
+        self,
+        f: Any,
+        box: ExactBox,
+        tol: float,
+        degree: int,
+        variables: Any,
+        monotonicity: bool,
+        monotone_after: int,
     ):
         self.box, self.tol, self.degree = box, tol, degree
         self.program = program(f, degree, variables, box.n)
@@ -109,7 +116,7 @@ class _Minimize:
         self.monotonicity = monotonicity
         self.partials_on = False
         self.solver: BranchAndBound | None = None  # set by minimize
-        self.partials_after = 2048
+        self.partials_after = int(monotone_after)
         self.outer_lo, self.outer_hi = box.outer
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
@@ -117,10 +124,12 @@ class _Minimize:
         if not self.monotonicity:
             return data
         data = dict(data)
-        if self._partials_now():
+        known = self._partials_now()
+        if known:
             data["g_lo"], data["g_hi"] = self.program.slopes(lo, hi)
         else:  # unknown: no box is monotone, bisection takes the widest side
             data["g_lo"], data["g_hi"] = _unknown(lo)
+        data["g_known"] = _known(lo, known)
         return data
 
     def _partials_now(self) -> bool:
@@ -173,7 +182,7 @@ class _Minimize:
 
     def _fill_partials(self, lo: np.ndarray, hi: np.ndarray, data: dict) -> None:
         """Enclose the partials on the boxes whose data has none yet (in place)."""
-        missing = np.flatnonzero(np.all(np.isinf(data["g_lo"]), axis=1))
+        missing = np.flatnonzero(~data["g_known"])
         if not len(missing):
             return
         g_lo, g_hi = np.array(data["g_lo"]), np.array(data["g_hi"])
@@ -185,6 +194,7 @@ class _Minimize:
             s_lo, s_hi = self.program.slopes(a, b)
             g_lo[rows], g_hi[rows] = np.asarray(s_lo)[: len(rows)], np.asarray(s_hi)[: len(rows)]
         data["g_lo"], data["g_hi"] = g_lo, g_hi
+        data["g_known"] = np.ones(len(lo), bool)
 
     def monotone(self, lo, hi, g_lo, g_hi) -> tuple[np.ndarray, np.ndarray]:
         """Per box, a variable j along which f is strictly monotone on the box, towards a
@@ -267,6 +277,12 @@ def _unknown(lo: jax.Array) -> tuple[jax.Array, jax.Array]:
     return jnp.full_like(lo, -jnp.inf), jnp.full_like(lo, jnp.inf)
 
 
+@functools.partial(jax.jit, static_argnums=1)
+def _known(lo: jax.Array, known: bool) -> jax.Array:
+    """Whether the partials were enclosed, per box (laid out as lo's boxes)."""
+    return jnp.full_like(lo[:, 0], known, dtype=bool)
+
+
 @in_float64
 def minimize(
     f: Any,
@@ -312,10 +328,9 @@ def minimize(
         raise InvalidArgument(f"tol must be a positive number, got {tol!r}")
     started = time.perf_counter()
     exact = exact_box(box)
-    search = _Minimize(f, exact, float(tol), degree, variables, monotonicity)
+    search = _Minimize(f, exact, float(tol), degree, variables, monotonicity, monotone_after)
     solver = BranchAndBound(search, batch=batch, max_boxes=max_boxes, time_limit=time_limit)
     search.batch, search.solver = solver.batch, solver
-    search.partials_after = int(monotone_after)
     lo, hi = exact.outer
     search.polish(lo + (hi - lo) / 2)
     solution = solver.run(lo, hi, progress=progress, describe=search.describe)

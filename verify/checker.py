@@ -176,26 +176,27 @@ class _Bounds:
             return iv.mpf([-mp.inf, mp.inf])
 
     def over(self, box: Box, x0: Sequence[Fraction], enough=lambda low, high: False):
-        """(lower, upper) bounds of f over the box: the best of the natural extension, the
-        mean-value form and the second-order form (see the module docstring), tried in that
-        order until `enough(lower, upper)`."""
+        """(lower, upper, G) for f over the box: the best bounds of the natural extension,
+        the mean-value form and the second-order form (see the module docstring), tried in
+        that order until `enough(lower, upper)`, and the interval gradient G over the box
+        where the mean-value form computed it (else None)."""
         self.boxes += 1
         a, b = box
         natural = self._natural(a, b)
         low, high = lo(natural), hi(natural)
         if enough(low, high):
-            return low, high
+            return low, high, None
         try:
             _, grads = gradient_interval(self.graph, a, b, prec=self.prec)
             low, high = self._mean_value(box, x0, grads, low, high)
         except _NO_GRADIENT:
-            return low, high
+            return low, high, None
         if enough(low, high):
-            return low, high
+            return low, high, grads
         try:
-            return self._second_order(box, x0, low, high)
+            return (*self._second_order(box, x0, low, high), grads)
         except _NO_GRADIENT:
-            return low, high
+            return low, high, grads
 
     def _second_order(self, box: Box, x0: Sequence[Fraction], low: Any, high: Any):
         a, b = box
@@ -272,14 +273,12 @@ def _halves(box: Box, j: int | None = None) -> tuple[Box, Box]:
     return (a, [*b[:j], mid, *b[j + 1 :]]), ([*a[:j], mid, *a[j + 1 :]], b)
 
 
-def _smear_side(graph: ExprGraph, box: Box, prec: int) -> int | None:
-    """The side k with the largest ``|∂f/∂x_k| · width_k`` over the box (Kearfott's smear:
-    where bisection shrinks the bounds most), None where the gradient is not bounded."""
-    a, b = box
-    try:
-        _, grads = gradient_interval(graph, a, b, prec=prec)
-    except _NO_GRADIENT:
+def _smear_side(box: Box, grads: Sequence | None) -> int | None:
+    """The side k with the largest ``|G_k| · width_k`` over the box (Kearfott's smear: where
+    bisection shrinks the bounds most), None where the gradient G is not bounded."""
+    if grads is None:
         return None
+    a, b = box
     smear = [max(abs(lo(g)), abs(hi(g))) * (t - s) for g, s, t in zip(grads, a, b, strict=True)]
     if not all(mp.isfinite(v) for v in smear):
         return None
@@ -308,7 +307,7 @@ def _prove_bound(
     stack = [box]
     while stack:
         piece = stack.pop()
-        low, high = bounds.over(piece, x0, test)
+        low, high, grads = bounds.over(piece, x0, test)
         if test(low, high):
             continue
         if refuted is not None and refuted(low, high):
@@ -318,8 +317,7 @@ def _prove_bound(
                 f"own bounds [{_show(low)}, {_show(high)}] on a piece, with all "
                 f"{splits.total} bisections of the check spent"
             )
-        side = _smear_side(bounds.graph, piece, bounds.prec) if len(piece[0]) > 1 else None
-        stack.extend(_halves(piece, side))
+        stack.extend(_halves(piece, _smear_side(piece, grads)))
     return ""
 
 
@@ -563,9 +561,7 @@ def _check_monotone_leaf(
     (every op has a derivative rule, and f is bounded on every other leaf), so a minimizer
     exists; at x, f decreases along -x_j (Lebourg's mean value theorem with the Clarke
     gradient, which the interval gradient contains at kinks), and x − δ e_j stays in the box."""
-    if not isinstance(claim, MinimumClaim):
-        raise _Reject("monotone leaves are for min_in claims only", i)
-    j, sign = leaf.monotone.variable, leaf.monotone.sign
+    j, sign = leaf.monotone.variable, leaf.monotone.sign  # (min_in only: checked by _check)
     if j >= len(box[0]):
         raise _Reject(f"the monotone leaf names variable {j} of {len(box[0])}", i)
     inside = box[0][j] > whole[0][j] if sign > 0 else box[1][j] < whole[1][j]
