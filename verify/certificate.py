@@ -118,6 +118,9 @@ class Leaf(StrictModel):
     anchor: list[Number] | None = None
     # v2: the leaf holds no minimizer (min_in claims; no coefficients needed)
     monotone: Monotone | None = None
+    # v2: (integral claims, one variable) the leaf's end `tail` is an end of the box where f
+    # may be singular; its integral is bounded by growth forms (verify.tails), no coefficients
+    tail: Literal["lo", "hi"] | None = None
 
 
 class Certificate(StrictModel):

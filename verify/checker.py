@@ -77,6 +77,7 @@ from .hessian import (
 from .reference import evaluate_interval
 from .rigorous import exact, hi, iv_precision, lo, span
 from .series import exact_taylor, interval_taylor
+from .tails import TailError, tail_integral
 
 Box = tuple[list[Fraction], list[Fraction]]
 
@@ -372,7 +373,7 @@ def _leaf_box(leaf: Leaf, n: int, i: int) -> tuple[Box, list[Fraction]]:
     x0 = _numbers(leaf.x0, n, "x0", i)
     if any(not (s <= c <= t) for s, t, c in zip(*box, x0, strict=True)):
         raise _Reject("x0 lies outside the leaf", i)
-    if leaf.monotone is not None:
+    if leaf.monotone is not None or leaf.tail is not None:
         return box, x0
     if not leaf.coefficients or len(leaf.coefficients[0]) != 1:
         raise _Reject("the enclosure needs a constant term", i)
@@ -413,12 +414,18 @@ def _check_bound_leaf(bounds, claim, leaf: Leaf, box, x0, i: int, splits: _Split
 
 
 def _own_integral(
-    bounds: _Bounds, boxes: list[Box], lower: Fraction, upper: Fraction, budget: int
+    bounds: _Bounds,
+    boxes: list[Box],
+    lower: Fraction,
+    upper: Fraction,
+    budget: int,
+    fixed: tuple[Fraction, Fraction] = (Fraction(0), Fraction(0)),
 ) -> tuple[Fraction, Fraction]:
-    """Bounds on ∫ f over the union of the boxes: the sum of :meth:`_Bounds.integral` over
-    pieces (ends added exactly), bisecting the piece with the widest enclosure until the sum
-    lies in ``[lower, upper]`` or `budget` bisections are spent."""
-    heap, total_lo, total_hi, tie = [], Fraction(0), Fraction(0), 0
+    """Bounds on ∫ f over the union of the boxes plus `fixed` (the tails' own bounds): the
+    sum of :meth:`_Bounds.integral` over pieces (ends added exactly), bisecting the piece
+    with the widest enclosure until the sum lies in ``[lower, upper]`` or `budget`
+    bisections are spent."""
+    heap, (total_lo, total_hi), tie = [], fixed, 0
 
     def add(piece: Box) -> None:
         nonlocal total_lo, total_hi, tie
@@ -432,7 +439,7 @@ def _own_integral(
 
     for box in boxes:
         add(box)
-    while budget > 0 and not (total_lo >= lower and total_hi <= upper):
+    while heap and budget > 0 and not (total_lo >= lower and total_hi <= upper):
         _, _, piece, a, b = heapq.heappop(heap)
         total_lo, total_hi = total_lo - a, total_hi - b
         for half in _halves(piece):
@@ -441,17 +448,39 @@ def _own_integral(
     return total_lo, total_hi
 
 
-def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, max_splits: int) -> None:
+def _tail_integral(bounds: _Bounds, leaf: Leaf, box: Box, whole: Box, i: int):
+    """(v2) The checker's bounds on ∫ f over a tail leaf: the leaf's `tail` end must be that
+    end of the (one-dimensional) box; :func:`verify.tails.tail_integral` bounds the rest."""
+    if len(box[0]) != 1:
+        raise _Reject("tail leaves are for functions of one variable", i)
+    side = 0 if leaf.tail == "lo" else 1
+    if box[side][0] != whole[side][0]:
+        raise _Reject(f"the tail end ({leaf.tail}) of the leaf is not that end of the box", i)
+    try:
+        return tail_integral(
+            bounds.graph, box[side][0], box[1][0] - box[0][0], leaf.tail, prec=bounds.prec
+        )
+    except TailError as err:
+        raise _Reject(f"the tail's integral could not be bounded: {err}", i) from None
+
+
+def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, whole, max_splits: int) -> None:
     lower, upper = read_number(claim.lower), read_number(claim.upper)
     total_lo = total_hi = Fraction(0)
-    for i, (leaf, (_, x0)) in enumerate(zip(leaves, boxes, strict=True)):
+    tails, pieces = [Fraction(0), Fraction(0)], []
+    for i, (leaf, (box, x0)) in enumerate(zip(leaves, boxes, strict=True)):
         if leaf.integral is None:
             raise _Reject("the leaf records no integral", i)
         rec = [read_number(v) for v in leaf.integral]
-        got = enclosure_integral(leaf, len(x0))
+        if leaf.tail is not None:
+            got = _tail_integral(bounds, leaf, box, whole, i)
+            tails = [tails[0] + got[0], tails[1] + got[1]]
+        else:
+            got = enclosure_integral(leaf, len(x0))
+            _check_x0(bounds, leaf, x0, i)
+            pieces.append(box)
         if got[0] < rec[0] or got[1] > rec[1]:
             raise _Reject("the enclosure does not give the recorded integral", i)
-        _check_x0(bounds, leaf, x0, i)
         total_lo, total_hi = total_lo + rec[0], total_hi + rec[1]
     if total_lo < lower or total_hi > upper:
         raise _Reject(
@@ -460,7 +489,7 @@ def _check_integral(bounds, claim: IntegralClaim, leaves, boxes, max_splits: int
         )
     with iv_precision(bounds.prec):
         budget = max_splits * len(boxes)
-        own = _own_integral(bounds, [box for box, _ in boxes], lower, upper, budget)
+        own = _own_integral(bounds, pieces, lower, upper, budget, tuple(tails))
     if not (own[0] >= lower and own[1] <= upper):
         raise _Reject(
             f"the checker's own integral bounds [{_show(own[0])}, {_show(own[1])}] "
@@ -622,8 +651,10 @@ def _check(
         raise _Reject("monotone leaves are for min_in claims only")
     if all(monotone):
         raise _Reject("every leaf is monotone: no leaf bounds the minimum")
+    if any(leaf.tail is not None for leaf in cert.leaves) and not isinstance(claim, IntegralClaim):
+        raise _Reject("tail leaves are for integral claims only")
     if isinstance(claim, IntegralClaim):
-        _check_integral(bounds, claim, cert.leaves, boxes, max_splits)
+        _check_integral(bounds, claim, cert.leaves, boxes, box, max_splits)
     else:
         splits = _Splits(max_splits * len(boxes))
         for i, (leaf, (leaf_box, x0)) in enumerate(zip(cert.leaves, boxes, strict=True)):
