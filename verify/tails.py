@@ -142,7 +142,8 @@ class Form:
     __radd__ = __add__
 
     def __neg__(self) -> Form:
-        return Form(self.tail, {k: -w for k, w in self.terms.items()})
+        negated = None if self.rational is None else -self.rational
+        return Form(self.tail, {k: -w for k, w in self.terms.items()}, negated)
 
     def __sub__(self, other: Any) -> Form:
         return self + (-self._lift(other))
