@@ -19,15 +19,16 @@ every other term is ``t^α L^m · (t^δ L^μ)`` with ``δ > 0``, or ``δ = 0, μ
   ``0 < m ≤ 1`` a coefficient ``C ⊆ [c^-, c^+]`` of ``L``; ``exp(cL) = t^{-c} ⊆ t^{-c^+} [0, 1]``,
   so ``exp v ∈ t^{-c^+} · [0, 1] · exp B``;
 - any other function of a bounded form: its interval extension (:mod:`verify.rigorous`) over
-  the form's range.
+  the form's range; of an unbounded form, its global range where it has one (sin, cos,
+  tanh, erf, atan, sigmoid: so ``sin(1/x)`` is bounded by 1).
 
 Finally ``f ∈ W t^α L^m`` with ``α > -1`` gives ``∫_0^ε f ∈ W · J``, where
 ``J = ∫_0^ε t^α L^m dt = ε^{β} ∫_0^∞ e^{-βs} (L_ε + s)^m ds`` (``t = ε e^{-s}``, ``β = α + 1``),
 exactly ``ε^β Σ_j C(m, j) L_ε^{m-j} j! / β^{j+1}`` for an integer ``m ≥ 0`` and bracketed by
 the neighbouring integers otherwise.  So ``∫_0^1 √x log x`` over ``(0, ε]`` is enclosed to
 rounding, and ``x^x = exp(x log x)``, ``log(x)^2``, ``√(1 - x^2)`` at 1 or ``1/√x`` are handled
-alike.  What the arithmetic cannot bound (an unbounded argument of sin, ``1/x``, which is not
-integrable) raises :class:`TailError` with the reason.
+alike.  What the arithmetic cannot bound (``exp(1/x)``, ``log(sin(1/x))``; ``1/x``, which
+is not integrable) raises :class:`TailError` with the reason.
 
 This module is trusted code of the checker (mpmath.iv with the audited primitives only); the
 integration app calls it for its end pieces and the checker calls it again for each tail leaf.
@@ -244,11 +245,30 @@ def _exp(v: Form) -> Form:
     return Form(tail, {(-top, Fraction(0)): spread * scale})
 
 
+def _global_range(name: str) -> Any | None:
+    """The range of a bounded function over the whole real line (None if unbounded)."""
+    match name:
+        case "sin" | "cos" | "tanh" | "erf":
+            return iv.mpf([-1, 1])
+        case "sigmoid":
+            return iv.mpf([0, 1])
+        case "atan":
+            half_pi = rigorous.iv_pi() / 2
+            return iv.mpf([-hi(half_pi), hi(half_pi)])
+    return None
+
+
 def _via_range(name: str, params: Any) -> Any:
+    """A function of a bounded form: its interval extension over the form's range; of an
+    unbounded one: the function's global range where it is bounded (``sin(1/x)``)."""
+
     def f(v: Form) -> Form:
         r = v.range()
         if r is None:
-            raise TailError(f"{name} of a value unbounded at the end ({v!r})")
+            whole = _global_range(name)
+            if whole is None:
+                raise TailError(f"{name} of a value unbounded at the end ({v!r})")
+            return constant(v.tail, whole)
         return constant(v.tail, rigorous.apply(name, r, params))
 
     return f

@@ -103,12 +103,25 @@ def test_power_log_smooth_products_are_enclosed_never_refused(a, m, g, c, right,
     assert high - low <= 0.5 * abs(value) + 1e-300
 
 
+def test_bounded_functions_of_unbounded_values_use_their_global_range():
+    """∫_0^ε sin(1/x) dx = ε sin(1/ε) − Ci(1/ε) (its derivative is sin(1/x); both terms
+    vanish at 0): inside ε · [−1, 1]."""
+    eps = Fraction(1, 64)
+    low, high = tail_integral(graph_from_string("sin(1/x)", ["x"]), Fraction(0), eps, "lo")
+    e = mpmath.mpf(eps.numerator) / eps.denominator
+    value = e * mpmath.sin(1 / e) - mpmath.ci(1 / e)
+    assert low <= Fraction(-1, 64) and high >= Fraction(1, 64) and high - low <= 2 * eps * 1.0001
+    assert mpmath.mpf(low.numerator) / low.denominator <= value
+    assert value <= mpmath.mpf(high.numerator) / high.denominator
+
+
 @pytest.mark.parametrize(
     "text, words",
     [
         ("1/x", "may not be integrable at x = 0"),
         ("log(x)/x", "may not be integrable"),
-        ("sin(1/x)", "sin of a value unbounded"),
+        ("log(sin(1/x))", "log of a value that may reach 0"),
+        ("sinh(1/x)", "sinh of a value unbounded"),
         ("exp(1/x)", "exp of a value growing"),
         ("log(x**2 - x)", "log of a value that may reach 0"),
         ("sqrt(x - 1)", "sqrt"),
