@@ -208,6 +208,7 @@ class _Pieces:
         self.ends: tuple[float | None, float | None] = (None, None)
         self.tail_failure: str | None = None
         self._graph: Any = None
+        self._tail_memo: dict[tuple[float, float], tuple[float, float] | None] = {}
         self._leaf_sum = 0.0
         self._leaf_seen = 0
 
@@ -243,12 +244,16 @@ class _Pieces:
             for sign, side, end in ((-1, "lo", a), (1, "hi", b)):
                 if end != self.ends[side == "hi"]:
                     continue
-                try:
-                    value = tail_integral(self.graph(), Fraction(end), width, side)
-                except TailError as err:
-                    self.tail_failure = f"at x = {end:.17g}: {err}"
+                if (a, b) not in self._tail_memo:  # batches are padded with repeated pieces
+                    try:
+                        value = tail_integral(self.graph(), Fraction(end), width, side)
+                        self._tail_memo[a, b] = (down(value[0]), up(value[1]))
+                    except TailError as err:
+                        self._tail_memo[a, b] = None
+                        self.tail_failure = f"at x = {end:.17g}: {err}"
+                if self._tail_memo[a, b] is None:
                     continue
-                data["lo"][r], data["hi"][r] = down(value[0]), up(value[1])
+                data["lo"][r], data["hi"][r] = self._tail_memo[a, b]
                 data["tail"][r] = sign
                 break
 
