@@ -561,22 +561,35 @@ def _fmt_point(x: np.ndarray, names: list[str]) -> str:
 def _excess(
     search: _Pieces, bnb: BranchAndBound, exact: Any, outer_lo: np.ndarray, outer_hi: np.ndarray
 ) -> tuple[float, float]:
-    """An interval holding ``∫_U f``, U = the outer (double) box minus the exact box:
-    ``R · vol(U)``, R the hull of the ranges of f over the slabs that cover U."""
+    """An interval holding ``∫_U f``, U = the outer (double) box minus the user's box:
+    ``R · vol(U)``, R the hull of the ranges of f over slabs that cover U.
+
+    An end given as a number ``e`` that is not a double: the slab runs from the outer edge to
+    the first double past ``e``.  An end given as a constant (``pi/2``), known only to lie
+    between the doubles ``lo_in``/``hi_in`` and ``lo``/``hi`` of :class:`ExactBox`: the slab
+    runs from the outer edge to the inner double, and ``vol(U)`` is only known to lie in
+    ``[vol(outer) − Π(hi − lo), vol(outer) − Π(hi_in − lo_in)]``."""
     slabs = []
     for j in range(exact.n):
-        for end, edge in ((exact.lo[j], outer_lo[j]), (exact.hi[j], outer_hi[j])):
-            if Fraction(float(edge)) != end:
-                s_lo, s_hi = outer_lo.copy(), outer_hi.copy()
-                if edge == outer_lo[j]:
-                    s_hi[j] = math.nextafter(float(outer_lo[j]), math.inf)
-                    while Fraction(float(s_hi[j])) < end:
-                        s_hi[j] = math.nextafter(float(s_hi[j]), math.inf)
-                else:
-                    s_lo[j] = math.nextafter(float(outer_hi[j]), -math.inf)
-                    while Fraction(float(s_lo[j])) > end:
-                        s_lo[j] = math.nextafter(float(s_lo[j]), -math.inf)
-                slabs.append((s_lo, s_hi))
+        sides = (
+            (exact.lo[j], exact.lo_in[j], outer_lo[j], 1),
+            (exact.hi[j], exact.hi_in[j], outer_hi[j], -1),
+        )
+        for end, inner, edge, inward in sides:
+            if end == inner == Fraction(float(edge)):
+                continue  # a double: no slab
+            if end == inner:  # a number: the first double past it
+                cut = float(edge)
+                while (Fraction(cut) < end) if inward > 0 else (Fraction(cut) > end):
+                    cut = math.nextafter(cut, inward * math.inf)
+            else:  # a constant: the inner double
+                cut = float(inner)
+            s_lo, s_hi = outer_lo.copy(), outer_hi.copy()
+            if inward > 0:
+                s_hi[j] = cut
+            else:
+                s_lo[j] = cut
+            slabs.append((s_lo, s_hi))
     if not slabs:
         return 0.0, 0.0
     lo = np.stack([s[0] for s in slabs])
@@ -591,7 +604,8 @@ def _excess(
     outer_vol = math.prod(
         Fraction(b) - Fraction(a) for a, b in zip(outer_lo, outer_hi, strict=True)
     )
-    exact_vol = math.prod(b - a for a, b in zip(exact.lo, exact.hi, strict=True))
-    v = outer_vol - exact_vol  # >= 0, exactly
-    ends = [Fraction(r_lo) * v, Fraction(r_hi) * v]
+    largest = math.prod(b - a for a, b in zip(exact.lo, exact.hi, strict=True))
+    smallest = math.prod(b - a for a, b in zip(exact.lo_in, exact.hi_in, strict=True))
+    vols = (outer_vol - largest, outer_vol - smallest)  # 0 <= vol(U) within these, exactly
+    ends = [Fraction(r) * v for r in (r_lo, r_hi) for v in vols]
     return down(min(ends)), up(max(ends))

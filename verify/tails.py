@@ -15,19 +15,23 @@ every other term is ``t^α L^m · (t^δ L^μ)`` with ``δ > 0``, or ``δ = 0, μ
 - ``log v = -α L + m log L + log W``, with ``log L ∈ L · [0, log L_ε / L_ε]`` (``log L / L``
   decreases for ``L ≥ e``; ``L_ε = -log ε``): needs ``W > 0``;
 - ``v^p = t^{αp} L^{mp} W^p`` (sqrt, rsqrt, cbrt, real and negative powers, quotients);
-- ``exp v``: the bounded terms give an interval ``B``; the terms in ``L^m`` with
-  ``0 < m ≤ 1`` a coefficient ``C ⊆ [c^-, c^+]`` of ``L``; ``exp(cL) = t^{-c} ⊆ t^{-c^+} [0, 1]``,
-  so ``exp v ∈ t^{-c^+} · [0, 1] · exp B``;
-- any other function of a bounded form: its interval extension (:mod:`verify.rigorous`) over
-  the form's range; of an unbounded form, its global range where it has one (sin, cos,
+- ``exp v``: the terms in ``L^m`` with ``0 < m ≤ 1`` give a coefficient ``C ⊆ [c^-, c^+]`` of
+  ``L``, and ``exp(cL) = t^{-c} ⊆ t^{-c^+} [0, 1]``; the bounded terms B go through the
+  mean-value form below: ``exp v ∈ t^{-c^+} · [0, 1] · exp B``;
+- any other function g of a bounded form v: the mean-value form
+  ``g(c) + (v − c) · g'(range)`` (c the midpoint of v's constant term), so that
+  ``sin(t) ∈ t · cos([0, ε])`` keeps its factor t, or g over the form's range where v is
+  constant; of an unbounded form, its global range where it has one (sin, cos,
   tanh, erf, atan, sigmoid: so ``sin(1/x)`` is bounded by 1).
 
 Finally ``f ∈ W t^α L^m`` with ``α > -1`` gives ``∫_0^ε f ∈ W · J``, where
 ``J = ∫_0^ε t^α L^m dt = ε^{β} ∫_0^∞ e^{-βs} (L_ε + s)^m ds`` (``t = ε e^{-s}``, ``β = α + 1``),
-exactly ``ε^β Σ_j C(m, j) L_ε^{m-j} j! / β^{j+1}`` for an integer ``m ≥ 0`` and bracketed by
-the neighbouring integers otherwise.  So ``∫_0^1 √x log x`` over ``(0, ε]`` is enclosed to
-rounding, and ``x^x = exp(x log x)``, ``log(x)^2``, ``√(1 - x^2)`` at 1 or ``1/√x`` are handled
-alike.  What the arithmetic cannot bound (``exp(1/x)``, ``log(sin(1/x))``; ``1/x``, which
+exactly ``ε^β Σ_j C(m, j) L_ε^{m-j} j! / β^{j+1}`` for an integer ``m ≥ 0``, bracketed by
+the neighbouring integers for other ``m > 0`` and by Bernoulli's inequality for ``m < 0``.
+So ``∫ √x log x`` over ``(0, ε]`` is enclosed to rounding, and ``x^x = exp(x log x)``,
+``log(x)^2``, ``√(1 - x^2)`` at 1 or ``1/√x`` are handled alike.  Constants of the graph
+stay exact rationals through ``+ − ×`` (so ``1/7 − x/7`` at ``x = 1 − t`` is exactly
+``t/7``).  What the arithmetic cannot bound (``exp(1/x)``, ``log(sin(1/x))``; ``1/x``, which
 is not integrable) raises :class:`TailError` with the reason.
 
 This module is trusted code of the checker (mpmath.iv with the audited primitives only); the
@@ -48,6 +52,7 @@ from autobound.errors import DomainError
 from autobound.graph import ExprGraph
 
 from . import rigorous
+from .gradient import SLOPES
 from .reference import _INTERVAL, _iv_pow, _iv_truth, _run
 from .rigorous import exact, hi, iv_exp, iv_log, iv_precision, lo
 
@@ -100,6 +105,37 @@ class Tail:
         return iv.mpf([0, self.sup(delta, mu)])
 
 
+#: Exact rational coefficients are kept while their numerators and denominators stay short.
+MAX_BITS = 512
+
+
+def _iv(w: Any) -> Any:
+    """A coefficient (an exact Fraction or an interval) as an interval."""
+    return exact(w) if isinstance(w, Fraction) else w
+
+
+def _is_zero(w: Any) -> bool:
+    return w == 0 if isinstance(w, Fraction) else lo(w) == 0 and hi(w) == 0
+
+
+def _exact_or_interval(q: Fraction) -> Any:
+    if max(abs(q.numerator).bit_length(), q.denominator.bit_length()) > MAX_BITS:
+        return exact(q)
+    return q
+
+
+def _plus(a: Any, b: Any) -> Any:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return _exact_or_interval(a + b)
+    return _iv(a) + _iv(b)
+
+
+def _times(a: Any, b: Any) -> Any:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return _exact_or_interval(a * b)
+    return _iv(a) * _iv(b)
+
+
 def _bounded(key: Key) -> bool:
     alpha, m = key
     return alpha > 0 or (alpha == 0 and m <= 0)
@@ -110,14 +146,15 @@ def _order(key: Key) -> tuple[Fraction, Fraction]:
 
 
 class Form:
-    """``Σ_k W_k t^{α_k} L^{m_k}`` on the tail (see the module docstring)."""
+    """``Σ_k W_k t^{α_k} L^{m_k}`` on the tail (see the module docstring); a coefficient is an
+    interval, or an exact Fraction while it comes from exact rationals by + − ×."""
 
     __slots__ = ("rational", "tail", "terms")
 
     def __init__(self, tail: Tail, terms: dict[Key, Any], rational: Fraction | None = None):
         self.tail = tail
         self.rational = rational  # the exact value of a constant of the graph, if any
-        self.terms = {k: w for k, w in terms.items() if not (lo(w) == 0 and hi(w) == 0)}
+        self.terms = {k: w for k, w in terms.items() if not _is_zero(w)}
         if len(self.terms) > MAX_TERMS:
             self._fold()
 
@@ -126,18 +163,22 @@ class Form:
         target, rest = keys[MAX_TERMS - 1], keys[MAX_TERMS:]
         w = self.terms[target]
         for k in rest:
-            w = w + self.terms.pop(k) * self.tail.factor(k[0] - target[0], k[1] - target[1])
+            w = _iv(w) + _iv(self.terms.pop(k)) * self.tail.factor(
+                k[0] - target[0], k[1] - target[1]
+            )
         self.terms[target] = w
 
     def _lift(self, other: Any) -> Form:
         if isinstance(other, Form):
             return other
-        return constant(self.tail, other if isinstance(other, iv.mpf) else exact(other))
+        if isinstance(other, (int, np.integer)) and not isinstance(other, bool):
+            other = Fraction(int(other))
+        return constant(self.tail, other if isinstance(other, (iv.mpf, Fraction)) else exact(other))
 
     def __add__(self, other: Any) -> Form:
         terms = dict(self.terms)
         for k, w in self._lift(other).terms.items():
-            terms[k] = terms[k] + w if k in terms else w
+            terms[k] = _plus(terms[k], w) if k in terms else w
         return Form(self.tail, terms)
 
     __radd__ = __add__
@@ -157,7 +198,8 @@ class Form:
         for (a1, m1), w1 in self.terms.items():
             for (a2, m2), w2 in self._lift(other).terms.items():
                 k = (a1 + a2, m1 + m2)
-                terms[k] = terms[k] + w1 * w2 if k in terms else w1 * w2
+                w = _times(w1, w2)
+                terms[k] = _plus(terms[k], w) if k in terms else w
         return Form(self.tail, terms)
 
     __rmul__ = __mul__
@@ -170,8 +212,8 @@ class Form:
         alpha, m = keys[0]
         w = self.terms[keys[0]]
         for k in keys[1:]:
-            w = w + self.terms[k] * self.tail.factor(k[0] - alpha, k[1] - m)
-        return alpha, m, w
+            w = _iv(w) + _iv(self.terms[k]) * self.tail.factor(k[0] - alpha, k[1] - m)
+        return alpha, m, _iv(w)
 
     def range(self) -> Any | None:
         """An interval holding v on the whole tail, or None where a term is unbounded."""
@@ -179,14 +221,14 @@ class Form:
             return None
         total = iv.mpf(0)
         for (alpha, m), w in self.terms.items():
-            total = total + w * self.tail.factor(alpha, m)
+            total = total + _iv(w) * self.tail.factor(alpha, m)
         return total
 
     def constant_value(self) -> Any | None:
         if not self.terms:
             return iv.mpf(0)
         if set(self.terms) == {(Fraction(0), Fraction(0))}:
-            return self.terms[Fraction(0), Fraction(0)]
+            return _iv(self.terms[Fraction(0), Fraction(0)])
         return None
 
     def __repr__(self) -> str:
@@ -199,11 +241,16 @@ def constant(tail: Tail, w: Any) -> Form:
 
 
 def _graph_constant(tail: Tail, value: Any) -> Form:
-    form = constant(tail, exact(value))
+    """A constant of the graph, kept as an exact Fraction (1/7 − 1/7 = 0, not an interval)."""
     if isinstance(value, (Fraction, int, float, np.integer, np.floating)):
         if not isinstance(value, bool) and math.isfinite(value):
-            form.rational = Fraction(value)
-    return form
+            q = (
+                Fraction(value)
+                if isinstance(value, Fraction)
+                else Fraction(value.item() if isinstance(value, np.generic) else value)
+            )
+            return Form(tail, {(Fraction(0), Fraction(0)): q}, q)
+    return constant(tail, exact(value))
 
 
 def _q(v: Any) -> Fraction:
@@ -229,20 +276,20 @@ def _log(v: Form) -> Form:
 
 def _exp(v: Form) -> Form:
     tail = v.tail
-    bounded, slope = iv.mpf(0), iv.mpf(0)
+    bounded, slope = {}, iv.mpf(0)
     for (alpha, m), w in v.terms.items():
         if _bounded((alpha, m)):
-            bounded = bounded + w * tail.factor(alpha, m)
+            bounded[alpha, m] = w
         elif alpha == 0 and 0 < m <= 1:  # L^m = L · L^(m - 1), L^(m-1) in (0, L_eps^(m-1)]
-            slope = slope + w * tail.factor(Fraction(0), m - 1)
+            slope = slope + _iv(w) * tail.factor(Fraction(0), m - 1)
         else:
             raise TailError(f"exp of a value growing like t^{alpha} log(1/t)^{m} at the end")
-    scale = rigorous.apply("exp", bounded, {})
+    scale = _via_range("exp", {})(Form(tail, bounded))  # exp of the bounded part
     if not mp.isfinite(hi(slope)):
         raise TailError("exp of a value whose growth has no finite bound at the end")
     top = _q(hi(slope))  # exp(cL) = t^-c <= t^-top (0 < t < 1), a rational exponent
     spread = iv.mpf(1) if lo(slope) == hi(slope) else iv.mpf([0, 1])
-    return Form(tail, {(-top, Fraction(0)): spread * scale})
+    return Form(tail, {(-top, Fraction(0)): spread}) * scale
 
 
 def _global_range(name: str) -> Any | None:
@@ -259,8 +306,11 @@ def _global_range(name: str) -> Any | None:
 
 
 def _via_range(name: str, params: Any) -> Any:
-    """A function of a bounded form: its interval extension over the form's range; of an
-    unbounded one: the function's global range where it is bounded (``sin(1/x)``)."""
+    """A function g of a bounded form v: where v varies (terms beyond the constant one), the
+    mean-value form ``g(v) ∈ g(c) + (v − c) · g'(R)`` (c the midpoint of v's constant term, R
+    the hull of v's range and c; g' from :data:`verify.gradient.SLOPES`, Clarke hulls at
+    kinks), which keeps the decay of ``v − c`` (``sin(t) ∈ t · cos([0, ε])``); else g over
+    v's range.  Of an unbounded v: g's global range where g is bounded (``sin(1/x)``)."""
 
     def f(v: Form) -> Form:
         r = v.range()
@@ -269,7 +319,16 @@ def _via_range(name: str, params: Any) -> Any:
             if whole is None:
                 raise TailError(f"{name} of a value unbounded at the end ({v!r})")
             return constant(v.tail, whole)
-        return constant(v.tail, rigorous.apply(name, r, params))
+        value = constant(v.tail, rigorous.apply(name, r, params))
+        c = v.constant_value()
+        if c is not None or name not in SLOPES:
+            return value
+        zero = (Fraction(0), Fraction(0))
+        mid = iv.mpf(rigorous._mid(_iv(v.terms[zero]))) if zero in v.terms else iv.mpf(0)
+        slope = SLOPES[name](rigorous.hull(r, mid), params)
+        if not (mp.isfinite(lo(slope)) and mp.isfinite(hi(slope))):
+            return value
+        return constant(v.tail, rigorous.apply(name, mid, params)) + (v - mid) * slope
 
     return f
 
@@ -363,9 +422,10 @@ def _integral_J(tail: Tail, alpha: Fraction, m: Fraction) -> Any:
             )
         return total
 
-    if m < 0:
-        upper = scale * iv_exp(exact(m) * tail.log_L) / exact(beta)
-        return iv.mpf([0, hi(upper)])
+    if m < 0:  # L_ε^m (1 + m s/L_ε) <= (L_ε + s)^m <= L_ε^m (Bernoulli; decreasing in s)
+        first = scale * iv_exp(exact(m) * tail.log_L) / exact(beta)
+        lower = first * (1 + exact(m) / (tail.L * exact(beta)))
+        return iv.mpf([max(lo(lower), 0), hi(first)])
     if m.denominator == 1:
         return scale * K(int(m))
     n = math.floor(m)
@@ -394,8 +454,8 @@ def tail_integral(
         raise TailError(f"the end piece must have a width in (0, 1/16], got {float(width):.3g}")
     with iv_precision(prec):
         tail = Tail(width)
-        x = constant(tail, exact(end)) + Form(
-            tail, {(Fraction(1), Fraction(0)): iv.mpf(1 if side == "lo" else -1)}
+        x = constant(tail, Fraction(end)) + Form(
+            tail, {(Fraction(1), Fraction(0)): Fraction(1 if side == "lo" else -1)}
         )
         arith = replace(
             _INTERVAL,

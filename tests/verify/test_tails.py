@@ -73,7 +73,7 @@ def test_tail_integrals_hold_the_value(text, end, side, width):
     low, high, value = check(text, Fraction(end), width, side)
     # informative, not just finite (functions of bounded forms go through their range, which
     # drops the factor t: sin(x) log(x) / sqrt(x) is bounded by [0, sin ε] log(x) / sqrt(x))
-    assert high - low <= 5 * abs(value) + 1e-30
+    assert high - low <= 2 * abs(value) + 1e-30
 
 
 def test_exact_cases_are_enclosed_to_rounding():
@@ -95,12 +95,13 @@ def test_exact_cases_are_enclosed_to_rounding():
 )
 def test_power_log_smooth_products_are_enclosed_never_refused(a, m, g, c, right, k):
     """c · t^a · log(t)^m · g(x) with t = |x - end| and smooth positive g, at both ends of
-    [0, 1]: the whole class is supported (no refusal) and every enclosure holds the value."""
+    [0, 1]: the whole class is supported (no refusal) and every enclosure holds the value,
+    informatively (sympy may expand the product, whose terms then meet only as intervals)."""
     t = "(1 - x)" if right else "x"
     text = f"({c})*{t}**({a})*log({t})**{m}*{g}"
     width = Fraction(1, 2**k)
     low, high, value = check(text, Fraction(1 if right else 0), width, "hi" if right else "lo")
-    assert high - low <= 0.5 * abs(value) + 1e-300
+    assert high - low <= abs(value) + 1e-300
 
 
 def test_bounded_functions_of_unbounded_values_use_their_global_range():
