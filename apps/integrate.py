@@ -45,13 +45,15 @@ from typing import Any, Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
+import sympy
 
 from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, up
 from autobound.apps.boxbound import centred, doubled
 from autobound.apps.precision import in_float64
-from autobound.errors import DomainError, InvalidArgument, InvalidRegion
+from autobound.errors import AutoBoundError, DomainError, InvalidArgument, InvalidRegion
+from autobound.frontends.sympy_frontend import expr_from_string, graph_from_sympy
 from autobound.interval import hi as iv_hi
 from autobound.interval import lo as iv_lo
 from autobound.verify.certificate import (
@@ -205,7 +207,7 @@ class _Pieces:
         self.root_width: np.ndarray | None = None
         self.undefined_at: np.ndarray | None = None
         self.singular: tuple[np.ndarray, np.ndarray, list[str]] | None = None
-        self.ends: tuple[float | None, float | None] = (None, None)
+        self.ends: tuple[_End | None, _End | None] = (None, None)
         self.tail_failure: str | None = None
         self._graph: Any = None
         self._tail_memo: dict[tuple[float, float], tuple[float, float] | None] = {}
@@ -232,25 +234,25 @@ class _Pieces:
         return data
 
     def _tails(self, lo: np.ndarray, hi: np.ndarray, data: dict[str, np.ndarray]) -> None:
-        """Void pieces at an end of the box (a double), at most 1/16 wide: the integral over
-        the piece from :func:`autobound.verify.tails.tail_integral` (growth forms near the
-        end), rounded outward to doubles; ``data["tail"]`` is -1 (lower end) or 1 (upper)."""
+        """Void pieces at an end of the box, at most 1/16 wide: the integral over the piece
+        from :func:`autobound.verify.tails.tail_integral` (growth forms near the end; see
+        :func:`_end_tails`), rounded outward to doubles; ``data["tail"]`` is -1 (lower end)
+        or 1 (upper end)."""
         void = ~(np.isfinite(data["lo"]) & np.isfinite(data["hi"]))
         for r in np.flatnonzero(void):
             a, b = float(lo[r]), float(hi[r])
-            width = Fraction(b) - Fraction(a)
-            if not width <= MAX_WIDTH:
+            if not Fraction(b) - Fraction(a) <= MAX_WIDTH:
                 continue
-            for sign, side, end in ((-1, "lo", a), (1, "hi", b)):
-                if end != self.ends[side == "hi"]:
+            for sign, end in ((-1, self.ends[0]), (1, self.ends[1])):
+                if end is None or (a if sign < 0 else b) != end.edge:
                     continue
                 if (a, b) not in self._tail_memo:  # batches are padded with repeated pieces
                     try:
-                        value = tail_integral(self.graph(), Fraction(end), width, side)
+                        value = end.integral(a, b)
                         self._tail_memo[a, b] = (down(value[0]), up(value[1]))
                     except TailError as err:
                         self._tail_memo[a, b] = None
-                        self.tail_failure = f"at x = {end:.17g}: {err}"
+                        self.tail_failure = f"at x = {end.label}: {err}"
                 if self._tail_memo[a, b] is None:
                     continue
                 data["lo"][r], data["hi"][r] = self._tail_memo[a, b]
@@ -296,6 +298,88 @@ class _Pieces:
         self._leaf_sum += sum(float(np.sum(d["hi"] - d["lo"])) for _, _, d in new)
         total = self._leaf_sum + float(np.sum(-state.key))
         return total <= self.tol * (1 - 1e-9)
+
+
+@dataclass(frozen=True)
+class _End:
+    """An end of a one-variable box where a void end piece may be a tail: `edge` is the
+    outer double; `integral(a, b)` bounds ∫ f over the end piece [a, b] up to the true end
+    (a pair of Fractions), or raises TailError; `label` names the end in messages."""
+
+    edge: float
+    integral: Any
+    label: str
+
+
+def _end_tails(
+    f: Any, search: _Pieces, side: tuple[Any, Any], exact: Any, edges: tuple[float, float]
+) -> tuple[_End | None, _End | None]:
+    """The tail analysis at each end of a one-variable box.
+
+    - An end that is a number (a double, or exact as ``1/3``): growth forms of f's own graph
+      in ``x = end ± t``; the tail's integral starts at the number itself.
+    - An end given as a constant (``pi/2``) of a string or sympy f: sympy substitutes
+      ``x = e ∓ t`` (and simplifies on its own: ``cos(pi/2 - t) = sin(t)``), the growth forms
+      run on that graph with the width ``|e − a|`` known within ~1e-50 (bracketed); the
+      tail's integral then stops at e itself.  Python functions get no tail there.
+    """
+    out: list[_End | None] = []
+    for k, (given, end, inner, edge) in enumerate(
+        zip(side, (exact.lo[0], exact.hi[0]), (exact.lo_in[0], exact.hi_in[0]), edges, strict=True)
+    ):
+        name = "lo" if k == 0 else "hi"
+        if end == inner:  # a number, exact: the tail runs from it (past the outer edge)
+
+            def integral(a: float, b: float, end: Fraction = end, name: str = name) -> Any:
+                width = Fraction(b) - end if name == "lo" else end - Fraction(a)
+                return tail_integral(search.graph(), end, width, name)
+
+            label = f"{float(end):.17g}" if end == Fraction(float(end)) else str(end)
+            out.append(_End(float(edge), integral, label))
+        elif end != inner and (isinstance(f, str) or isinstance(f, sympy.Basic)):
+            out.append(_constant_end(f, search, given, name, float(edge)))
+        else:
+            out.append(None)
+    return out[0], out[1]
+
+
+def _constant_end(f: Any, search: _Pieces, given: Any, name: str, edge: float) -> _End | None:
+    try:
+        expr = expr_from_string(f, search.variables) if isinstance(f, str) else f
+        e = sympy.sympify(given, rational=True) if isinstance(given, str) else given
+        approx = Fraction(str(sympy.N(e, 60)))
+    except (AutoBoundError, sympy.SympifyError, TypeError, ValueError):
+        return None
+    slack = abs(approx) * Fraction(1, 10**50) + Fraction(1, 10**300)
+    e_lo, e_hi = approx - slack, approx + slack
+    (x,) = [s for s in expr.free_symbols if s.name == search.variables[0]] or [None]
+    t = sympy.Symbol("t", positive=True)
+    g = expr if x is None else expr.subs(x, e + t if name == "lo" else e - t)
+    graphs: list[Any] = []
+
+    def integral(a: float, b: float) -> tuple[Fraction, Fraction]:
+        if name == "hi":
+            w_lo, w_hi = e_lo - Fraction(a), e_hi - Fraction(a)
+        else:
+            w_lo, w_hi = Fraction(b) - e_hi, Fraction(b) - e_lo
+        if not w_lo > 0:
+            raise TailError("the end piece is narrower than the uncertainty of the end")
+        if not graphs:  # as sympy leaves it, then expanded (2 - (√2 - t)^2 = 2√2 t - t^2)
+            for form in dict.fromkeys([g, sympy.expand(g)]):
+                try:
+                    graphs.append(graph_from_sympy(form, [t]))
+                except AutoBoundError as err:
+                    why = TailError(f"f(x) with x = {given} ∓ t has no graph: {err}")
+        if not graphs:
+            raise why
+        for graph in graphs:
+            try:
+                return tail_integral(graph, Fraction(0), w_lo, "lo", width_hi=w_hi)
+            except TailError as err:
+                why = err
+        raise why
+
+    return _End(edge, integral, str(given))
 
 
 def _check_degrees(degree: Any) -> tuple[int, ...]:
@@ -397,11 +481,8 @@ def integrate(
         program = _Program(f, degrees, variables, exact.n)
     search = _Pieces(program, params, exact.n, float(tol))
     search.root_width = outer_hi - outer_lo
-    if exact.n == 1:  # tails only at ends that are doubles (no excess slab there)
-        search.ends = tuple(
-            float(edge[0]) if Fraction(float(edge[0])) == end[0] else None
-            for edge, end in ((outer_lo, exact.lo), (outer_hi, exact.hi))
-        )
+    if exact.n == 1:
+        search.ends = _end_tails(f, search, sides[0], exact, (outer_lo[0], outer_hi[0]))
     bnb = BranchAndBound(
         search,
         batch=batch,
@@ -424,7 +505,11 @@ def integrate(
     leaf_lo, leaf_hi, leaf_data = state.leaf_arrays()
     lows = np.concatenate([leaf_data.get("lo", np.zeros(0)), state.data.get("lo", np.zeros(0))])
     highs = np.concatenate([leaf_data.get("hi", np.zeros(0)), state.data.get("hi", np.zeros(0))])
-    excess = _excess(search, bnb, exact, outer_lo, outer_hi)
+    tails = np.concatenate(
+        [leaf_data.get("tail", np.zeros(0)), state.data.get("tail", np.zeros(0))]
+    )
+    covered = {int(v) for v in np.unique(tails) if v}  # ends whose last piece is a tail
+    excess = _excess(search, bnb, exact, outer_lo, outer_hi, covered)
     lower = _sum_down(np.append(lows, -excess[1]))
     upper = _sum_up(np.append(highs, -excess[0]))
     names = search.variables
@@ -559,7 +644,12 @@ def _fmt_point(x: np.ndarray, names: list[str]) -> str:
 
 
 def _excess(
-    search: _Pieces, bnb: BranchAndBound, exact: Any, outer_lo: np.ndarray, outer_hi: np.ndarray
+    search: _Pieces,
+    bnb: BranchAndBound,
+    exact: Any,
+    outer_lo: np.ndarray,
+    outer_hi: np.ndarray,
+    covered: set[int] = frozenset(),
 ) -> tuple[float, float]:
     """An interval holding ``∫_U f``, U = the outer (double) box minus the user's box:
     ``R · vol(U)``, R the hull of the ranges of f over slabs that cover U.
@@ -568,14 +658,21 @@ def _excess(
     the first double past ``e``.  An end given as a constant (``pi/2``), known only to lie
     between the doubles ``lo_in``/``hi_in`` and ``lo``/``hi`` of :class:`ExactBox`: the slab
     runs from the outer edge to the inner double, and ``vol(U)`` is only known to lie in
-    ``[vol(outer) − Π(hi − lo), vol(outer) − Π(hi_in − lo_in)]``."""
+    ``[vol(outer) − Π(hi − lo), vol(outer) − Π(hi_in − lo_in)]``.  A side in `covered`
+    (-1 the lower end, 1 the upper; one variable) ends in a tail piece whose integral stops
+    at the end itself: no slab there, and that end counts as the outer edge."""
     slabs = []
+    ends = [list(exact.lo), list(exact.hi), list(exact.lo_in), list(exact.hi_in)]
     for j in range(exact.n):
         sides = (
             (exact.lo[j], exact.lo_in[j], outer_lo[j], 1),
             (exact.hi[j], exact.hi_in[j], outer_hi[j], -1),
         )
         for end, inner, edge, inward in sides:
+            if -inward in covered:
+                k = 0 if inward > 0 else 1
+                ends[k][j] = ends[k + 2][j] = Fraction(float(edge))
+                continue
             if end == inner == Fraction(float(edge)):
                 continue  # a double: no slab
             if end == inner:  # a number: the first double past it
@@ -604,8 +701,8 @@ def _excess(
     outer_vol = math.prod(
         Fraction(b) - Fraction(a) for a, b in zip(outer_lo, outer_hi, strict=True)
     )
-    largest = math.prod(b - a for a, b in zip(exact.lo, exact.hi, strict=True))
-    smallest = math.prod(b - a for a, b in zip(exact.lo_in, exact.hi_in, strict=True))
+    largest = math.prod(b - a for a, b in zip(ends[0], ends[1], strict=True))
+    smallest = math.prod(b - a for a, b in zip(ends[2], ends[3], strict=True))
     vols = (outer_vol - largest, outer_vol - smallest)  # 0 <= vol(U) within these, exactly
     ends = [Fraction(r) * v for r in (r_lo, r_hi) for v in vols]
     return down(min(ends)), up(max(ends))

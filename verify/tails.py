@@ -440,20 +440,30 @@ def _check_graph(graph: ExprGraph) -> None:
 
 
 def tail_integral(
-    graph: ExprGraph, end: Fraction, width: Fraction, side: Literal["lo", "hi"], prec: int = 80
+    graph: ExprGraph,
+    end: Fraction,
+    width: Fraction,
+    side: Literal["lo", "hi"],
+    prec: int = 80,
+    width_hi: Fraction | None = None,
 ) -> tuple[Fraction, Fraction]:
     """Exact bounds (computed in mpmath.iv at `prec` bits) on ``∫ f`` over the end piece
     ``[end, end + width]`` (`side` ``"lo"``: `end` is the piece's lower end) or
     ``[end - width, end]`` (``"hi"``), f bounded by growth forms in ``t = |x - end|``.
 
+    With `width_hi`, the piece's width is only known to lie in ``[width, width_hi]``: the
+    forms are built on ``(0, width_hi]`` and the integral of ``t^α L^m`` (increasing in the
+    width) is taken between the two.
+
     **Raises:** :class:`TailError` (with the reason) where the growth arithmetic cannot bound
     f or cannot show it integrable (``α ≤ -1``); a DomainError becomes a TailError too.
     """
     _check_graph(graph)
-    if not (0 < width <= MAX_WIDTH):
-        raise TailError(f"the end piece must have a width in (0, 1/16], got {float(width):.3g}")
+    width_hi = width if width_hi is None else width_hi
+    if not (0 < width <= width_hi <= MAX_WIDTH):
+        raise TailError(f"the end piece must have a width in (0, 1/16], got {float(width_hi):.3g}")
     with iv_precision(prec):
-        tail = Tail(width)
+        tail = Tail(width_hi)
         x = constant(tail, Fraction(end)) + Form(
             tail, {(Fraction(1), Fraction(0)): Fraction(1 if side == "lo" else -1)}
         )
@@ -482,7 +492,10 @@ def tail_integral(
                 f"f may not be integrable at x = {float(end):.17g}: bounded only by "
                 f"t^{alpha} log(1/t)^{m} (needs an exponent > -1)"
             )
-        result = w * _integral_J(tail, alpha, m)
+        J = _integral_J(tail, alpha, m)
+        if width_hi != width:
+            J = rigorous.hull(_integral_J(Tail(width), alpha, m), J)
+        result = w * J
         if not (mp.isfinite(lo(result)) and mp.isfinite(hi(result))):
             raise TailError(f"no finite bound of f near x = {float(end):.17g}")
         return _q(lo(result)), _q(hi(result))

@@ -205,6 +205,25 @@ def test_vector_valued_integrand_is_refused():
         integrate(lambda x: jnp.concatenate([x[None], 2 * x[None]]), [(0, 1)], tol=1e-3, degree=0)
 
 
+# Singular ends that are not doubles: constants (BJL 9 and 10 at pi/2, where sympy rewrites
+# cos(pi/2 - t) as sin(t)), an algebraic number, an exact rational.
+CONSTANT_END_CASES = [
+    ("log(cos(x))", (0, "pi/2"), lambda: -mpmath.pi * mpmath.log(2) / 2),
+    ("sqrt(tan(x))", (0, "pi/2"), lambda: mpmath.pi * mpmath.sqrt(2) / 2),
+    ("1/sqrt(2 - x**2)", (0, "sqrt(2)"), lambda: mpmath.pi / 2),
+    ("log(x - 1/3)", ("1/3", 1), lambda: mpmath.mpf(2) / 3 * (mpmath.log(mpmath.mpf(2) / 3) - 1)),
+]
+
+
+@pytest.mark.parametrize(
+    "f, box, value", CONSTANT_END_CASES, ids=[c[0] for c in CONSTANT_END_CASES]
+)
+def test_singular_ends_given_as_constants_are_certified(f, box, value):
+    r = integrate(f, [box], tol=1e-7)
+    assert r.status == "certified", r.message
+    assert r.lower <= value() <= r.upper and r.width <= 1e-7
+
+
 def test_the_checker_rejects_tampered_tail_leaves():
     r = integrate("sqrt(x)*log(x)", [(0, 1)], tol=1e-6, certificate=True)
     good = json.loads(r.certificate.to_json())
