@@ -252,7 +252,7 @@ class _Pieces:
                         self._tail_memo[a, b] = (down(value[0]), up(value[1]))
                     except TailError as err:
                         self._tail_memo[a, b] = None
-                        self.tail_failure = f"at x = {end.label}: {err}"
+                        self.tail_failure = f"at {self.variables[0]} = {end.label}: {err}"
                 if self._tail_memo[a, b] is None:
                     continue
                 data["lo"][r], data["hi"][r] = self._tail_memo[a, b]
@@ -298,6 +298,66 @@ class _Pieces:
         self._leaf_sum += sum(float(np.sum(d["hi"] - d["lo"])) for _, _, d in new)
         total = self._leaf_sum + float(np.sum(-state.key))
         return total <= self.tol * (1 - 1e-9)
+
+
+def _infinite(v: Any) -> bool:
+    """An infinite box end: ±inf as a number, or the text "inf", "-inf", "oo", "-oo"."""
+    if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+        return not math.isfinite(float(v))
+    if isinstance(v, str):
+        return v.strip().lower().lstrip("+-") in ("inf", "oo", "infinity")
+    return isinstance(v, sympy.Basic) and v in (sympy.oo, -sympy.oo)
+
+
+def _sign(v: Any) -> int:
+    if isinstance(v, str):
+        return -1 if v.strip().startswith("-") else 1
+    return -1 if v < 0 else 1
+
+
+def _compactified(
+    f: Any, sides: list[tuple[Any, Any]], variables: Any
+) -> tuple[Any, list[tuple[Any, Any]], list[str], str]:
+    """An integral over an infinite range of one variable as one over a finite one:
+    ``[a, ∞)`` by ``x = a + t/(1 − t)``, ``(−∞, b]`` by ``x = b − t/(1 − t)`` (t ∈ [0, 1],
+    ``dx = dt/(1 − t)^2``), ``(−∞, ∞)`` by ``x = t/(1 − t^2)`` (t ∈ [−1, 1],
+    ``dx = (1 + t^2)/(1 − t^2)^2 dt``); sympy writes the new integrand, whose ends at
+    ``t = ±1`` the tail analysis takes (``exp(−x)`` becomes ``exp(1 − 1/s)/s^2`` at
+    ``s = 1 − t``).  Returns ``(g, sides, variables, note)``."""
+    if len(sides) != 1:
+        raise InvalidRegion(
+            "infinite ends are supported for integrals of one variable only; substitute a "
+            "finite range (e.g. x = t/(1-t)) in the others"
+        )
+    if not (isinstance(f, str) or isinstance(f, sympy.Basic)):
+        raise InvalidRegion(
+            "an infinite end needs f as a string or sympy expression (the range is made finite "
+            "by a substitution); for a Python function substitute a finite range yourself "
+            "(e.g. x = t/(1-t), dx = dt/(1-t)^2)"
+        )
+    expr = expr_from_string(f, variables) if isinstance(f, str) else sympy.sympify(f)
+    names = [str(v) for v in variables] if variables is not None else None
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    if len(symbols) > 1 or (names and symbols and symbols[0].name != names[0]):
+        raise InvalidRegion(f"the box has 1 side, the function variables {symbols}")
+    x = symbols[0] if symbols else sympy.Symbol(names[0] if names else "x")
+    t = sympy.Symbol("t" if x.name != "t" else "u", real=True)
+    lo, hi = sides[0]
+    lo_inf, hi_inf = _infinite(lo), _infinite(hi)
+    if (lo_inf and _sign(lo) > 0) or (hi_inf and _sign(hi) < 0):
+        raise InvalidRegion(f"the side [{lo}, {hi}] is empty or reversed")
+    read = lambda v: sympy.sympify(v, rational=True) if isinstance(v, str) else sympy.nsimplify(v)  # noqa: E731
+    if lo_inf and hi_inf:
+        sub, jac, new = t / (1 - t**2), (1 + t**2) / (1 - t**2) ** 2, (-1, 1)
+        how = f"{x} = {t}/(1 - {t}^2)"
+    elif hi_inf:
+        sub, jac, new = read(lo) + t / (1 - t), 1 / (1 - t) ** 2, (0, 1)
+        how = f"{x} = {lo} + {t}/(1 - {t})"
+    else:
+        sub, jac, new = read(hi) - t / (1 - t), 1 / (1 - t) ** 2, (0, 1)
+        how = f"{x} = {hi} - {t}/(1 - {t})"
+    g = expr.subs(x, sub) * jac
+    return g, [new], [t.name], f"integrated over {t} in [{new[0]}, {new[1]}] with {how}"
 
 
 @dataclass(frozen=True)
@@ -439,9 +499,10 @@ def integrate(
 
     **Returns:** an :class:`Integral`.  ``lower <= ∫ f <= upper`` holds whatever the status.
 
-    **Raises:** InvalidRegion (an infinite, empty or reversed side; only finite boxes are
-    supported), InvalidArgument (tol, degree, budget), DomainError (f not defined at a point
-    of the box, named).
+    **Raises:** InvalidRegion (an empty or reversed side; an infinite end of a Python f or
+    in several variables: one variable of a string or sympy f is made finite by a
+    substitution, see :func:`_compactified`), InvalidArgument (tol, degree, budget),
+    DomainError (f not defined at a point of the box, named).
     """
     if not (isinstance(tol, (int, float)) and not isinstance(tol, bool) and tol > 0):
         raise InvalidArgument(f"tol must be a positive number, got {tol!r}")
@@ -458,15 +519,9 @@ def integrate(
         sides = [tuple(side) for side in box]
     except TypeError:
         raise InvalidRegion(f"box must be a list of (lo, hi) pairs, got {box!r:.80}") from None
-    for j, side in enumerate(sides):
-        for v in side:
-            if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
-                if not math.isfinite(float(v)):
-                    raise InvalidRegion(
-                        f"side {j} of the box has an infinite end ({v!r}): only finite boxes "
-                        "are supported; substitute a finite range (e.g. x = t/(1-t)) or "
-                        "bound the tail yourself"
-                    )
+    note = ""
+    if any(_infinite(v) for side in sides for v in side):
+        f, sides, variables, note = _compactified(f, sides, variables)
     exact = exact_box(sides)
     outer_lo, outer_hi = exact.outer
     # Reused across calls: strings and sympy expressions (immutable), and Python functions
@@ -559,6 +614,8 @@ def integrate(
                 },
             )
             cert = _certificate(f, search, exact, pieces, tol / 4)
+    if note:
+        message += f" ({note})"
     return Integral(
         status=status,
         lower=lower,

@@ -18,6 +18,8 @@ every other term is ``t^α L^m · (t^δ L^μ)`` with ``δ > 0``, or ``δ = 0, μ
 - ``exp v``: the terms in ``L^m`` with ``0 < m ≤ 1`` give a coefficient ``C ⊆ [c^-, c^+]`` of
   ``L``, and ``exp(cL) = t^{-c} ⊆ t^{-c^+} [0, 1]``; the bounded terms B go through the
   mean-value form below: ``exp v ∈ t^{-c^+} · [0, 1] · exp B``;
+- ``exp v`` of a v tending to −∞ (``exp(−1/t)``): a power ``t^6`` times a constant
+  (:func:`_exp_decay`);
 - any other function g of a bounded form v: the mean-value form
   ``g(c) + (v − c) · g'(range)`` (c the midpoint of v's constant term), so that
   ``sin(t) ∈ t · cos([0, ε])`` keeps its factor t, or g over the form's range where v is
@@ -283,13 +285,44 @@ def _exp(v: Form) -> Form:
         elif alpha == 0 and 0 < m <= 1:  # L^m = L · L^(m - 1), L^(m-1) in (0, L_eps^(m-1)]
             slope = slope + _iv(w) * tail.factor(Fraction(0), m - 1)
         else:
-            raise TailError(f"exp of a value growing like t^{alpha} log(1/t)^{m} at the end")
+            return _exp_decay(v)
     scale = _via_range("exp", {})(Form(tail, bounded))  # exp of the bounded part
     if not mp.isfinite(hi(slope)):
         raise TailError("exp of a value whose growth has no finite bound at the end")
     top = _q(hi(slope))  # exp(cL) = t^-c <= t^-top (0 < t < 1), a rational exponent
     spread = iv.mpf(1) if lo(slope) == hi(slope) else iv.mpf([0, 1])
     return Form(tail, {(-top, Fraction(0)): spread}) * scale
+
+
+#: The power of t that ``exp`` of a value tending to -∞ is bounded by (:func:`_exp_decay`).
+DECAY_POWER = 6
+
+
+def _exp_decay(v: Form) -> Form:
+    """``exp v`` where v grows without bound: only a v tending to -∞ is bounded, by a power.
+
+    With ``v ≤ −c y``, ``y = t^α L^m`` (the collapsed form, ``c = −sup W > 0``):
+
+    - ``α < 0``: ``e^{−cy} ≤ (q/(ce))^q y^{−q}`` for every ``q > 0`` (the maximum of
+      ``y^q e^{−cy}``); with ``q = P/(−α)`` (P = :data:`DECAY_POWER`),
+      ``exp v ∈ [0, (q/(ce))^q] t^P L^{−mq}``;
+    - ``α = 0, m > 1``: ``L^m ≥ L · L_ε^{m−1}``, so ``e^{−cL^m} ≤ t^{c L_ε^{m−1}} ≤ t^p`` for a
+      rational ``p ≤ c L_ε^{m−1}``.
+    """
+    tail = v.tail
+    alpha, m, w = v.collapse()
+    if not hi(w) < 0:
+        raise TailError(f"exp of a value growing like t^{alpha} log(1/t)^{m} at the end")
+    c = iv.mpf(-hi(w))  # v <= -c y pointwise, c > 0 exactly representable
+    if alpha < 0:
+        q = Fraction(DECAY_POWER) / -alpha
+        log_bound = exact(q) * (iv_log(exact(q) / c) - 1)
+        bound = iv.mpf([0, hi(iv_exp(log_bound))])
+        return Form(tail, {(Fraction(DECAY_POWER), -m * q): bound})
+    rate = c * iv_exp(exact(m - 1) * iv_log(iv.mpf(lo(tail.L))))
+    p = _q(lo(rate))
+    p = Fraction(math.floor(p * 64), 64)  # a short rational below c L_eps^(m-1)
+    return Form(tail, {(p, Fraction(0)): iv.mpf([0, 1])})
 
 
 def _global_range(name: str) -> Any | None:
@@ -489,7 +522,7 @@ def tail_integral(
         alpha, m, w = value.collapse()
         if alpha <= -1:
             raise TailError(
-                f"f may not be integrable at x = {float(end):.17g}: bounded only by "
+                f"f may not be integrable at the end {float(end):.17g}: bounded only by "
                 f"t^{alpha} log(1/t)^{m} (needs an exponent > -1)"
             )
         J = _integral_J(tail, alpha, m)
@@ -497,7 +530,7 @@ def tail_integral(
             J = rigorous.hull(_integral_J(Tail(width), alpha, m), J)
         result = w * J
         if not (mp.isfinite(lo(result)) and mp.isfinite(hi(result))):
-            raise TailError(f"no finite bound of f near x = {float(end):.17g}")
+            raise TailError(f"no finite bound of f near the end {float(end):.17g}")
         return _q(lo(result)), _q(hi(result))
 
 
