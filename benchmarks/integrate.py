@@ -50,7 +50,7 @@ class Case:
     name: str
     expr: str
     box: list[tuple[Any, Any]]
-    arb_f: Any  # (x, analytic) -> acb, or None (no 1-D Arb integrand)
+    arb_f: Any  # (x, analytic) -> acb, or None (no Arb integrand: 2-D, or an infinite range)
     mp_f: Any  # mpmath function (of one or two variables)
     reference: Any  # () -> mpf at the current precision
     note: str = ""
@@ -184,6 +184,69 @@ CASES = [
         "sophomore's dream",
     ),
     Case(
+        "bjl7",
+        "sqrt(x)/sqrt(1 - x**2)",
+        [(0, 1)],
+        lambda x, a: x.sqrt(analytic=a) / (1 - x**2).sqrt(analytic=a),
+        lambda x: mpmath.sqrt(x) / mpmath.sqrt(1 - x**2),
+        lambda: 2 * mpmath.sqrt(mpmath.pi) * mpmath.gamma(0.75) / mpmath.gamma(0.25),
+        "BJL 7, unbounded end",
+    ),
+    Case(
+        "bjl9",
+        "log(cos(x))",
+        [(0, "pi/2")],
+        lambda x, a: x.cos().log(analytic=a),
+        lambda x: mpmath.log(mpmath.cos(x)),
+        lambda: -mpmath.pi * mpmath.log(2) / 2,
+        "BJL 9, log end at pi/2",
+    ),
+    Case(
+        "bjl10",
+        "sqrt(tan(x))",
+        [(0, "pi/2")],
+        lambda x, a: x.tan().sqrt(analytic=a),
+        lambda x: mpmath.sqrt(mpmath.tan(x)),
+        lambda: mpmath.pi * mpmath.sqrt(2) / 2,
+        "BJL 10, unbounded end at pi/2",
+    ),
+    Case(
+        "bjl11",
+        "1/(1 + x**2)",
+        [(0, "inf")],
+        None,
+        lambda x: 1 / (1 + x**2),
+        lambda: mpmath.pi / 2,
+        "BJL 11, infinite range",
+    ),
+    Case(
+        "bjl12",
+        "exp(-x)/sqrt(x)",
+        [(0, "inf")],
+        None,
+        lambda x: mpmath.exp(-x) / mpmath.sqrt(x),
+        lambda: mpmath.sqrt(mpmath.pi),
+        "BJL 12, infinite range, unbounded end",
+    ),
+    Case(
+        "bjl13",
+        "exp(-x**2/2)",
+        [(0, "inf")],
+        None,
+        lambda x: mpmath.exp(-(x**2) / 2),
+        lambda: mpmath.sqrt(mpmath.pi / 2),
+        "BJL 13, infinite range",
+    ),
+    Case(
+        "bjl14",
+        "exp(-x)*cos(x)",
+        [(0, "inf")],
+        None,
+        lambda x: mpmath.exp(-x) * mpmath.cos(x),
+        lambda: mpmath.mpf(1) / 2,
+        "BJL 14, infinite range",
+    ),
+    Case(
         "exp(-xy) 2-D",
         "exp(-x*y)",
         [(0, 1), (0, 2)],
@@ -227,8 +290,10 @@ def _arb(case: Case, tol: float) -> tuple[str, str]:
 
 def _mpmath(case: Case, ref: Any) -> tuple[str, str]:
     with mpmath.workdps(15):
+        ends = {"pi/2": mpmath.pi / 2, "inf": mpmath.inf}
         box = [
-            [mpmath.mpf(a), mpmath.pi / 2 if b == "pi/2" else mpmath.mpf(b)] for a, b in case.box
+            [ends.get(v, v) if isinstance(v, str) else mpmath.mpf(v) for v in side]
+            for side in case.box
         ]
 
         def run():
