@@ -92,8 +92,9 @@ def main(argv=None) -> None:
     python = ensure_venv()
     names = args.tasks or MLP_TASKS
     lines = [
-        "| task | start | K-FAC | safe-rate | safe-rate-adam | K-FAC ms/step | safe-rate ms/step |",
-        "|---|---|---|---|---|---|---|",
+        "| task | start | K-FAC | safe-rate | safe-rate-adam | K-FAC steps that raised the "
+        "loss | safe-rate steps that raised it | K-FAC ms/step | safe-rate ms/step |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name in names:
         with tempfile.TemporaryDirectory() as tmp:
@@ -112,10 +113,13 @@ def main(argv=None) -> None:
             for k, opt in (("safe-rate", mm.safe_rate()), ("adam", mm.safe_rate(direction="adam")))
         }
         per_step = float(np.median(np.diff(runs["safe-rate"].times)))
+        curves = (kfac["losses"], runs["safe-rate"].losses)
+        rises = [int(np.sum(np.diff(np.asarray(c)) > 0)) for c in curves]
         lines.append(
             f"| {name} | {start:.3g} | {kfac['losses'][-1]:.3g} | "
             f"{float(runs['safe-rate'].losses[-1]):.3g} | {float(runs['adam'].losses[-1]):.3g} | "
-            f"{kfac['seconds_per_step'] * 1e3:.2f} | {per_step * 1e3:.2f} |"
+            f"{rises[0]} | {rises[1]} | {kfac['seconds_per_step'] * 1e3:.2f} | "
+            f"{per_step * 1e3:.2f} |"
         )
         print(lines[-1], file=sys.stderr, flush=True)
     commit = subprocess.run(
