@@ -34,6 +34,7 @@ own.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -360,6 +361,97 @@ def _compactified(
     return g, [new], [t.name], f"integrated over {t} in [{new[0]}, {new[1]}] with {how}"
 
 
+#: At most this many interior cut points; polynomials of higher degree are not solved.
+MAX_CUTS, MAX_CUT_DEGREE = 16, 8
+
+
+def _zeros_of(u: Any, x: Any) -> list[Any]:
+    """The real roots of u in x where u is (a power or abs of) a polynomial of low degree
+    with rational coefficients; [] otherwise (never solves anything harder)."""
+    while isinstance(u, (sympy.Abs, sympy.Pow)) and not (
+        isinstance(u, sympy.Pow) and not u.exp.is_positive
+    ):
+        u = u.args[0]
+    try:
+        poly = sympy.Poly(u, x)
+    except sympy.PolynomialError:
+        return []
+    if not (1 <= poly.degree() <= MAX_CUT_DEGREE) or not all(
+        c.is_rational for c in poly.all_coeffs()
+    ):
+        return []
+    return list(sympy.real_roots(poly))
+
+
+def _interior_points(f: Any, variables: Any, exact: Any) -> list[Any]:
+    """Points strictly inside a one-variable box where f may be singular or kinked (see
+    :func:`integrate`'s `split`), as exact sympy numbers in increasing order."""
+    if exact.n != 1 or not (isinstance(f, str) or isinstance(f, sympy.Basic)):
+        return []
+    try:
+        expr = expr_from_string(f, variables) if isinstance(f, str) else sympy.sympify(f)
+    except (AutoBoundError, sympy.SympifyError):
+        return []
+    symbols = list(expr.free_symbols)
+    if len(symbols) != 1:
+        return []
+    (x,) = symbols
+    found: set[Any] = set()
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, (sympy.log, sympy.Abs)):
+            found.update(_zeros_of(node.args[0], x))
+        elif isinstance(node, sympy.Pow) and not (node.exp.is_integer and node.exp.is_positive):
+            found.update(_zeros_of(node.base, x))
+        if len(found) > MAX_CUTS:
+            return []
+    inside = []
+    for p in found:
+        value = Fraction(str(sympy.N(p, 40)))
+        if exact.lo_in[0] < value < exact.hi_in[0]:
+            inside.append((value, p))
+    return [p for _, p in sorted(inside, key=lambda vp: vp[0])]
+
+
+def _split(
+    f: Any, side: tuple[Any, Any], cuts: list[Any], tol: float, options: dict, note: str
+) -> Integral:
+    """∫ over the box as the sum over its parts between the cut points (each with its share
+    of `tol` by width, its own budget); ends of the parts are exact (``1/3``, ``sqrt(2)/2``)."""
+    ends = [side[0], *(str(p) if p.is_Rational else p for p in cuts), side[1]]
+    widths = [
+        float(sympy.N(sympy.sympify(b) - sympy.sympify(a)))
+        for a, b in zip(ends, ends[1:], strict=False)
+    ]
+    total = sum(widths)
+    parts = [
+        integrate(f, [(a, b)], tol * w / total, split=False, **options)
+        for (a, b), w in zip(zip(ends, ends[1:], strict=False), widths, strict=True)
+    ]
+    lower = _sum_down(np.array([p.lower for p in parts]))
+    upper = _sum_up(np.array([p.upper for p in parts]))
+    status = (
+        "certified"
+        if all(p.status == "certified" for p in parts) and upper - lower <= tol
+        else "unknown"
+    )
+    where = ", ".join(str(p) for p in cuts)
+    message = f"split at {where}: " + "; ".join(
+        f"[{a}, {b}]: {p.message}"
+        for (a, b), p in zip(zip(ends, ends[1:], strict=False), parts, strict=True)
+    )
+    if note:
+        message += f" ({note})"
+    return Integral(
+        status=status,
+        lower=lower,
+        upper=upper,
+        pieces=sum(p.pieces for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        message=message,
+        tol=float(tol),
+    )
+
+
 @dataclass(frozen=True)
 class _End:
     """An end of a one-variable box where a void end piece may be a tail: `edge` is the
@@ -471,6 +563,7 @@ def integrate(
     batch: int = 64,
     progress: bool = False,
     certificate: bool = False,
+    split: bool = True,
 ) -> Integral:
     """An interval ``[lower, upper]`` containing ``∫_box f``, narrower than `tol` if the
     budget allows (math in the module docstring).
@@ -493,6 +586,11 @@ def integrate(
     - `time_limit` (seconds, compilation not included), `max_pieces`: the budget.
     - `batch`: pieces bounded per call (one compiled program per batch size).
     - `progress`: a status line on stderr.
+    - `split`: for one variable and a string or sympy f, first cut the box at the points
+      inside it where an argument of log, a base of a negative or fractional power, or an
+      argument of abs vanishes, when sympy finds them as real roots of polynomials
+      (``log(abs(x - 1/3))`` at 1/3): each part's singular ends then get the end-point
+      analysis (no certificate for a split box).
     - `certificate`: for a certified result over a box with double ends, also write a
       certificate (`result.certificate`) of the enclosure widened by ``tol/4`` on each side,
       for :func:`autobound.verify.check_certificate` (one leaf per piece).
@@ -523,6 +621,23 @@ def integrate(
     if any(_infinite(v) for side in sides for v in side):
         f, sides, variables, note = _compactified(f, sides, variables)
     exact = exact_box(sides)
+    cuts = _interior_points(f, variables, exact) if split else []
+    if cuts:
+        options = dict(
+            variables=variables,
+            degree=degree,
+            params=params,
+            time_limit=time_limit,
+            max_pieces=max_pieces,
+            batch=batch,
+            progress=progress,
+        )
+        result = _split(f, sides[0], cuts, tol, options, note)
+        if certificate and result.status == "certified":
+            result = dataclasses.replace(
+                result, message=result.message + "; no certificate: the box was split"
+            )
+        return result
     outer_lo, outer_hi = exact.outer
     # Reused across calls: strings and sympy expressions (immutable), and Python functions
     # given `params` (their data is the runtime input).  A Python function without params
