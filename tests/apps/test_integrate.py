@@ -253,6 +253,34 @@ def test_infinite_ranges_of_what_cannot_be_substituted_are_named():
     assert "may not be integrable" in r.message
 
 
+# Interior points where a log argument, a negative power's base or an abs argument
+# vanishes: the box is split there (sympy's exact roots), each part's ends analysed.
+INTERIOR_CASES = [
+    (
+        "log(abs(x - 1/3))",
+        "1/3",
+        lambda: sum(w * (mpmath.log(w) - 1) for w in (mpmath.mpf(1) / 3, mpmath.mpf(2) / 3)),
+    ),
+    (
+        "1/sqrt(abs(x**2 - 1/2))",
+        "sqrt(2)/2",
+        lambda: mpmath.quad(
+            lambda x: 1 / mpmath.sqrt(abs(x**2 - mpmath.mpf(1) / 2)), [0, mpmath.sqrt(0.5), 1]
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("f, cut, value", INTERIOR_CASES, ids=[c[0] for c in INTERIOR_CASES])
+def test_interior_singular_points_split_the_box(f, cut, value):
+    r = integrate(f, [(0, 1)], tol=1e-7, certificate=True)
+    assert r.status == "certified", r.message
+    assert r.lower <= value() <= r.upper and r.width <= 1e-7
+    assert r.message.startswith(f"split at {cut}:") and "no certificate" in r.message
+    unsplit = integrate(f, [(0, 1)], tol=1e-7, split=False, max_pieces=2000)
+    assert unsplit.status == "unknown" and unsplit.lower == -math.inf  # what the split buys
+
+
 def test_the_checker_rejects_tampered_tail_leaves():
     r = integrate("sqrt(x)*log(x)", [(0, 1)], tol=1e-6, certificate=True)
     good = json.loads(r.certificate.to_json())
