@@ -17,15 +17,23 @@ ulp outward, so ``lower <= Σ_P ∫_P f <= upper`` exactly.
 
 A piece whose enclosures are all void (the engine's flags) or infinite is split like any
 other.  If f has no finite enclosure even at the piece's midpoint, f is not defined there: a
-:class:`~autobound.errors.DomainError` naming the point.  If a void piece gets narrower than
-``2^-40`` of the box (an unbounded integrand, as ``log(x)`` or ``1/sqrt(x)`` at 0, or one the
-engine cannot bound, as ``sin(1/x)`` at 0), the result is ``unknown`` with infinite ends and a
-message naming the piece and the enclosure of the integral over the rest.  Never a finite
-wrong answer.
+:class:`~autobound.errors.DomainError` naming the point.  In one variable, a void piece at
+an end of the box (at most 1/16 wide) is bounded by growth forms near that end
+(:mod:`autobound.verify.tails`: ``sqrt(x) log(x)``, ``log(x)^2``, ``x^x``, ``1/sqrt(x)`` at
+0, ``log(cos(x))`` at pi/2); a one-variable box of a string or sympy f is first split at the
+interior points where a log argument, a negative or fractional power's base or an abs
+argument vanishes (sympy's exact roots, :func:`_interior_points`), and an infinite range
+is made finite by a substitution (:func:`_compactified`).  If a void piece gets narrower
+than ``2^-40`` of the box (``1/x`` at 0, not integrable; ``sin(1/x)`` inside the box), the
+result is ``unknown`` with infinite ends and a message naming the piece, the enclosure of
+the integral over the rest, and why the end-point analysis failed.  Never a finite wrong
+answer.
 
 Box ends that are not doubles (``"1/3"``, ``"pi"``) are handled exactly: the pieces cover the
 box with ends rounded outward, and the integral over the excess ``U`` (thin slabs) is
-subtracted as ``R · vol(U)`` with R the range of f over those slabs.
+subtracted as ``R · vol(U)`` with R the range of f over those slabs (for a constant such as
+pi, known only between two doubles, ``vol(U)`` is an interval); a tail piece at such an end
+integrates up to the end itself instead.
 
 With ``certificate=True`` a certified result also carries a certificate (one leaf per piece,
 its enclosure and integral) that :func:`autobound.verify.check_certificate` re-checks on its
