@@ -24,7 +24,7 @@ an end of the box (at most 1/16 wide) is bounded by growth forms near that end
 interior points where a log argument, a negative or fractional power's base or an abs
 argument vanishes (sympy's exact roots, :func:`_interior_points`), and an infinite range
 is made finite by a substitution (:func:`_compactified`).  If a void piece gets narrower
-than ``2^-40`` of the box (``1/x`` at 0, not integrable; ``sin(1/x)`` inside the box), the
+than ``2^-40`` of the box (``1/x`` at 0, which is not integrable), the
 result is ``unknown`` with infinite ends and a message naming the piece, the enclosure of
 the integral over the rest, and why the end-point analysis failed.  Never a finite wrong
 answer.
