@@ -20,11 +20,13 @@ from ._common import (
     write_certificate,
 )
 
-HELP = """Enclose the integral of f over a box in [lower, upper] with upper - lower <= TOL.
+HELP = """Enclose the integral of f over a box in \\[lower, upper] with upper - lower <= TOL.
 
-The box is one --over LO HI per variable (variables in name order unless --variables), finite, \
-read exactly; a constant such as pi is rounded outward. Adaptive bisection on outward Taylor \
-enclosures integrated exactly; end singularities get a sound tail bound or an honest unknown.
+The box is one --over LO HI per variable (variables in name order unless --variables), read \
+exactly (constants such as pi/2 too); one variable may have an infinite end (inf, -inf), made \
+finite by a substitution. Adaptive bisection on outward Taylor enclosures integrated exactly; \
+singular ends (log(x), 1/sqrt(x), x**x at 0; log(cos(x)) at pi/2) get growth-form bounds, \
+interior singular points are split off; what cannot be bounded is an honest unknown.
 
 Exit status: 0 certified, 4 unknown (the printed enclosure still holds), 2 bad input.
 

@@ -21,7 +21,7 @@ from ._common import (
     write_certificate,
 )
 
-HELP = """Enclose the global minimum of f over a box in [lower, upper] with upper - lower <= \
+HELP = """Enclose the global minimum of f over a box in \\[lower, upper] with upper - lower <= \
 TOL, and write a certificate that `autobound check` re-checks without the engine.
 
 The box is one --over LO HI per variable (variables in name order unless --variables), read \
