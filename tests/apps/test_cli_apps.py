@@ -112,3 +112,17 @@ def test_minimize_plot_draws_monotone_leaves(tmp_path):
     png = tmp_path / "boxes.png"
     _plot(r, png, 2)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("command", ["integrate", "minimize"])
+def test_help_shows_the_interval_rich_would_read_as_markup(command):
+    r = run(command, "--help")
+    assert r.exit_code == 0 and "[lower, upper]" in " ".join(r.output.split())
+
+
+def test_integrate_an_infinite_range_from_the_command_line():
+    r = run("integrate", "exp(-x**2)", "--over", "-inf", "inf", "--tol", "1e-6", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output.strip().splitlines()[-1])
+    mp.dps = 30
+    assert doc["status"] == "certified" and doc["lower"] <= mp.sqrt(mp.pi) <= doc["upper"]
