@@ -58,7 +58,7 @@ import sympy
 
 from autobound import enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
-from autobound.apps.box import down, exact_box, up
+from autobound.apps.box import down, exact_box, exact_number, up
 from autobound.apps.boxbound import centred, doubled
 from autobound.apps.precision import in_float64
 from autobound.errors import AutoBoundError, DomainError, InvalidArgument, InvalidRegion
@@ -355,7 +355,13 @@ def _compactified(
     lo_inf, hi_inf = _infinite(lo), _infinite(hi)
     if (lo_inf and _sign(lo) > 0) or (hi_inf and _sign(hi) < 0):
         raise InvalidRegion(f"the side [{lo}, {hi}] is empty or reversed")
-    read = lambda v: sympy.sympify(v, rational=True) if isinstance(v, str) else sympy.nsimplify(v)  # noqa: E731
+
+    def read(v: Any) -> Any:  # exactly: a float end is its binary value, not a nearby rational
+        if isinstance(v, str) or isinstance(v, sympy.Basic):
+            return sympy.sympify(v, rational=True)
+        q = exact_number(v)
+        return sympy.Rational(q.numerator, q.denominator)
+
     if lo_inf and hi_inf:
         sub, jac, new = t / (1 - t**2), (1 + t**2) / (1 - t**2) ** 2, (-1, 1)
         how = f"{x} = {t}/(1 - {t}^2)"
