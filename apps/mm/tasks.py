@@ -160,9 +160,17 @@ def _conv_init(rng: np.random.RandomState, shape: tuple[int, ...]) -> dict:
 
 
 def _conv_tanh_pool(layer: dict, x: jax.Array) -> jax.Array:
-    """``tanh(conv3x3(x) + b)`` with 'SAME' padding (NHWC), then 2×2 average pooling."""
+    """``tanh(conv3x3(x) + b)`` with 'SAME' padding (NHWC), then 2×2 average pooling.
+
+    Both operands in their common dtype, as ``@`` promotes (a line search may try float64
+    weights on float32 data: optax's zoom does with ``jax_enable_x64``)."""
+    dt = jnp.result_type(x, layer["W"])
     z = jax.lax.conv_general_dilated(
-        x, layer["W"], (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        x.astype(dt),
+        layer["W"].astype(dt),
+        (1, 1),
+        "SAME",
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
     )
     a = jnp.tanh(z + layer["b"])
     n, h, w, c = a.shape
