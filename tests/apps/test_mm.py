@@ -212,6 +212,15 @@ def test_tasks_are_finite_scalar_losses_in_both_dtypes():
             assert {leaf.dtype for leaf in jax.tree.leaves(params)} == {jnp.dtype(dtype)}
 
 
+def test_tasks_on_float32_data_accept_float64_weights_as_a_line_search_tries_them():
+    """optax's zoom line search evaluates float32 tasks at float64 points under x64: every
+    task promotes like ``@`` (the convolution used to raise a dtype error)."""
+    for name, fn in tasks.TASKS.items():
+        loss_fn, params = fn(dtype="float32")
+        wide = jax.tree.map(lambda a: a.astype(jnp.float64), params)
+        assert np.isfinite(float(loss_fn(wide))), name
+
+
 def test_cnn_digits_safe_rate_steps_decrease_the_loss():
     """The LeNet-style CNN (conv_general_dilated, tanh, reshape-mean pooling, dense): the
     engine bounds it, five SafeRate steps are certified and never raise the loss."""
