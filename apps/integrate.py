@@ -380,8 +380,9 @@ MAX_CUTS, MAX_CUT_DEGREE = 16, 8
 
 
 def _zeros_of(u: Any, x: Any) -> list[Any]:
-    """The real roots of u in x where u is (a power or abs of) a polynomial of low degree
-    with rational coefficients; [] otherwise (never solves anything harder)."""
+    """The real roots of u in x where u is (a power or abs of) a polynomial of degree at most
+    8 with rational coefficients, or at most 2 with real constant ones (``x - pi``); []
+    otherwise (never solves anything harder)."""
     while isinstance(u, (sympy.Abs, sympy.Pow)) and not (
         isinstance(u, sympy.Pow) and not u.exp.is_positive
     ):
@@ -390,11 +391,12 @@ def _zeros_of(u: Any, x: Any) -> list[Any]:
         poly = sympy.Poly(u, x)
     except sympy.PolynomialError:
         return []
-    if not (1 <= poly.degree() <= MAX_CUT_DEGREE) or not all(
-        c.is_rational for c in poly.all_coeffs()
-    ):
-        return []
-    return list(sympy.real_roots(poly))
+    coefficients = poly.all_coeffs()
+    if 1 <= poly.degree() <= MAX_CUT_DEGREE and all(c.is_rational for c in coefficients):
+        return list(sympy.real_roots(poly))
+    if 1 <= poly.degree() <= 2 and all(c.is_number and c.is_real for c in coefficients):
+        return [r for r in sympy.roots(poly) if r.is_real]  # closed forms (x - pi: pi)
+    return []
 
 
 def _interior_points(f: Any, variables: Any, exact: Any) -> list[Any]:

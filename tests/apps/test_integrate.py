@@ -257,6 +257,11 @@ def test_infinite_ranges_of_what_cannot_be_substituted_are_named():
 # vanishes: the box is split there (sympy's exact roots), each part's ends analysed.
 INTERIOR_CASES = [
     (
+        "log(abs(x - pi/4))",
+        "pi/4",
+        lambda: mpmath.quad(lambda x: mpmath.log(abs(x - mpmath.pi / 4)), [0, mpmath.pi / 4, 1]),
+    ),
+    (
         "log(abs(x - 1/3))",
         "1/3",
         lambda: sum(w * (mpmath.log(w) - 1) for w in (mpmath.mpf(1) / 3, mpmath.mpf(2) / 3)),
