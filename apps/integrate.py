@@ -312,7 +312,7 @@ class _Pieces:
 def _infinite(v: Any) -> bool:
     """An infinite box end: ±inf as a number, or the text "inf", "-inf", "oo", "-oo"."""
     if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
-        return not math.isfinite(float(v))
+        return math.isinf(float(v))  # NaN is not infinite: exact_box names it
     if isinstance(v, str):
         return v.strip().lower().lstrip("+-") in ("inf", "oo", "infinity")
     return isinstance(v, sympy.Basic) and v in (sympy.oo, -sympy.oo)

@@ -182,6 +182,7 @@ def test_integrand_undefined_inside_the_box_is_a_domain_error_naming_the_point()
     "box, kwargs, error, words",
     [
         ([(0, math.inf), (0, 1)], {}, InvalidRegion, "one variable only"),
+        ([(0, math.nan)], {}, InvalidArgument, "not a finite number"),
         ([(1, 0)], {}, InvalidRegion, "reversed"),
         ([(0, 1)], {"tol": 0}, InvalidArgument, "tol"),
         ([(0, 1)], {"tol": 1e-3, "degree": -1}, InvalidArgument, "degree"),
