@@ -190,7 +190,8 @@ def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.
         "hi": high,
         "range_lo": jnp.where(rok, c_lo, -jnp.inf),
         "range_hi": jnp.where(rok, c_hi, jnp.inf),
-        "point_void": ~(p.valid & jnp.isfinite(p_lo) & jnp.isfinite(p_hi)),
+        "point_void": ~p.valid,  # flagged at the midpoint: f is undefined there
+        "point_infinite": p.valid & ~(jnp.isfinite(p_lo) & jnp.isfinite(p_hi)),
         "x0": encs[-1].x0.reshape(-1),
         **out,
         **{"flag_" + k: v for k, v in flags.items()},
@@ -215,6 +216,7 @@ class _Pieces:
         self.tol = tol
         self.root_width: np.ndarray | None = None
         self.undefined_at: np.ndarray | None = None
+        self.infinite_at: np.ndarray | None = None  # defined, but no finite value there
         self.singular: tuple[np.ndarray, np.ndarray, list[str]] | None = None
         self.ends: tuple[_End | None, _End | None] = (None, None)
         self.tail_failure: str | None = None
@@ -289,6 +291,10 @@ class _Pieces:
         if undefined.any() and self.undefined_at is None:
             k = int(np.argmax(undefined))
             self.undefined_at = lo[k] + (hi[k] - lo[k]) / 2
+        infinite = void & data["point_infinite"] & ~data["point_void"]
+        if infinite.any() and self.infinite_at is None:
+            k = int(np.argmax(infinite))
+            self.infinite_at = lo[k] + (hi[k] - lo[k]) / 2
         narrow = void & np.all((hi - lo) < self.root_width * 2.0**-SINGULAR_DEPTH, axis=1)
         if narrow.any() and self.singular is None:
             k = int(np.argmax(narrow))
@@ -296,11 +302,11 @@ class _Pieces:
                 key[5:] for key in data if key.startswith("flag_") and bool(data[key][k])
             )
             self.singular = (lo[k], hi[k], flags)
-        verdict[undefined | narrow] = LEAF
+        verdict[undefined | infinite | narrow] = LEAF
         return verdict, -width
 
     def finished(self, state: Any) -> bool:
-        if self.undefined_at is not None or self.singular is not None:
+        if any(v is not None for v in (self.undefined_at, self.infinite_at, self.singular)):
             return True
         new = state.leaves[self._leaf_seen :]
         self._leaf_seen = len(state.leaves)
@@ -685,8 +691,7 @@ def integrate(
     state = solution.state
     if search.undefined_at is not None:
         raise DomainError(
-            f"the integrand is not defined (or not finite) at "
-            f"{_fmt_point(search.undefined_at, search.variables)}"
+            f"the integrand is not defined at {_fmt_point(search.undefined_at, search.variables)}"
         )
     leaf_lo, leaf_hi, leaf_data = state.leaf_arrays()
     lows = np.concatenate([leaf_data.get("lo", np.zeros(0)), state.data.get("lo", np.zeros(0))])
@@ -699,7 +704,15 @@ def integrate(
     lower = _sum_down(np.append(lows, -excess[1]))
     upper = _sum_up(np.append(highs, -excess[0]))
     names = search.variables
-    if search.singular is not None:
+    if search.infinite_at is not None:
+        message = (
+            f"f has no finite enclosure even at the point "
+            f"{_fmt_point(search.infinite_at, names)}, where the engine finds it defined: an "
+            "intermediate value overflows double precision there (as cosh(500)**6 does, while "
+            "1/cosh(500)**6 is tiny); write f so that no intermediate overflows"
+        )
+        lower, upper, status = -math.inf, math.inf, "unknown"
+    elif search.singular is not None:
         a, b, flags = search.singular
         void = np.isinf(lows) | np.isinf(highs)
         rest = (_sum_down(lows[~void]), _sum_up(highs[~void]))

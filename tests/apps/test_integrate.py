@@ -173,6 +173,14 @@ def test_end_singularities_are_certified_and_their_certificates_check(f, box, va
     assert verdict, verdict.reason
 
 
+def test_an_overflowing_intermediate_is_unknown_not_undefined():
+    """1/cosh(1000 x)^6 is defined and tiny at x = 1/2, but cosh(500)^6 overflows: an
+    honest unknown naming the point and the cause, not a DomainError."""
+    r = integrate("1/cosh(1000*x)**6", [(-1, 1)], tol=1e-6)
+    assert r.status == "unknown" and r.lower == -math.inf and r.upper == math.inf
+    assert "overflows" in r.message and "x = " in r.message
+
+
 def test_integrand_undefined_inside_the_box_is_a_domain_error_naming_the_point():
     with pytest.raises(DomainError, match="x = "):
         integrate("log(x)", [(-1, 1)], tol=1e-6, degree=2)
