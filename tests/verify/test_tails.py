@@ -20,9 +20,9 @@ mpmath.mp.dps = 40
 
 def reference(text: str, end: Fraction, width: Fraction, side: str):
     """∫ f over the end piece, in mpmath (the substitution above; f from sympy, whose
-    rationals, such as the 1/3 of ``x**(1/3)``, are exact as in the graph).  x is formed with
-    s/2.2 + 50 digits so that ``end ± ε e^{-s}`` keeps its distance to the end; the half line
-    is cut at s = 2000 (beyond, even t^-0.9 weighs less than e^{-200})."""
+    rationals, such as the 1/3 of ``x**(1/3)``, are exact as in the graph).  Away from 0, x is
+    formed with s/2.2 + 50 digits so that ``end ± ε e^{-s}`` keeps its distance to the end; the
+    half line is cut at s = 2000 (beyond, even t^-0.9 weighs less than e^{-200})."""
     x = sympy.Symbol("x")
     f = sympy.lambdify(x, sympy.sympify(text, rational=True), "mpmath")
     e = mpmath.mpf(width.numerator) / width.denominator
@@ -30,7 +30,7 @@ def reference(text: str, end: Fraction, width: Fraction, side: str):
     sign = 1 if side == "lo" else -1
 
     def integrand(s):
-        with mpmath.workdps(int(50 + s / 2.2)):
+        with mpmath.workdps(50 if a == 0 else int(50 + s / 2.2)):  # x = ε e^-s is exact at 0
             value = f(a + sign * e * mpmath.exp(-s))
         return value * mpmath.exp(-s)
 
