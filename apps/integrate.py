@@ -440,14 +440,12 @@ def _split(
     """∫ over the box as the sum over its parts between the cut points (each with its share
     of `tol` by width, its own budget); ends of the parts are exact (``1/3``, ``sqrt(2)/2``)."""
     ends = [side[0], *(str(p) if p.is_Rational else p for p in cuts), side[1]]
-    widths = [
-        float(sympy.N(sympy.sympify(b) - sympy.sympify(a)))
-        for a, b in zip(ends, ends[1:], strict=False)
-    ]
+    sides = list(zip(ends, ends[1:], strict=False))
+    widths = [float(sympy.N(sympy.sympify(b) - sympy.sympify(a))) for a, b in sides]
     total = sum(widths)
     parts = [
-        integrate(f, [(a, b)], tol * w / total, split=False, **options)
-        for (a, b), w in zip(zip(ends, ends[1:], strict=False), widths, strict=True)
+        integrate(f, [part], tol * w / total, split=False, **options)
+        for part, w in zip(sides, widths, strict=True)
     ]
     lower = _sum_down(np.array([p.lower for p in parts]))
     upper = _sum_up(np.array([p.upper for p in parts]))
@@ -458,8 +456,7 @@ def _split(
     )
     where = ", ".join(str(p) for p in cuts)
     message = f"split at {where}: " + "; ".join(
-        f"[{a}, {b}]: {p.message}"
-        for (a, b), p in zip(zip(ends, ends[1:], strict=False), parts, strict=True)
+        f"[{a}, {b}]: {p.message}" for (a, b), p in zip(sides, parts, strict=True)
     )
     if note:
         message += f" ({note})"

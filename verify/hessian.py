@@ -31,7 +31,7 @@ from . import rigorous
 from .gradient import SLOPES, forward_scalar, unit
 from .quadratic import quadratic_lower, relaxation
 from .reference import _INTERVAL, _Arith, _iv_div, _iv_integer_pow, _iv_is_integer, _iv_pow
-from .rigorous import exact, hi, lo, span
+from .rigorous import exact, fraction, hi, lo, span
 
 Interval = Any
 
@@ -282,14 +282,6 @@ def second_order_bounds(
     return lo(low), hi(high)
 
 
-def _fraction(v: Any) -> Fraction | None:
-    """An mpf as an exact Fraction (None for ±inf or NaN)."""
-    if not mp.isfinite(v):
-        return None
-    sign, man, exp, _ = mp.mpf(v)._mpf_
-    return (-1) ** sign * Fraction(man) * Fraction(2) ** exp
-
-
 def anchored_lower(
     f_c: Interval, g_c: Sequence[Interval], hess: Sequence[Sequence[Interval]], spans: Sequence
 ) -> Fraction | None:
@@ -299,7 +291,7 @@ def anchored_lower(
     None where some end is not finite or the relaxation is not positive definite."""
     ends = [lo(f_c)] + [e(v) for v in g_c for e in (lo, hi)]
     ends += [e(v) for row in hess for v in row for e in (lo, hi)]
-    exact_ends = [_fraction(v) for v in ends]
+    exact_ends = [fraction(v) for v in ends]
     if any(v is None for v in exact_ends):
         return None
     n = len(g_c)

@@ -66,6 +66,14 @@ def hi(v: Interval) -> Any:
     return mp.make_mpf(v._mpi_[1])
 
 
+def fraction(v: Any) -> Fraction | None:
+    """An mpf as an exact Fraction (None for ±inf or NaN)."""
+    if not mp.isfinite(v):
+        return None
+    sign, man, exp_, _ = mp.mpf(v)._mpf_
+    return (-1) ** sign * Fraction(man) * Fraction(2) ** exp_
+
+
 def hull(*vs: Interval) -> Interval:
     """The smallest interval containing all of `vs`."""
     return iv.mpf([min(lo(v) for v in vs), max(hi(v) for v in vs)])

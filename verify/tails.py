@@ -56,7 +56,7 @@ from autobound.graph import ExprGraph
 from . import rigorous
 from .gradient import SLOPES
 from .reference import _INTERVAL, _iv_pow, _iv_truth, _run
-from .rigorous import exact, hi, iv_exp, iv_log, iv_precision, lo
+from .rigorous import exact, fraction, hi, iv_exp, iv_log, iv_precision, lo
 
 __all__ = ["MAX_WIDTH", "TailError", "tail_integral"]
 
@@ -93,7 +93,7 @@ class Tail:
         ``d/dt log(t^δ L^μ) = (δ - μ/L)/t``: the factor increases on ``(0, ε]`` when
         ``μ ≤ δ L_ε`` (then its supremum is its value at ε), else its global maximum over
         ``(0, 1)``, ``(μ / (eδ))^μ`` at ``L = μ/δ``, bounds it."""
-        if delta == 0 or mu <= 0 or mu <= delta * _q(lo(self.L)):
+        if delta == 0 or mu <= 0 or mu <= delta * fraction(lo(self.L)):
             return hi(self.power(delta, mu))
         q = exact(mu) / (exact(delta) * iv_exp(iv.mpf(1)))
         return hi(iv_exp(exact(mu) * iv_log(q)))
@@ -255,11 +255,6 @@ def _graph_constant(tail: Tail, value: Any) -> Form:
     return constant(tail, exact(value))
 
 
-def _q(v: Any) -> Fraction:
-    sign, man, exp_, _ = v._mpf_
-    return (-1) ** sign * Fraction(man) * Fraction(2) ** exp_
-
-
 def _power(v: Form, p: Fraction, w_power) -> Form:
     alpha, m, w = v.collapse()
     return Form(v.tail, {(alpha * p, m * p): w_power(w)})
@@ -289,7 +284,7 @@ def _exp(v: Form) -> Form:
     scale = _via_range("exp", {})(Form(tail, bounded))  # exp of the bounded part
     if not mp.isfinite(hi(slope)):
         raise TailError("exp of a value whose growth has no finite bound at the end")
-    top = _q(hi(slope))  # exp(cL) = t^-c <= t^-top (0 < t < 1), a rational exponent
+    top = fraction(hi(slope))  # exp(cL) = t^-c <= t^-top (0 < t < 1), a rational exponent
     spread = iv.mpf(1) if lo(slope) == hi(slope) else iv.mpf([0, 1])
     return Form(tail, {(-top, Fraction(0)): spread}) * scale
 
@@ -320,7 +315,7 @@ def _exp_decay(v: Form) -> Form:
         bound = iv.mpf([0, hi(iv_exp(log_bound))])
         return Form(tail, {(Fraction(DECAY_POWER), -m * q): bound})
     rate = c * iv_exp(exact(m - 1) * iv_log(iv.mpf(lo(tail.L))))
-    p = _q(lo(rate))
+    p = fraction(lo(rate))
     p = Fraction(math.floor(p * 64), 64)  # a short rational below c L_eps^(m-1)
     return Form(tail, {(p, Fraction(0)): iv.mpf([0, 1])})
 
@@ -531,7 +526,7 @@ def tail_integral(
         result = w * J
         if not (mp.isfinite(lo(result)) and mp.isfinite(hi(result))):
             raise TailError(f"no finite bound of f near the end {float(end):.17g}")
-        return _q(lo(result)), _q(hi(result))
+        return fraction(lo(result)), fraction(hi(result))
 
 
 def _as_input(x: Form, shape: tuple) -> Any:
