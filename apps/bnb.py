@@ -150,6 +150,51 @@ def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.
     return {k: np.concatenate([a[k], b[k]]) for k in b} if a else b
 
 
+def _points(a: np.ndarray, b: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut points ``a = p_0 < p_1 < ... < p_k = b`` of k equal parts (rounded), one row per
+    pair of ends, and whether they are strictly increasing (not where ``b - a`` is a few
+    ulps or overflows)."""
+    inner = a[:, None] + (b - a)[:, None] * (np.arange(1, k) / k)[None, :]
+    p = np.concatenate([a[:, None], inner, b[:, None]], axis=1)
+    return p, np.all(np.diff(p, axis=1) > 0, axis=1)
+
+
+def _cut(lo: np.ndarray, hi: np.ndarray, axis: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each box ``lo[i], hi[i]`` cut into k equal parts along ``axis[i]``, into halves where
+    k parts are not strictly increasing in floating point (the caller checked that the
+    midpoint is strictly inside).  Neighbouring parts share their cut point exactly.  The
+    parts come part by part (all first parts, then all second parts, ...), the k-part boxes
+    before the halved ones."""
+    rows = np.arange(len(lo))
+    a, b = lo[rows, axis], hi[rows, axis]
+    p, ok = _points(a, b, k)
+    groups = [(ok, p)] if ok.all() else [(ok, p), (~ok, _points(a, b, 2)[0])]
+    out_lo, out_hi = [], []
+    for chosen, cuts in groups:
+        r, ax, cuts = rows[chosen], axis[chosen], cuts[chosen]
+        for j in range(cuts.shape[1] - 1):
+            part_lo, part_hi = lo[chosen].copy(), hi[chosen].copy()
+            part_lo[np.arange(len(r)), ax] = cuts[:, j]
+            part_hi[np.arange(len(r)), ax] = cuts[:, j + 1]
+            out_lo.append(part_lo)
+            out_hi.append(part_hi)
+    return np.concatenate(out_lo), np.concatenate(out_hi)
+
+
+def _grid(lo: np.ndarray, hi: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """The box ``[lo, hi]`` as a grid of at most `most` equal boxes: ``floor(most**(1/n))``
+    parts per side (one where the parts would not be strictly increasing)."""
+    n = len(lo)
+    k = max(1, int(math.floor(most ** (1 / n) * (1 + 1e-12))))
+    sides = []
+    for j in range(n):
+        p, ok = _points(lo[j : j + 1], hi[j : j + 1], k) if k > 1 else (None, [False])
+        sides.append(p[0] if ok[0] else np.array([lo[j], hi[j]]))
+    starts = np.stack(np.meshgrid(*[c[:-1] for c in sides], indexing="ij"), -1).reshape(-1, n)
+    ends = np.stack(np.meshgrid(*[c[1:] for c in sides], indexing="ij"), -1).reshape(-1, n)
+    return starts, ends
+
+
 class BranchAndBound:
     """The loop: bound the root, then repeatedly bisect the most urgent open boxes.
 
@@ -164,6 +209,13 @@ class BranchAndBound:
     - `split_axis`: ``(lo, hi) -> axis`` per box; default: where the search's data carry
       intervals ``g_lo``, ``g_hi`` of the partial derivatives, the side of the largest smear
       ``|g_j| · width_j`` (Kearfott), else the widest side relative to the root box.
+    - `fill`: fill every batch.  The root becomes a grid of up to `batch` equal boxes (about
+      ``batch**(1/n)`` per side) before the first call, and a step that splits ``m`` boxes
+      cuts each into ``k = batch // m`` equal parts (at least 2) along its split axis
+      instead of halves.  The batch costs the same whether full or padded, so a search that
+      must split anyway (integration: every box is split until it is narrow enough) reaches
+      its depth in fewer steps; a search that can settle a large box at once (a minimum over
+      a box, where the root may already be a leaf) should keep bisecting.
     """
 
     def __init__(
@@ -173,6 +225,7 @@ class BranchAndBound:
         max_boxes: int = 100_000,
         time_limit: float = math.inf,
         split_axis: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+        fill: bool = False,
     ):
         if not (isinstance(batch, int) and batch >= 2):
             raise InvalidArgument(f"batch must be an integer >= 2, got {batch!r}")
@@ -186,6 +239,7 @@ class BranchAndBound:
         self.max_boxes = max_boxes
         self.time_limit = time_limit
         self.split_axis = split_axis
+        self.fill = fill
         self.bounded = 0
         self._sharding = None
         if devices > 1:
@@ -241,6 +295,8 @@ class BranchAndBound:
                 f"lo = {lo.tolist()}, hi = {hi.tolist()}"
             )
         self._root_width = np.max(hi, axis=0) - np.min(lo, axis=0)
+        if self.fill and len(lo) == 1:
+            lo, hi = _grid(lo[0], hi[0], min(self.batch, self.max_boxes))
         empty = np.zeros((0, lo.shape[1]))
         data = self._bound(lo, hi)  # compiles the batched program: before the clock starts
         state = State(empty, empty, np.zeros(0), {}, [])
@@ -262,7 +318,7 @@ class BranchAndBound:
 
     def step(self, state: State) -> State:
         """Take up to ``batch // 2`` most urgent open boxes, re-classify them, bisect those
-        still open and bound all the halves in one call."""
+        still open (or cut them in more parts: `fill`) and bound all the parts in one call."""
         take = min(self.batch // 2, state.open, max(1, (self.max_boxes - state.boxes) // 2))
         if take < state.open:
             chosen = np.argpartition(state.key, take - 1)[:take]
@@ -290,18 +346,16 @@ class BranchAndBound:
             kept = _take(_take(data, open_), stuck)
             state.leaves.append((lo[stuck], hi[stuck], kept))
             state.stuck += int(np.sum(stuck))
-        lo, hi, axis, mid = lo[splittable], hi[splittable], axis[splittable], mid[splittable]
+        lo, hi, axis = lo[splittable], hi[splittable], axis[splittable]
         if not len(lo):
             return state
-        rows = np.arange(len(lo))
-        left_hi, right_lo = hi.copy(), lo.copy()
-        left_hi[rows, axis] = mid
-        right_lo[rows, axis] = mid
-        halves_lo = np.concatenate([lo, right_lo])
-        halves_hi = np.concatenate([left_hi, hi])
-        data = self._bound(halves_lo, halves_hi)
-        state.boxes += len(halves_lo)
-        self._settle(state, halves_lo, halves_hi, data)
+        parts = 2
+        if self.fill:
+            parts = max(2, min(self.batch, self.max_boxes - state.boxes) // len(lo))
+        parts_lo, parts_hi = _cut(lo, hi, axis, parts)
+        data = self._bound(parts_lo, parts_hi)
+        state.boxes += len(parts_lo)
+        self._settle(state, parts_lo, parts_hi, data)
         return state
 
     def terminate(self, state: State) -> tuple[bool, Result]:

@@ -238,6 +238,8 @@ class _Pieces:
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
         data = {k: np.asarray(v) for k, v in self.program.batch(lo, hi, self.params).items()}
+        if data["lo"].shape != (len(lo),):
+            raise InvalidArgument("f must have one (scalar) output to be integrated")
         data["tail"] = np.zeros(len(lo), np.int8)
         if self.n == 1 and not np.all(np.isfinite(data["lo"]) & np.isfinite(data["hi"])):
             data["lo"], data["hi"] = data["lo"].copy(), data["hi"].copy()
@@ -678,12 +680,9 @@ def integrate(
         max_boxes=max_pieces,
         time_limit=time_limit,
         split_axis=search.split_axis,
+        fill=True,
     )
     started = time.perf_counter()
-    # Compile (or find) the program before the clock of `time_limit` starts.
-    root = np.repeat(outer_lo[None], bnb.batch, 0), np.repeat(outer_hi[None], bnb.batch, 0)
-    if np.shape(search.bound(*root)["lo"]) != (bnb.batch,):
-        raise InvalidArgument("f must have one (scalar) output to be integrated")
     solution = bnb.run(outer_lo, outer_hi, progress=progress)
     state = solution.state
     if search.undefined_at is not None:

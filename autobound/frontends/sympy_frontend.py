@@ -17,6 +17,7 @@ shape ``(n,)`` and each variable is a ``take`` of it.
 
 from __future__ import annotations
 
+import functools
 import io
 import keyword
 import math
@@ -131,8 +132,21 @@ def expr_from_string(text: str, variables: Variables = None) -> sympy.Expr:
     """
     if not isinstance(text, str):
         raise ParseError(f"expected an expression string, got {type(text).__name__}")
+    listed = _as_list(variables)
+    try:  # expressions are immutable: a text read once is read again from the cache
+        return _parsed(text, None if listed is None else tuple(listed))
+    except TypeError:  # an unhashable variable
+        return _parse(text, listed)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str, variables: tuple[sympy.Symbol | str, ...] | None) -> sympy.Expr:
+    return _parse(text, None if variables is None else list(variables))
+
+
+def _parse(text: str, variables: list[sympy.Symbol | str] | None) -> sympy.Expr:
+    """:func:`expr_from_string` without the cache."""
     tokens = _checked_tokens(text)
-    variables = _as_list(variables)
     declared = None if variables is None else _variable_names(variables)
     local = dict(_USER_NAMES)
     # A name called like a function that we do not know stays a function (so that it is

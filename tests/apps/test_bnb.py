@@ -49,6 +49,37 @@ def test_leaves_partition_the_box_and_every_call_has_one_batch_size():
     assert solution.boxes == 1 + 2 * (8 * 8 - 1)  # a binary tree with 64 leaves
 
 
+def test_fill_cuts_in_equal_parts_that_partition_the_box_in_fewer_calls():
+    plain = BranchAndBound(Cover(1 / 200), batch=16).run([0.0], [1.0])
+    search = Cover(1 / 200)
+    filled = BranchAndBound(search, batch=16, fill=True).run([0.0], [1.0])
+    assert filled.result is Result.successful
+    lo, hi, _ = filled.state.leaf_arrays()
+    order = np.argsort(lo[:, 0])
+    lo, hi = lo[order, 0], hi[order, 0]
+    # the parts tile [0, 1]: each starts exactly where the one before ends
+    assert lo[0] == 0.0 and hi[-1] == 1.0 and np.array_equal(lo[1:], hi[:-1])
+    assert np.all(hi - lo <= 1 / 200)
+    # the root is 16 parts; 16 open parts are each cut in 16 // 16 = 1 -> 2; ...
+    assert search.bounded < plain.state.steps + 1
+    # in two variables the root is a 4 x 4 grid of equal boxes (16 ** (1/2) per side)
+    grid = BranchAndBound(Cover(1.0), batch=16, fill=True).run([0.0, 0.0], [2.0, 4.0])
+    glo, ghi, _ = grid.state.leaf_arrays()
+    assert len(glo) == 16 and grid.boxes == 16
+    assert set(ghi[:, 0] - glo[:, 0]) == {0.5} and set(ghi[:, 1] - glo[:, 1]) == {1.0}
+    assert volume(glo, ghi) == 8.0
+
+
+def test_fill_halves_a_box_too_narrow_for_its_parts():
+    a = 1.0
+    b = a + 4 * math.ulp(a)  # four ulps: 16 equal parts would repeat points; halves do not
+    solution = BranchAndBound(Cover(0.0), batch=16, fill=True).run([a], [b])
+    assert solution.result is Result.cannot_split  # down to one-ulp parts, none lost
+    lo, hi, _ = solution.state.leaf_arrays()
+    assert sorted(lo[:, 0].tolist()) == [a + j * math.ulp(a) for j in range(4)]
+    assert np.all(hi[:, 0] - lo[:, 0] == math.ulp(a))
+
+
 def test_drops_are_not_kept_and_splits_follow_the_widest_relative_side():
     class Once(Cover):
         def classify(self, lo, hi, data):
