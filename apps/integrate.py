@@ -581,7 +581,7 @@ def integrate(
     params: Any = None,
     time_limit: float = 60.0,
     max_pieces: int = 200_000,
-    batch: int = 64,
+    batch: int = 256,
     progress: bool = False,
     certificate: bool = False,
     split: bool = True,

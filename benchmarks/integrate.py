@@ -315,7 +315,7 @@ def main() -> None:
     parser.add_argument("--degrees", type=int, nargs="+", default=[4])
     parser.add_argument("--names", nargs="+", default=None)
     parser.add_argument("--time-limit", type=float, default=120.0)
-    parser.add_argument("--batch", type=int, default=64, help="pieces per compiled call")
+    parser.add_argument("--batch", type=int, default=256, help="pieces per compiled call")
     args = parser.parse_args()
     tol = args.tol or (1e-6 if args.quick else 1e-8)
     names = args.names or (QUICK if args.quick else [c.name for c in CASES])
@@ -377,7 +377,7 @@ def main() -> None:
         / "results"
         / ("integrate_quick.txt" if args.quick else "integrate.txt")
     )
-    if args.names is None and args.tol is None and args.batch == 64:
+    if args.names is None and args.tol is None and args.batch == 256:
         out.write_text("\n".join(lines) + "\n")
         print(f"wrote {out}")
 
