@@ -704,8 +704,9 @@ def integrate(
         message = (
             f"f has no finite enclosure even at the point "
             f"{_fmt_point(search.infinite_at, names)}, where the engine finds it defined: an "
-            "intermediate value overflows double precision there (as cosh(500)**6 does, while "
-            "1/cosh(500)**6 is tiny); write f so that no intermediate overflows"
+            "intermediate value overflows double precision there and what follows it cannot "
+            "bring it back (exp(1000)*exp(-1000) is 1, but exp(1000) is only known to be beyond "
+            "1.8e308); write f so that no intermediate overflows"
         )
         lower, upper, status = -math.inf, math.inf, "unknown"
     elif search.singular is not None:

@@ -14,8 +14,11 @@ value.  XLA on CPU flushes subnormals to zero (FTZ/DAZ), so every outward step a
 the smallest normal number ``tiny``: ``down(v) = v − 4u|v| − tiny`` (u the unit roundoff).  Sums of
 many terms use the a-priori bound ``|fl(sum) - sum| <= gamma_m * sum |x_i|`` (Higham,
 *Accuracy and Stability of Numerical Algorithms*, Thm 4.4) plus ``m * tiny`` for flushed
-underflows.  A NaN endpoint means "unknown" (it arises from overflow, ``inf − inf`` and ``0·inf``):
-NaN propagates through min/max, and :func:`sanitize` turns it into the whole line at the end.
+underflows.  An overflow keeps its sign and size: a lower end rounded to +inf becomes (just
+below) the largest finite number M, since round-to-nearest gives +inf only from M + ulp(M)/2
+on, and an upper end rounded to -inf likewise.  A NaN endpoint means "unknown" (it arises from
+``inf − inf`` and ``0·inf``): NaN propagates through min/max, and :func:`sanitize` turns it
+into the whole line at the end.
 """
 
 from __future__ import annotations
@@ -96,15 +99,24 @@ def down(x: Array) -> Array:
 
     The exact value t satisfies ``|t − x| <= u|x|`` (u = eps/2), or ``|t| <= tiny`` after an
     underflow flushed to zero; so ``fl(x − 4u|x| − tiny) <= x − 3u|x| <= t``.  An overflow to
-    +inf gives NaN here (the exact value may be finite), which :func:`sanitize` turns into the
-    whole line.
+    +inf means t >= M + ulp(M)/2 (M the largest finite number): +inf is first taken as M,
+    so an overflowed lower end stays just below M, keeping its sign and size (and
+    1/[M', inf] is [0, 1/M'], not the whole line).  -inf stays -inf, NaN stays NaN.
     """
-    return x - _step(x)
+    m = jnp.minimum(x, jnp.finfo(jnp.result_type(x)).max)
+    return m - _step(m)
 
 
 def up(x: Array) -> Array:
-    """A float >= the exact value whose round-to-nearest is `x` (FTZ-safe); see :func:`down`."""
-    return x + _step(x)
+    """A float >= the exact value whose round-to-nearest is `x` (FTZ-safe); -inf (an
+    overflow below -M) gives a value just above -M.  See :func:`down`."""
+    m = jnp.maximum(x, -jnp.finfo(jnp.result_type(x)).max)
+    return m + _step(m)
+
+
+def down_magnitude(x: Array) -> Array:
+    """:func:`down` of a product of non-negative numbers, kept >= 0."""
+    return jnp.maximum(down(x), 0.0)
 
 
 def round_outward_to(dtype: Any, lo_: Any, hi_: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -297,12 +309,13 @@ class Arith:
         return Interval(rlo, rhi)
 
     def _pow_mag(self, m: Array, n: int, lower: bool) -> Array:
-        """m**n for m >= 0, rounded down (`lower`) or up in outward mode."""
+        """m**n for m >= 0, rounded down (`lower`) or up in outward mode (a lower end that
+        overflows stays just below M: see :func:`down`)."""
         r = m
         for _ in range(n - 1):
             r = r * m
             if self.outward:
-                r = jnp.maximum(down(r), 0.0) if lower else up(r)
+                r = down_magnitude(r) if lower else up(r)
         return r
 
     # -- set operations ---------------------------------------------------------------

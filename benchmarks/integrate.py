@@ -74,6 +74,30 @@ CASES = [
         "oscillatory (Johansson)",
     ),
     Case(
+        "sech",
+        "sech(10*(x - 0.2))**2 + sech(100*(x - 0.4))**4 + sech(1000*(x - 0.6))**6",
+        [(0, 1)],
+        lambda x, a: (
+            1 / (10 * (x - 0.2)).cosh() ** 2
+            + 1 / (100 * (x - 0.4)).cosh() ** 4
+            + 1 / (1000 * (x - 0.6)).cosh() ** 6
+        ),
+        lambda x: (
+            mpmath.sech(10 * (x - 0.2)) ** 2
+            + mpmath.sech(100 * (x - 0.4)) ** 4
+            + mpmath.sech(1000 * (x - 0.6)) ** 6
+        ),
+        lambda: mpmath.quad(
+            lambda x: (
+                mpmath.sech(10 * (x - 0.2)) ** 2
+                + mpmath.sech(100 * (x - 0.4)) ** 4
+                + mpmath.sech(1000 * (x - 0.6)) ** 6
+            ),
+            [0, 0.2, 0.39, 0.4, 0.41, 0.59, 0.6, 0.61, 1],
+        ),
+        "peaks of three widths (Johansson)",
+    ),
+    Case(
         "exp-x2",
         "exp(-x**2)",
         [(0, 3)],

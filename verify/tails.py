@@ -19,7 +19,9 @@ every other term is ``t^α L^m · (t^δ L^μ)`` with ``δ > 0``, or ``δ = 0, μ
   ``L``, and ``exp(cL) = t^{-c} ⊆ t^{-c^+} [0, 1]``; the bounded terms B go through the
   mean-value form below: ``exp v ∈ t^{-c^+} · [0, 1] · exp B``;
 - ``exp v`` of a v tending to −∞ (``exp(−1/t)``): a power ``t^6`` times a constant
-  (:func:`_exp_decay`);
+  (:func:`_exp_decay`); of a v tending to +∞ (``exp(1/t)``), a lower bound only,
+  ``[b, ∞] · t^{-12}`` (:func:`_exp_growth`), so that ``1/(e^{1/t} − 1)`` decays like
+  ``t^{12}`` (``x^3/(e^x − 1)`` over ``[0, ∞)``);
 - any other function g of a bounded form v: the mean-value form
   ``g(c) + (v − c) · g'(range)`` (c the midpoint of v's constant term), so that
   ``sin(t) ∈ t · cos([0, ε])`` keeps its factor t, or g over the form's range where v is
@@ -291,6 +293,10 @@ def _exp(v: Form) -> Form:
 
 #: The power of t that ``exp`` of a value tending to -∞ is bounded by (:func:`_exp_decay`).
 DECAY_POWER = 6
+#: The power of 1/t that ``exp`` of a value tending to +∞ is bounded below by: its
+#: reciprocal then decays like t^12, enough for x^5/(e^x - 1) over [0, ∞) after the
+#: substitution (its Jacobian costs t^-2).
+GROWTH_POWER = 12
 
 
 def _exp_decay(v: Form) -> Form:
@@ -306,6 +312,8 @@ def _exp_decay(v: Form) -> Form:
     """
     tail = v.tail
     alpha, m, w = v.collapse()
+    if lo(w) > 0:
+        return _exp_growth(tail, alpha, m, iv.mpf(lo(w)))
     if not hi(w) < 0:
         raise TailError(f"exp of a value growing like t^{alpha} log(1/t)^{m} at the end")
     c = iv.mpf(-hi(w))  # v <= -c y pointwise, c > 0 exactly representable
@@ -318,6 +326,27 @@ def _exp_decay(v: Form) -> Form:
     p = fraction(lo(rate))
     p = Fraction(math.floor(p * 64), 64)  # a short rational below c L_eps^(m-1)
     return Form(tail, {(p, Fraction(0)): iv.mpf([0, 1])})
+
+
+def _exp_growth(tail: Tail, alpha: Fraction, m: Fraction, c: Any) -> Form:
+    """``exp v`` of a v tending to +∞, ``v ≥ c y`` with ``y = t^α L^m``, ``c > 0``: only a
+    lower bound of its growth, as a form whose coefficient is ``[b, ∞]`` (so that a
+    quotient by it decays, as ``1/(e^{1/t} − 1)``; the value itself has no finite bound).
+
+    - ``α < 0``: ``e^{cy} ≥ (cy)^n / n!`` for the integer ``n = ⌈P/(−α)⌉`` (P =
+      :data:`GROWTH_POWER`): ``exp v ∈ [c^n/n!, ∞] · t^{αn} L^{mn}``;
+    - ``α = 0, m > 1``: ``L^m ≥ L · L_ε^{m−1}``, so ``e^{cL^m} ≥ t^{−c L_ε^{m−1}} ≥ t^{−p}``
+      for a rational ``0 < p ≤ c L_ε^{m−1}``: ``exp v ∈ [1, ∞] · t^{−p}``.
+    """
+    if alpha < 0:
+        n = math.ceil(Fraction(GROWTH_POWER) / -alpha)
+        low = c**n / exact(math.factorial(n))
+        return Form(tail, {(alpha * n, m * n): iv.mpf([lo(low), mp.inf])})
+    rate = c * iv_exp(exact(m - 1) * iv_log(iv.mpf(lo(tail.L))))
+    p = Fraction(math.floor(fraction(lo(rate)) * 64), 64)  # a short rational below the rate
+    if not p > 0:
+        raise TailError(f"exp of a value growing like log(1/t)^{m} too slowly at the end")
+    return Form(tail, {(-p, Fraction(0)): iv.mpf([1, mp.inf])})
 
 
 def _global_range(name: str) -> Any | None:

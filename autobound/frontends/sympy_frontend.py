@@ -78,6 +78,9 @@ _USER_NAMES: dict[str, Any] = {
     "sec": sympy.sec,
     "csc": sympy.csc,
     "cot": sympy.cot,
+    "sech": sympy.sech,
+    "csch": sympy.csch,
+    "coth": sympy.coth,
     "asinh": sympy.asinh,
     "arcsinh": sympy.asinh,
     "acosh": sympy.acosh,
@@ -696,9 +699,12 @@ def _reciprocal_of(op: str) -> Callable[[_Converter, tuple], int]:
     return lambda c, args: c.add("div", c.const(1), c.add(op, c.node(args[0])))
 
 
-def _cot(c: _Converter, args: tuple) -> int:
-    u = c.node(args[0])
-    return c.add("div", c.add("cos", u), c.add("sin", u))
+def _quotient_of(top: str, bottom: str) -> Callable[[_Converter, tuple], int]:
+    def rule(c: _Converter, args: tuple) -> int:
+        u = c.node(args[0])
+        return c.add("div", c.add(top, u), c.add(bottom, u))
+
+    return rule
 
 
 # Inverse hyperbolic functions by their logarithmic identities (exact; sound, not sharp).
@@ -739,7 +745,10 @@ _FUNCTION_RULES: dict[str, tuple[frozenset[int] | None, Callable[[_Converter, tu
     "leaky_relu": (frozenset({1, 2}), _leaky_relu),
     "sec": (_ONE, _reciprocal_of("cos")),
     "csc": (_ONE, _reciprocal_of("sin")),
-    "cot": (_ONE, _cot),
+    "cot": (_ONE, _quotient_of("cos", "sin")),
+    "sech": (_ONE, _reciprocal_of("cosh")),
+    "csch": (_ONE, _reciprocal_of("sinh")),
+    "coth": (_ONE, _quotient_of("cosh", "sinh")),
     "asinh": (_ONE, _asinh),
     "acosh": (_ONE, _acosh),
     "atanh": (_ONE, _atanh),

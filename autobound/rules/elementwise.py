@@ -71,6 +71,10 @@ class Elementwise:
       returned: not known (then derivative ranges come from interval series over pieces).
     - `pieces`: sub-intervals per side for those interval series (1 where the series over an
       interval is already exact: sin and cos, whose derivatives are ±sin, ±cos).
+    - `range_fallback`: where the Taylor form comes out non-finite, use the range of phi
+      over the argument's range Y as the enclosure (constant term, no higher terms).  For
+      negative powers: an argument beyond the float range (cosh(1000 x)**6 at x = 1) has a
+      Taylor form of infinities, but 1/y there lies in ``[0, 1/M]``.
     """
 
     name: str
@@ -79,6 +83,7 @@ class Elementwise:
     remainder: Callable | None = None
     critical: Callable[[int], Critical | None] | None = None
     pieces: int = 24  # enough for tan near its poles (tested in test_tightness)
+    range_fallback: bool = False
 
 
 def identity_series(A: Arith, y: Value, K: int) -> list:
@@ -174,6 +179,7 @@ def integer_power(n: int) -> Elementwise:
         # is monotone away from 0, see power_critical) does without it.
         ipow_remainder(n) if 0 <= n <= POLYNOMIAL_REMAINDER_MAX else None,
         partial(power_critical, Fraction(n)),
+        range_fallback=n < 0,
     )
 
 
@@ -184,6 +190,7 @@ def real_power(p: Fraction) -> Elementwise:
         pow_series(None, p),
         below(0, p < 0),
         critical=partial(power_critical, p),
+        range_fallback=p < 0,
     )
 
 

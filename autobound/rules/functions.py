@@ -121,6 +121,10 @@ class FunctionSpec:
             self.remainder,
             None if self.critical is None else self.critical.values,
             self.pieces,
+            # negative powers (rsqrt) take huge arguments to tiny values: see Elementwise
+            range_fallback=self.critical is not None
+            and self.critical.power is not None
+            and self.critical.power < 0,
         )
 
 

@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
-from autobound.ulp_table import margin, trusted_domain
+from autobound.ulp_table import MEASURED, margin, trusted_domain
 
 
 def real_const(A: Arith, x: mpmath.mpf) -> Value:
@@ -46,10 +46,18 @@ CONSTANTS = {
 }
 
 
-def _kernel(name: str, jfn, A: Arith, y: Array, exact: tuple = ()) -> Value:
+def _kernel(name: str, jfn, A: Arith, y: Array, exact: tuple = (), sign: Any = None) -> Value:
     """The kernel's value at the point y, widened by its measured error margin; exactly the
     value `v` where y is one of the points `p` of `exact` (pairs ``(p, v)`` of floats with
     ``f(p) = v`` exactly, such as exp(0) = 1).
+
+    **Overflow.** Where the kernel returns ±inf for a finite y, f(y) is beyond the largest
+    finite number M in magnitude, provided the measurement (:mod:`autobound.ulp_table`)
+    found no non-finite result of this kernel where f is finite (``spurious_nonfinite``,
+    re-measured by ``tests/engine/test_ulp_table.py``).  Given `sign` (a function of y: +1,
+    -1 or 0 where the sign of f(y) is not known), the result is then ``[M', inf]`` or
+    ``[-inf, -M']`` with M' = M less the margin (so exp(800) is at least 1.7e308, and
+    1/exp(800) at most 5.6e-309, not the whole line).
 
     Kernels are not used where their error was not measured to be bounded: outside the
     trusted domain and at subnormal inputs (which XLA reads as zero) the result is the hull of
@@ -74,6 +82,13 @@ def _kernel(name: str, jfn, A: Arith, y: Array, exact: tuple = ()) -> Value:
     dlo, dhi = trusted_domain(name, dt)
     bad = ~jnp.isfinite(v) | jnp.isnan(lo(r)) | jnp.isnan(hi(r)) | (y < dlo) | (y > dhi)
     r = Interval(jnp.where(bad, -jnp.inf, lo(r)), jnp.where(bad, jnp.inf, hi(r)))
+    if sign is not None and _overflow_informative(name, dt):
+        big = np.finfo(A.dtype).max
+        floor = lo(A.widen(jnp.asarray(big, A.dtype), rel, ab))  # M less the margin
+        s = sign(y)
+        inside = (y >= dlo) & (y <= dhi)
+        up_, down_ = (v == jnp.inf) & (s > 0) & inside, (v == -jnp.inf) & (s < 0) & inside
+        r = Interval(jnp.where(up_, floor, lo(r)), jnp.where(down_, -floor, hi(r)))
     for p, value in exact:  # exact zeros and ones keep signs and contacts exact downstream
         at = y == p
         r = Interval(jnp.where(at, value, r.lo), jnp.where(at, value, r.hi))
@@ -81,6 +96,25 @@ def _kernel(name: str, jfn, A: Arith, y: Array, exact: tuple = ()) -> Value:
 
 
 Array = Any
+
+
+def _overflow_informative(name: str, dtype: str) -> bool:
+    """Whether the kernel was measured to return non-finite values only where f is beyond
+    the finite range (no ``spurious_nonfinite``)."""
+    m = MEASURED.get((name, dtype))
+    return m is not None and m["spurious_nonfinite"] == 0
+
+
+def _sign_of(k: Kernel) -> Any:
+    """A function of y giving the sign of f(y) where the kernel's data know it (a global
+    range within [0, inf) or (-inf, 0], or f odd in sign), else None."""
+    if k.clamp[0] >= 0:
+        return lambda y: jnp.ones_like(y)
+    if k.clamp[1] <= 0:
+        return lambda y: -jnp.ones_like(y)
+    if k.odd_sign:
+        return jnp.sign
+    return None
 
 
 @dataclass(frozen=True)
@@ -148,10 +182,12 @@ def ext(A: Arith, kernel: Kernel | str, y: Value) -> Value:
     """Enclosure of the range of a function over `y` (point or interval), from its `kernel`
     (or the name of one in :data:`autobound.rules.functions.KERNELS`)."""
     k = kernel_named(kernel) if isinstance(kernel, str) else kernel
+    sign = _sign_of(k)
     if not is_interval(y):
-        r = _kernel(k.name, k.fn, A, y, k.exact)
+        r = _kernel(k.name, k.fn, A, y, k.exact, sign)
     else:
-        a, b = _kernel(k.name, k.fn, A, y.lo, k.exact), _kernel(k.name, k.fn, A, y.hi, k.exact)
+        a = _kernel(k.name, k.fn, A, y.lo, k.exact, sign)
+        b = _kernel(k.name, k.fn, A, y.hi, k.exact, sign)
         if k.maxima is not None:
             r = _periodic_range(A, y, a, b, k)
         elif k.direction > 0:
@@ -230,9 +266,10 @@ def ext_tan(A: Arith, y: Value) -> Value:
 def ext_pow(A: Arith, y: Value, p: float) -> Value:
     """Range of y**p for a real p and y >= 0 (monotone in y)."""
     fn = lambda t: jnp.power(t, jnp.asarray(p, A.dtype))  # noqa: E731
+    positive = lambda t: jnp.ones_like(t)  # noqa: E731  (y >= 0: y**p >= 0)
     if not is_interval(y):
-        return _kernel("pow", fn, A, y)
-    a, b = _kernel("pow", fn, A, y.lo), _kernel("pow", fn, A, y.hi)
+        return _kernel("pow", fn, A, y, sign=positive)
+    a, b = _kernel("pow", fn, A, y.lo, sign=positive), _kernel("pow", fn, A, y.hi, sign=positive)
     if p >= 0:
         return _clamp(Interval(lo(a), hi(b)), (0.0, np.inf))
     return _clamp(Interval(lo(b), hi(a)), (0.0, np.inf))

@@ -19,7 +19,7 @@ from math import comb
 
 import jax.numpy as jnp
 
-from autobound.interval import Arith, Interval, Value, down, is_interval, lo, up
+from autobound.interval import Arith, Interval, Value, down_magnitude, is_interval, lo, up
 
 Series = list
 
@@ -179,7 +179,7 @@ def _magnitude_power(A: Arith, m: Value, n: int, lower: bool) -> Value:
     def rounded(r):
         if not A.outward:
             return r
-        return jnp.maximum(down(r), 0.0) if lower else up(r)
+        return down_magnitude(r) if lower else up(r)
 
     result, base = None, m
     while True:
@@ -210,7 +210,7 @@ def ipow_run(A: Arith, y: Value, start: int, stop: int) -> list[Value]:
         for _ in range(start, stop):
             r = r * m
             if A.outward:
-                r = jnp.maximum(down(r), 0.0) if lower else up(r)
+                r = down_magnitude(r) if lower else up(r)
             out.append(r)
         return out
 

@@ -55,9 +55,44 @@ def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None =
     phis, rem = remainder_interval(A, fn, y0, Interval(lo(Y), hi(Y)), ctx.k)
     if ctx.fenced:
         phis, rem = fence(y0, (phis, rem))
-    for phi in phis[1:]:  # not differentiable at y0 (sqrt at 0): no Taylor polynomial exists
-        ctx.flag(fn.name, ~(jnp.isfinite(lo(phi)) & jnp.isfinite(hi(phi))))
-    return E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0))
+    # Not differentiable at y0 (sqrt at 0): no Taylor polynomial exists, and the derivative's
+    # enclosure has no finite end.  A derivative that overflows (sinh(800)) is [M, inf]: its
+    # lower end is finite, and no flag is raised (the form is void, not undefined).
+    for phi in phis[1:]:
+        ctx.flag(fn.name, ~(jnp.isfinite(lo(phi)) | jnp.isfinite(hi(phi))))
+    out = E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0))
+    if fn.range_fallback and A.outward:
+        out = _range_where_void(out, fn.series(A, Y, 0)[0])
+    return out
+
+
+def _range_where_void(e: E.Expansion, r: Interval) -> E.Expansion:
+    """`e`, but the enclosure ``r + 0·z + ...`` where the range `r` of the node over the
+    region is finite and `e` is useless: one of its coefficients is not finite, or its
+    constant term alone is wider than r (cosh(1000 x)**-6 on [0.25, 0.35]: the Taylor form
+    of y**-6 around 1e130 over [1e108, 1e151] cancels into +-4e166, where the range is
+    [0, 2.2e-308]).  Either is valid (the node's value lies in r everywhere on the region),
+    so the choice per entry is free."""
+
+    def finite(c):
+        n_extra = jnp.ndim(lo(c)) - jnp.ndim(lo(r))
+        ok = jnp.isfinite(lo(c)) & jnp.isfinite(hi(c))
+        return jnp.all(ok, axis=tuple(range(jnp.ndim(ok) - n_extra, jnp.ndim(ok))))
+
+    c0 = as_interval(e.coeffs[0])
+    void = ~finite(c0) | (c0.hi - c0.lo > hi(r) - lo(r))
+    for c in e.coeffs[1:]:
+        void = void | ~finite(c)
+    use = void & jnp.isfinite(lo(r)) & jnp.isfinite(hi(r))
+
+    def pick(c, alt):
+        extra = jnp.ndim(lo(c)) - jnp.ndim(use)
+        mask = use.reshape(use.shape + (1,) * extra)
+        c = as_interval(c)
+        return Interval(jnp.where(mask, lo(alt), c.lo), jnp.where(mask, hi(alt), c.hi))
+
+    higher = tuple(pick(c, jnp.zeros_like(lo(c))) for c in e.coeffs[1:])
+    return E.Expansion((pick(e.coeffs[0], r), *higher))
 
 
 def shifted(A, u: E.Expansion, y0) -> E.Expansion:

@@ -174,11 +174,33 @@ def test_end_singularities_are_certified_and_their_certificates_check(f, box, va
 
 
 def test_an_overflowing_intermediate_is_unknown_not_undefined():
-    """1/cosh(1000 x)^6 is defined and tiny at x = 1/2, but cosh(500)^6 overflows: an
-    honest unknown naming the point and the cause, not a DomainError."""
-    r = integrate("1/cosh(1000*x)**6", [(-1, 1)], tol=1e-6)
+    """exp(1000 x) exp(-1000 x) is 1, but exp(500) overflows at x = 1/2 and the product of
+    [M, inf] and a tiny factor has no finite bound: an honest unknown naming the point and
+    the cause, not a DomainError."""
+    # (a Python function: sympy would simplify the string to 1)
+    r = integrate(lambda x: jnp.exp(1000 * x) * jnp.exp(-1000 * x), [(-1, 1)], tol=1e-6)
     assert r.status == "unknown" and r.lower == -math.inf and r.upper == math.inf
     assert "overflows" in r.message and "x = " in r.message
+
+
+def test_johanssons_sech_example_is_certified_through_overflowing_intermediates():
+    """sech^6(1000 (x - 0.6)) = 1/cosh^6: cosh^6 overflows on most of [0, 1] (it is only
+    known to be beyond the largest double M there), its reciprocal lies in [0, 1/M]; the
+    other terms keep their Taylor forms on the same pieces.  Johansson (2018), section 4."""
+    f = "sech(10*(x - 0.2))**2 + sech(100*(x - 0.4))**4 + sech(1000*(x - 0.6))**6"
+    r = integrate(f, [(0, 1)], tol=1e-6, certificate=True)
+    exact = mpmath.quad(
+        lambda x: (
+            mpmath.sech(10 * (x - 0.2)) ** 2
+            + mpmath.sech(100 * (x - 0.4)) ** 4
+            + mpmath.sech(1000 * (x - 0.6)) ** 6
+        ),
+        [0, 0.2, 0.4, 0.59, 0.6, 0.61, 1],
+    )
+    assert r.status == "certified", r.message
+    assert r.lower <= exact <= r.upper and r.width <= 1e-6
+    verdict = check_certificate(r.certificate)
+    assert verdict, verdict.reason
 
 
 def test_integrand_undefined_inside_the_box_is_a_domain_error_naming_the_point():
@@ -233,9 +255,9 @@ def test_singular_ends_given_as_constants_are_certified(f, box, value):
     assert r.lower <= value() <= r.upper and r.width <= 1e-7
 
 
-# Infinite ranges (BJL 11-14 and two more), made finite by sympy's substitution; the new
+# Infinite ranges (BJL 11-14 and three more), made finite by sympy's substitution; the new
 # integrand's singular end at t = 1 goes through the tail analysis (exp(-x) decays faster
-# than any power there).
+# than any power there, 1/(exp(x) - 1) too).
 INFINITE_CASES = [
     ("1/(1 + x**2)", (0, math.inf), lambda: mpmath.pi / 2),
     ("exp(-x)/sqrt(x)", (0, "inf"), lambda: mpmath.sqrt(mpmath.pi)),
@@ -243,6 +265,8 @@ INFINITE_CASES = [
     ("exp(-x)*cos(x)", (0, math.inf), lambda: mpmath.mpf(1) / 2),
     ("exp(-x**2)", ("-inf", "inf"), lambda: mpmath.sqrt(mpmath.pi)),
     ("exp(x)", (-math.inf, 0), lambda: mpmath.mpf(1)),
+    # Planck's integral: 1/(e^x - 1) decays through exp of a value tending to +inf
+    ("x**3/(exp(x) - 1)", (0, "inf"), lambda: mpmath.pi**4 / 15),
 ]
 
 

@@ -87,6 +87,17 @@ def test_exp_of_values_tending_to_minus_infinity_decays_like_a_power(text, width
     assert low <= 0 <= high and high - low <= 10 * float(width) ** 2
 
 
+@pytest.mark.parametrize(
+    "text", ["1/(exp(1/x) - 1)", "x**-5/(exp(1/x) - 1)", "1/(1 + exp(log(x)**2))"]
+)
+@pytest.mark.parametrize("width", [MAX_WIDTH, Fraction(1, 2**20)])
+def test_exp_of_values_tending_to_plus_infinity_is_bounded_below(text, width):
+    """exp(1/t) and exp(L^2) grow faster than any power: bounded below by [b, inf] t^-12
+    (the value itself unbounded), so their reciprocals decay like t^12 (times a constant)."""
+    low, high, value = check(text, Fraction(0), width, "lo")
+    assert low <= 0 <= high and high - low <= 10 * float(width) ** 2
+
+
 def test_exact_cases_are_enclosed_to_rounding():
     """Pure t^α log(1/t)^m terms: the integral formula is exact, only rounding remains."""
     for text in ("sqrt(x)*log(x)", "log(x)**2", "x**(-0.5)", "log(1 - x)"):
@@ -134,7 +145,7 @@ def test_bounded_functions_of_unbounded_values_use_their_global_range():
         ("log(x)/x", "may not be integrable"),
         ("log(sin(1/x))", "log of a value that may reach 0"),
         ("sinh(1/x)", "sinh of a value unbounded"),
-        ("exp(1/x)", "exp of a value growing"),
+        ("exp(1/x)", "may not be integrable"),  # bounded below only: [b, inf] t^-12
         ("log(x**2 - x)", "log of a value that may reach 0"),
         ("sqrt(x - 1)", "sqrt"),
     ],
