@@ -35,8 +35,9 @@ the neighbouring integers for other ``m > 0`` and by Bernoulli's inequality for 
 So ``∫ √x log x`` over ``(0, ε]`` is enclosed to rounding, and ``x^x = exp(x log x)``,
 ``log(x)^2``, ``√(1 - x^2)`` at 1 or ``1/√x`` are handled alike.  Constants of the graph
 stay exact rationals through ``+ − ×`` (so ``1/7 − x/7`` at ``x = 1 − t`` is exactly
-``t/7``).  What the arithmetic cannot bound (``exp(1/x)``, ``log(sin(1/x))``; ``1/x``, which
-is not integrable) raises :class:`TailError` with the reason.
+``t/7``).  What the arithmetic cannot bound (``sinh(1/x)``, ``log(sin(1/x))``) or show
+integrable (``1/x``; ``exp(1/x)``, bounded below only) raises :class:`TailError` with the
+reason.
 
 This module is trusted code of the checker (mpmath.iv with the audited primitives only); the
 integration app calls it for its end pieces and the checker calls it again for each tail leaf.
