@@ -99,3 +99,23 @@ def test_reciprocal_hyperbolic_functions_parse_and_are_sound(f, fmp):
     t = ab.taylor_bounds(f, 3, rounding="outward")(0.5, (0.25, 1.0))
     bad, checked = soundness_violations(_mp(fmp), t.coefficients, t.x0, t.region, 24)
     assert checked and not bad, bad[:1]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("options", [{}, {"legacy": True}], ids=["default", "legacy"])
+def test_outward_rounding_takes_overflow_as_beyond_the_largest_number_and_keeps_nan(dtype, options):
+    """down(+inf) is just below M (an overflowed lower end), up(-inf) just above -M; a NaN
+    (an unknown end) must stay NaN under XLA's min/max, whichever fusion emitters compile."""
+    import jax
+    import jax.numpy as jnp
+
+    from autobound.interval import down, up
+
+    compile_with = ab.compiler_options("outward") if options else {}
+    f = jax.jit(lambda x: (down(x), up(x)), compiler_options=compile_with)
+    big = float(np.finfo(dtype).max)
+    d, u = f(jnp.asarray([np.nan, np.inf, -np.inf, 1.0], dtype))
+    assert np.isnan(d[0]) and np.isnan(u[0])
+    assert big * (1 - 1e-6) < float(d[1]) < big and float(u[1]) == np.inf
+    assert float(d[2]) == -np.inf and -big < float(u[2]) < -big * (1 - 1e-6)
+    assert float(d[3]) < 1.0 < float(u[3])
