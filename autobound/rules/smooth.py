@@ -55,11 +55,14 @@ def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None =
     phis, rem = remainder_interval(A, fn, y0, Interval(lo(Y), hi(Y)), ctx.k)
     if ctx.fenced:
         phis, rem = fence(y0, (phis, rem))
-    # Not differentiable at y0 (sqrt at 0): no Taylor polynomial exists, and the derivative's
-    # enclosure has no finite end.  A derivative that overflows (sinh(800)) is [M, inf]: its
-    # lower end is finite, and no flag is raised (the form is void, not undefined).
+    # Not differentiable at y0 (sqrt at 0, asin at 1): no Taylor polynomial exists.  A
+    # derivative that merely overflows (sinh(800) in [M', inf], its higher terms divided by
+    # k!) is not flagged: the form is void there, f is defined.
+    huge = float(np.finfo(A.dtype).max) * 2.0**-64
     for phi in phis[1:]:
-        ctx.flag(fn.name, ~(jnp.isfinite(lo(phi)) | jnp.isfinite(hi(phi))))
+        p_lo, p_hi = lo(phi), hi(phi)
+        overflow = (jnp.isfinite(p_lo) & (p_lo >= huge)) | (jnp.isfinite(p_hi) & (p_hi <= -huge))
+        ctx.flag(fn.name, ~(jnp.isfinite(p_lo) & jnp.isfinite(p_hi)) & ~overflow)
     out = E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0))
     if fn.range_fallback and A.outward:
         out = _range_where_void(out, fn.series(A, Y, 0)[0])

@@ -119,3 +119,14 @@ def test_outward_rounding_takes_overflow_as_beyond_the_largest_number_and_keeps_
     assert big * (1 - 1e-6) < float(d[1]) < big and float(u[1]) == np.inf
     assert float(d[2]) == -np.inf and -big < float(u[2]) < -big * (1 - 1e-6)
     assert float(d[3]) < 1.0 < float(u[3])
+
+
+@pytest.mark.parametrize(
+    "f, x0, box", [("asin(x)", 1.0, (0.5, 1.0)), ("acos(x)", -1.0, (-1.0, 0.0))]
+)
+def test_an_infinite_derivative_is_still_refused_where_an_overflow_is_not(f, x0, box):
+    """asin at 1 has no derivative (its enclosure [3.3e7, inf] has one modest end): a
+    DomainError as before; cosh at 800 has one beyond M ([M', inf]): no error."""
+    with pytest.raises(ab.DomainError):
+        ab.taylor_bounds(f, 2, rounding="outward")(x0, box)
+    ab.taylor_bounds("cosh(x)", 2, rounding="outward")(800.0, (790.0, 810.0))
