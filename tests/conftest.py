@@ -119,6 +119,22 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    """After each module: drop the in-process compiled programs (JAX's jit caches and the
+    staged group programs).  A worker runs hundreds of modules and kept them all: one grew
+    past 15 GB and was killed for memory on a 24 GB machine with other jobs running.  A later
+    module that needs a program again reloads it from the persistent cache in milliseconds."""
+    yield
+    import gc
+
+    from autobound import staged
+
+    jax.clear_caches()
+    staged.clear_cache()
+    gc.collect()
+
+
 @pytest.fixture(autouse=True)
 def _keep_mpmath_precision():
     """A test that sets ``mp.dps`` for its reference values cannot change another's: the
