@@ -171,11 +171,12 @@ def _cut(lo: np.ndarray, hi: np.ndarray, axis: np.ndarray, k: int) -> tuple[np.n
     groups = [(ok, p)] if ok.all() else [(ok, p), (~ok, _points(a, b, 2)[0])]
     out_lo, out_hi = [], []
     for chosen, cuts in groups:
-        r, ax, cuts = rows[chosen], axis[chosen], cuts[chosen]
+        ax, cuts = axis[chosen], cuts[chosen]
+        at = np.arange(len(ax))
         for j in range(cuts.shape[1] - 1):
             part_lo, part_hi = lo[chosen].copy(), hi[chosen].copy()
-            part_lo[np.arange(len(r)), ax] = cuts[:, j]
-            part_hi[np.arange(len(r)), ax] = cuts[:, j + 1]
+            part_lo[at, ax] = cuts[:, j]
+            part_hi[at, ax] = cuts[:, j + 1]
             out_lo.append(part_lo)
             out_hi.append(part_hi)
     return np.concatenate(out_lo), np.concatenate(out_hi)
@@ -188,7 +189,7 @@ def _grid(lo: np.ndarray, hi: np.ndarray, most: int) -> tuple[np.ndarray, np.nda
     k = max(1, int(math.floor(most ** (1 / n) * (1 + 1e-12))))
     sides = []
     for j in range(n):
-        p, ok = _points(lo[j : j + 1], hi[j : j + 1], k) if k > 1 else (None, [False])
+        p, ok = _points(lo[j : j + 1], hi[j : j + 1], k)
         sides.append(p[0] if ok[0] else np.array([lo[j], hi[j]]))
     starts = np.stack(np.meshgrid(*[c[:-1] for c in sides], indexing="ij"), -1).reshape(-1, n)
     ends = np.stack(np.meshgrid(*[c[1:] for c in sides], indexing="ij"), -1).reshape(-1, n)
