@@ -64,6 +64,8 @@ class Region:
         A, n = self.A, self.n
         if e == 1:
             r = self.z
+        elif n == 1:  # one variable: the range of z**e
+            r = tree_map(lambda a: a.reshape((1,) * e), A.ipow(self.z, e))
         else:
             # For each multi-index: the first occurrence of each variable carries its power,
             # later occurrences contribute the factor 1.
@@ -88,6 +90,11 @@ class Region:
         return r
 
 
+def reshaped(a: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """`a` reshaped to `shape`; `a` itself if it has that shape (no op in the program)."""
+    return a if tuple(jnp.shape(a)) == tuple(shape) else jnp.reshape(a, shape)
+
+
 def _expand(c: Value, ndim: int, before: int, after: int) -> Value:
     """Insert `after` unit axes at the end of `c` and `before` unit axes before its last
     `ndim - out` var axes (used to lay out outer products over var axes)."""
@@ -95,7 +102,7 @@ def _expand(c: Value, ndim: int, before: int, after: int) -> Value:
     def f(a):
         shp = a.shape
         out, var = shp[: len(shp) - ndim], shp[len(shp) - ndim :]
-        return a.reshape(out + (1,) * before + var + (1,) * after)
+        return reshaped(a, out + (1,) * before + var + (1,) * after)
 
     return tree_map(f, c)
 
@@ -137,7 +144,7 @@ def identity(x0: jax.Array, z: Interval, k: int, A: Arith, region: Region) -> Ex
     n = region.n
     if k == 0:
         return Expansion((A.add(x0, tree_map(lambda a: a.reshape(shape), z)),))
-    eye = jnp.eye(n, dtype=x0.dtype).reshape(shape + (n,))
+    eye = jnp.asarray(np.eye(n, dtype=x0.dtype).reshape(shape + (n,)))  # a constant
     return Expansion((x0, eye))
 
 
@@ -172,7 +179,7 @@ def broadcast_out(enc: Expansion, shape: tuple[int, ...]) -> Expansion:
     def f(c, i):
         def g(a):
             var = a.shape[len(out) :]
-            a = a.reshape((1,) * pad + tuple(out) + var)
+            a = reshaped(a, (1,) * pad + tuple(out) + var)
             return jnp.broadcast_to(a, tuple(shape) + var)
 
         return tree_map(g, c)
@@ -271,7 +278,14 @@ def horner(
     arithmetic (truncated at degree k)."""
     acc = constant(rem)
     for phi in reversed(phis):
-        acc = add(A, mul(A, region, k, acc, w), constant(phi))
+        prod = mul(A, region, k, acc, w)
+        if w.coeffs[0] is None and len(prod.coeffs) > 1:
+            # w's constant term is an exact zero, so is prod's: phi is the new one as it is
+            shape = shape_of(prod.coeffs[0])
+            c0 = tree_map(lambda a, shape=shape: jnp.broadcast_to(a, shape), phi)
+            acc = Expansion((c0, *prod.coeffs[1:]))
+        else:
+            acc = add(A, prod, constant(phi))
     return acc
 
 

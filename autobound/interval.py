@@ -357,6 +357,9 @@ class Arith:
             return a
         shp = shape_of(a)
         m = int(np.prod([shp[i] for i in axes]))
+        if m == 1:  # one term: exact, a reshape
+            keep = tuple(d for i, d in enumerate(shp) if i not in axes and i - len(shp) not in axes)
+            return tree_map(lambda x: jnp.reshape(x, keep), a)
         if not self.outward:
             return tree_map(lambda x: jnp.sum(x, axis=axes), a)
         lo_, hi_ = lo(a), hi(a)

@@ -375,6 +375,11 @@ def finalize(enc: E.Expansion, x_shape: tuple[int, ...]) -> tuple:
     return tuple(out)
 
 
+def _all(b: jax.Array) -> jax.Array:
+    """``jnp.all(b)``, without a reduction for a scalar (the usual case under ``vmap``)."""
+    return b if b.ndim == 0 else jnp.all(b)
+
+
 def _down_to(v: jax.Array, dt: Any) -> jax.Array:
     """`v` in dtype `dt`, rounded down (a float <= v); FTZ-safe: a subnormal result that XLA
     would flush becomes the next normal number below (or 0)."""
@@ -382,7 +387,8 @@ def _down_to(v: jax.Array, dt: Any) -> jax.Array:
     if jnp.finfo(v.dtype).bits > jnp.finfo(dt).bits:
         r = jnp.where(r.astype(v.dtype) > v, jnp.nextafter(r, jnp.asarray(-jnp.inf, dt)), r)
     tiny = jnp.asarray(jnp.finfo(dt).tiny, dt)
-    return jnp.where((r != 0) & (jnp.abs(r) < tiny), jnp.where(r < 0, -tiny, 0), r).astype(dt)
+    flushed = jnp.where(r < 0, -tiny, jnp.zeros_like(r))  # 0 < |r| < tiny: below r, normal
+    return jnp.where(jnp.abs(r) < tiny, flushed, r)
 
 
 def prepare_box(x0, lo, hi, x_shape, dt, params: tuple = ()):
@@ -394,16 +400,21 @@ def prepare_box(x0, lo, hi, x_shape, dt, params: tuple = ()):
         x0 = x0.astype(dt)
     lo = jnp.broadcast_to(lo if jnp.issubdtype(lo.dtype, jnp.floating) else lo.astype(dt), x_shape)
     hi = jnp.broadcast_to(hi if jnp.issubdtype(hi.dtype, jnp.floating) else hi.astype(dt), x_shape)
-    bad = ~(jnp.all(jnp.isfinite(x0)) & jnp.all(jnp.isfinite(lo)) & jnp.all(jnp.isfinite(hi)))
-    bad = bad | jnp.any(lo > hi)
+    # lo <= hi is false where either is NaN; then both finite excludes the infinities.
+    both = jax.lax.bitwise_and  # on booleans; jnp's `&` adds conversions to the program
+    ok = both(both(lo <= hi, jnp.isfinite(lo)), jnp.isfinite(hi))
+    if jnp.shape(x0) == ok.shape:
+        ok = _all(both(ok, jnp.isfinite(x0)))
+    else:
+        ok = both(_all(ok), _all(jnp.isfinite(x0)))
     for leaf in params:
-        bad = bad | ~jnp.all(jnp.isfinite(leaf))
+        ok = both(ok, _all(jnp.isfinite(leaf)))
     loc = _down_to(lo, dt)
     hic = -_down_to(-hi, dt)
     x0c = x0.astype(dt)
     tiny = jnp.asarray(jnp.finfo(dt).tiny, dt)
     x0c = jnp.where(jnp.abs(x0c) < tiny, jnp.zeros_like(x0c), x0c)
-    return x0c, jnp.minimum(loc, x0c), jnp.maximum(hic, x0c), bad
+    return x0c, jnp.minimum(loc, x0c), jnp.maximum(hic, x0c), jax.lax.bitwise_not(ok)
 
 
 def void_where(bad: jax.Array, c: Any) -> Any:

@@ -112,6 +112,21 @@ class Worker:
             return {"error": _short_error(e)}
         return {"coefficients": coefficients_to_json(coefficients)}
 
+    def ops(self, req):
+        """StableHLO op counts of ``taylor_bounds(f, degree)`` on the case's box."""
+        from _measure import op_counts
+
+        f, x0, lo, hi = self._case(req["case"])
+        taylor_bounds = self.ref.taylor_bounds
+
+        def fn(a, b, c):
+            return taylor_bounds(f, req["degree"])(a, (b, c)).coefficients
+
+        try:
+            return op_counts(fn, x0, lo, hi)
+        except Exception as e:  # noqa: BLE001 - reported as a table entry
+            return {"error": _short_error(e)}
+
     def prepare_boxes(self, req):
         f, x0, lo, hi = self._case(req["case"])
         taylor_bounds = self.ref.taylor_bounds

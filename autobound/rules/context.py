@@ -100,5 +100,5 @@ class RuleContext:
     def flag(self, name: str, mask: Any) -> None:
         if mask is None:
             return
-        hit = jnp.any(mask)
+        hit = jnp.any(mask) if jnp.ndim(mask) else jnp.asarray(mask)  # no reduce for a scalar
         self.flags[name] = hit if name not in self.flags else (self.flags[name] | hit)

@@ -215,37 +215,37 @@ def _cumulative_bound(A: Arith, phi_k, pk, pk1, pieces: Interval, y0):
     return Interval(jnp.min(lo(e), axis=0), jnp.max(hi(e), axis=0))
 
 
-def _table(crit: Critical, s_lo):
-    """Brackets (lb, u) and values (vlo, vhi) as arrays in s_lo's dtype, shaped to broadcast
-    against the sides (leading axis: the critical points)."""
+def _table(crit: Critical, dtype) -> list[tuple]:
+    """Per critical point, its bracket (lb, u) and value range (vlo, vhi) as scalars of
+    `dtype`, rounded outward.  The points are unrolled, not stacked along an axis: a stacked
+    axis would be an extra array pass per side in XLA's fused loops (one constant each is
+    folded into the loop instead)."""
     c = np.asarray(crit, dtype=np.float64).reshape(-1, 4)
-    shape = (-1,) + (1,) * s_lo.ndim
-    lb, u = round_outward_to(s_lo.dtype, c[:, 0], c[:, 1])
-    vl, vu = round_outward_to(s_lo.dtype, c[:, 2], c[:, 3])
-    return tuple(jnp.asarray(v).reshape(shape) for v in (lb, u, vl, vu))
+    lb, u = round_outward_to(dtype, c[:, 0], c[:, 1])
+    vl, vu = round_outward_to(dtype, c[:, 2], c[:, 3])
+    return [(lb[i], u[i], vl[i], vu[i]) for i in range(len(c))]
 
 
 def _meets_none(crit: Critical, s_lo, s_hi):
     """Whether each side [s_lo, s_hi] lies clear of every bracket (touching one at an end is
     fine: the sign is constant inside the side)."""
-    if not crit:
-        return jnp.ones(s_lo.shape, bool)
-    lb, u, _, _ = _table(crit, s_lo)
-    return jnp.all((u <= s_lo) | (lb >= s_hi), axis=0)
+    clear = None
+    for lb, u, _, _ in _table(crit, s_lo.dtype):
+        c = (u <= s_lo) | (lb >= s_hi)
+        clear = c if clear is None else clear & c
+    return jnp.ones(s_lo.shape, bool) if clear is None else clear
 
 
 def _derivative_range(A: Arith, crit: Critical, at_ends: Interval, at_y0, s_lo, s_hi):
     """Range of phi^(j)/j! over each side: the hull of its values at the side's two ends and
     at the critical points that may lie inside (phi^(j) is monotone between them)."""
     r = A.hull(at_ends, at_y0)
-    if not crit:
-        return r
-    lb, u, vl, vu = _table(crit, s_lo)
-    inside = (lb < s_hi) & (u > s_lo)
-    return Interval(
-        jnp.minimum(lo(r), jnp.min(jnp.where(inside, vl, jnp.inf), axis=0)),
-        jnp.maximum(hi(r), jnp.max(jnp.where(inside, vu, -jnp.inf), axis=0)),
-    )
+    rlo, rhi = lo(r), hi(r)
+    for lb, u, vl, vu in _table(crit, s_lo.dtype):
+        inside = (lb < s_hi) & (u > s_lo)
+        rlo = jnp.where(inside, jnp.minimum(rlo, vl), rlo)
+        rhi = jnp.where(inside, jnp.maximum(rhi, vu), rhi)
+    return Interval(rlo, rhi) if crit else r
 
 
 def _materialize(c, like):
@@ -402,7 +402,7 @@ def _remainder(A, fn, y0, k, at_y0, end, s_lo, s_hi, f_end, d_k, monotone):
         e = _endpoint_error(k, f_end, at_y0, h, hk, r_end)
         r_end = Interval(lo(r_end) - e, hi(r_end) + e)
     sharp = A.hull(at_y0[k], r_end)
-    monotone = monotone & (end != y0)
+    monotone = (end != y0) if monotone is True else monotone & (end != y0)
     side = A.where(monotone, A.intersect(sharp, d_k), d_k)
     if fn.remainder is not None:
         side = A.intersect(side, fn.remainder(A, y0, A.sub(Interval(s_lo, s_hi), y0), k))

@@ -11,9 +11,11 @@ minimum.  Periodic functions (sin, cos, tan) locate their extrema and poles in t
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import mpmath
 import numpy as np
@@ -46,7 +48,28 @@ CONSTANTS = {
 }
 
 
-def _kernel(name: str, jfn, A: Arith, y: Array, exact: tuple = (), sign: Any = None) -> Value:
+@functools.cache
+def _flat_at_zero(name: str, dtype: str) -> bool:
+    """Whether the kernel `name` (a record of :data:`autobound.rules.functions.KERNELS`)
+    changes by at most the smallest normal number between 0 and ±tiny: then a subnormal
+    argument, read as 0 by XLA, needs no care in nearest mode (exp, sin, tanh, ...; not log,
+    sqrt or 1/x)."""
+    fn = kernel_named(name).fn
+    tiny = np.finfo(dtype).tiny
+    with jax.ensure_compile_time_eval():
+        v = np.asarray(fn(jnp.asarray([0.0, tiny, -tiny], dtype)), np.float64)
+    return bool(np.all(np.isfinite(v)) and np.all(np.abs(v[1:] - v[0]) <= tiny))
+
+
+def _kernel(
+    name: str,
+    jfn,
+    A: Arith,
+    y: Array,
+    exact: tuple = (),
+    sign: Any = None,
+    flat_at_zero: bool = False,
+) -> Value:
     """The kernel's value at the point y, widened by its measured error margin; exactly the
     value `v` where y is one of the points `p` of `exact` (pairs ``(p, v)`` of floats with
     ``f(p) = v`` exactly, such as exp(0) = 1).
@@ -63,8 +86,11 @@ def _kernel(name: str, jfn, A: Arith, y: Array, exact: tuple = (), sign: Any = N
     trusted domain and at subnormal inputs (which XLA reads as zero) the result is the hull of
     the values at 0 and at the nearest normal number (every kernel is monotone there), or the
     whole line; a non-finite kernel result carries no information either (whole line, to be
-    clamped to the function's range by the caller).
+    clamped to the function's range by the caller).  In nearest mode a kernel that is
+    `flat_at_zero` (:func:`_flat_at_zero`) is called on y as it is.
     """
+    if flat_at_zero and not A.outward:
+        return jfn(y)
     dt = str(A.dtype)
     tiny = jnp.finfo(A.dtype).tiny
     sub = (y != 0) & (jnp.abs(y) < tiny)
@@ -183,11 +209,12 @@ def ext(A: Arith, kernel: Kernel | str, y: Value) -> Value:
     (or the name of one in :data:`autobound.rules.functions.KERNELS`)."""
     k = kernel_named(kernel) if isinstance(kernel, str) else kernel
     sign = _sign_of(k)
+    flat = not A.outward and _flat_at_zero(k.name, str(A.dtype))
     if not is_interval(y):
-        r = _kernel(k.name, k.fn, A, y, k.exact, sign)
+        r = _kernel(k.name, k.fn, A, y, k.exact, sign, flat)
     else:
-        a = _kernel(k.name, k.fn, A, y.lo, k.exact, sign)
-        b = _kernel(k.name, k.fn, A, y.hi, k.exact, sign)
+        a = _kernel(k.name, k.fn, A, y.lo, k.exact, sign, flat)
+        b = _kernel(k.name, k.fn, A, y.hi, k.exact, sign, flat)
         if k.maxima is not None:
             r = _periodic_range(A, y, a, b, k)
         elif k.direction > 0:

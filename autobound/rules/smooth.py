@@ -14,6 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 from math import comb
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -58,14 +59,27 @@ def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None =
     # Not differentiable at y0 (sqrt at 0, asin at 1): no Taylor polynomial exists.  A
     # derivative that merely overflows (sinh(800) in [M', inf], its higher terms divided by
     # k!) is not flagged: the form is void there, f is defined.
-    huge = float(np.finfo(A.dtype).max) * 2.0**-64
-    for phi in phis[1:]:
-        p_lo, p_hi = lo(phi), hi(phi)
-        overflow = (jnp.isfinite(p_lo) & (p_lo >= huge)) | (jnp.isfinite(p_hi) & (p_hi <= -huge))
-        ctx.flag(fn.name, ~(jnp.isfinite(p_lo) & jnp.isfinite(p_hi)) & ~overflow)
+    ctx.flag(fn.name, _not_differentiable(A, phis[1:]))
     out = E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0))
     if fn.range_fallback and A.outward:
         out = _range_where_void(out, fn.series(A, Y, 0)[0])
+    return out
+
+
+def _not_differentiable(A, derivatives) -> jax.Array | None:
+    """Where a derivative coefficient is infinite or NaN, but not merely overflowing: an
+    interval with one end infinite and the other finite beyond ``M·2^-64`` in the same
+    direction (M the largest finite number; a point that overflowed is already infinite)."""
+    huge = float(np.finfo(A.dtype).max) * 2.0**-64
+    out = None
+    for phi in derivatives:
+        if is_interval(phi):
+            fin_lo, fin_hi = jnp.isfinite(phi.lo), jnp.isfinite(phi.hi)
+            overflow = (fin_lo & (phi.lo >= huge)) | (fin_hi & (phi.hi <= -huge))
+            bad = ~(fin_lo & fin_hi) & ~overflow
+        else:
+            bad = ~jnp.isfinite(phi)
+        out = bad if out is None else out | bad
     return out
 
 
