@@ -97,12 +97,19 @@ API_REFUSALS = {
         ResourceLimit,
         "degree 50",
     ),
-    "degree 10 of exp(x)*sin(y)": (
-        lambda: ab.taylor_bounds("exp(x)*sin(y)", degree=10)(
+    "degree 13 of exp(x)*sin(y)": (
+        lambda: ab.taylor_bounds("exp(x)*sin(y)", degree=13)(
             np.full(2, 0.5), (np.zeros(2), np.ones(2))
         ),
         ResourceLimit,
-        "degree 10 in 2 variables",
+        "degree 13 in 2 variables",
+    ),
+    "degree 9 of exp(x)*sin(y), outward": (
+        lambda: ab.taylor_bounds("exp(x)*sin(y)", degree=9, rounding="outward")(
+            np.full(2, 0.5), (np.zeros(2), np.ones(2))
+        ),
+        ResourceLimit,
+        "MAX_DEGREE_SEVERAL_VARIABLES['outward']",
     ),
     "degree 8 in 10 variables": (
         lambda: ab.taylor_bounds(lambda x: jnp.sum(jnp.exp(x)), degree=8)(

@@ -17,10 +17,12 @@ with the degree k (series recurrences and truncated products are unrolled, about
 terms): exp(x) at degree 24 took 17 s to trace and compile in outward mode, degree 50 over
 2 minutes (2 shared cores).  Raise it to accept longer compiles."""
 
-MAX_DEGREE_SEVERAL_VARIABLES = 8
-"""Highest degree for a function of several variables: coefficient i is a tensor of n^i
-entries and the products fold every pair of degrees; exp(x)*sin(y) in outward mode took
-31 s at degree 6, 58 s at degree 8 and over 10 minutes at degree 10."""
+MAX_DEGREE_SEVERAL_VARIABLES = {"nearest": 12, "outward": 8}
+"""Highest degree for a function of several variables, per rounding mode: coefficient i is
+a tensor of n^i entries and the products fold every pair of degrees.  exp(x)*sin(y), first
+call (trace and compile) on 2 shared cores: nearest 2.3 / 5.9 / 9.5 / 13 s at degree 4 / 8
+/ 10 / 12; outward (every product an interval product rounded outward, about 5.5 times the
+ops) 57 s at degree 8 and 167 s (3 GB) at degree 10."""
 
 MAX_TOP_COEFFICIENT_ENTRIES = 1 << 24
 """Largest number of entries n^k of the degree-k coefficient (128 MB in float64)."""
@@ -47,18 +49,22 @@ def check_graph_size(elementwise: int) -> None:
         )
 
 
-def check_cost(n: int, k: int) -> None:
+def check_cost(n: int, k: int, rounding: str = "nearest") -> None:
     """Refuse up front a degree `k` in `n` variables beyond the limits above, naming the
     limit (a :class:`~autobound.errors.ResourceLimit`)."""
-    limit = MAX_DEGREE_ONE_VARIABLE if n <= 1 else MAX_DEGREE_SEVERAL_VARIABLES
+    several = MAX_DEGREE_SEVERAL_VARIABLES[rounding]
+    limit = MAX_DEGREE_ONE_VARIABLE if n <= 1 else several
     what = "1 variable" if n <= 1 else f"{n} variables"
     if k > limit:
+        name = (
+            "MAX_DEGREE_ONE_VARIABLE" if n <= 1 else f"MAX_DEGREE_SEVERAL_VARIABLES[{rounding!r}]"
+        )
         raise ResourceLimit(
             f"degree {k} in {what} is beyond the engine's limit of degree {limit} for "
-            f"{'one variable' if n <= 1 else 'several variables'} (the compiled program "
-            f"grows about as k^2{'' if n <= 1 else ' times n^k'}: minutes past the limit); "
-            "use a lower degree, or raise autobound.rules.context."
-            f"{'MAX_DEGREE_ONE_VARIABLE' if n <= 1 else 'MAX_DEGREE_SEVERAL_VARIABLES'}"
+            f"{'one variable' if n <= 1 else f'several variables in {rounding} rounding'} "
+            f"(the compiled program grows about as k^2{'' if n <= 1 else ' times n^k'}: "
+            f"minutes past the limit); use a lower degree, or raise "
+            f"autobound.rules.context.{name}"
         )
     if n > 1 and n**k > MAX_TOP_COEFFICIENT_ENTRIES:
         raise ResourceLimit(
@@ -89,7 +95,7 @@ class RuleContext:
     fenced: bool = False
 
     def __post_init__(self) -> None:
-        check_cost(self.region.n, self.k)
+        check_cost(self.region.n, self.k, self.A.rounding)
 
     def arg_range(self, i: int = 0):
         """The known range of argument i over the region, or None."""
