@@ -10,6 +10,7 @@ assign a ``stablehlo.`` op, constants included, each private function once."""
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--degree", type=int, default=2)
     args = ap.parse_args(argv)
     jax, ab = be._ours()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=be.HERE
+    ).stdout.strip()
+    print(f"# op_counts.py, degree {args.degree}, ours @ {commit}, jax {jax.__version__}")
     ref = be.Reference(args.ref_python) if args.ref_python else None
     rows = []
     for case in be.CASES:
@@ -35,10 +40,9 @@ def main(argv: list[str] | None = None) -> int:
             enc = ab.enclose(f, degree=args.degree, rounding=rounding)
             row.append(op_counts(enc, x0, lo, hi)["ops"])
         r = ref.ask("ops", case=case.spec(), degree=args.degree) if ref else {}
-        row.append(r.get("ops", r.get("error", "-")))
+        row.append(r["ops"] if "ops" in r else "fails: " + r.get("error", "-").split(":")[0])
         row.append(f"{row[1] / row[3]:.2f}" if "ops" in r else "-")
         rows.append(row)
-        print(row, flush=True)
     print(be.md_table(["case", "nearest", "outward", "reference", "nearest/ref"], rows))
     return 0
 
