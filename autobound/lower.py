@@ -97,7 +97,17 @@ def evaluate_graph(
     A = Arith(rounding, x0.dtype)
     region = E.Region(A, region_z(A, x0, lo, hi), degree)
     composing = composing_nodes(graph, degree)
-    fenced = _fenced_nodes(graph, composing) if A.outward else set()
+    # Outward: every composing node's value goes behind a fence (autobound.fence), and its
+    # rule fences its own stages, as in the node-by-node programs (autobound.staged).
+    # Measured on the applications' batched programs (degree 2, 256 boxes, compile / run):
+    # Levy 33 -> 13 s / 23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms, Michalewicz (two
+    # x**20) 23 -> 19 s / 12 -> 5.5 ms.  Graphs of one or two composing nodes, none feeding
+    # another, were left unfenced until 183ac3b; measured again then (B = 10^4, degree 2),
+    # their batches ran faster fenced: the README example 3.45 -> 2.52 ms (7,368 -> 4,664
+    # instructions per box: XLA no longer copies the sharp remainder into the loops of each
+    # coefficient's two ends), softplus(2x-1)·sigmoid(x) 10.9 -> 6.3 ms; one unbatched call
+    # of the README example 70 -> 83 µs.
+    fenced = composing if A.outward else set()
     ctx = RuleContext(A, region, degree, fenced=bool(fenced))
     ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
     leaves = {graph.input: (E.identity(x0, region.z, degree, A, region), Interval(lo, hi))}
@@ -309,28 +319,6 @@ def _composes(graph: ExprGraph, node: int, k: int) -> bool:
     if op == "div":
         return graph.op(graph.args(node)[1]) != "constant"
     return False
-
-
-def _fenced_nodes(graph: ExprGraph, composing: set[int]) -> set[int]:
-    """The `composing` nodes (elementwise ones and those of :func:`_composes`) whose outward
-    values go behind a :func:`~autobound.fence.fence` (and whose rules fence their own
-    stages, ``RuleContext.fenced``): all of them, unless the graph has at most two and none
-    reaches another (then XLA's fusion copies little, and the conditionals would cost more
-    than they save: the README example's batch runs about 20 % slower fenced).  Measured on
-    the applications' batched programs (degree 2, 256 boxes, compile / run): Levy 33 -> 13 s /
-    23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms, a sum of five sines 13 -> 10 s / 4.7 ->
-    4.2 ms; with powers and quotients fenced as well, Michalewicz (two x**20) 23 -> 19 s /
-    12 -> 5.5 ms and Shekel (five quotients) 10 -> 5.3 ms per batch."""
-    if len(composing) > 2:
-        return composing
-    reaches: dict[int, bool] = {}  # node -> a composing node lies downstream of it
-    users: dict[int, list[int]] = {}
-    for n in graph.order():
-        for a in graph.args(n):
-            users.setdefault(a, []).append(n)
-    for n in reversed(graph.order()):
-        reaches[n] = any(u in composing or reaches[u] for u in users.get(n, ()))
-    return composing if any(reaches[n] for n in composing) else set()
 
 
 def _apply(ctx: RuleContext, step: Step, args, ranges) -> E.Expansion:

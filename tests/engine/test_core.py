@@ -338,6 +338,18 @@ def test_composition_is_fenced_so_fusion_does_not_copy_the_remainder():
     assert bool(jnp.all(e.valid))
 
 
+def test_a_single_outward_node_is_fenced_so_each_end_does_not_recompute_the_remainder():
+    """One elementwise node (the README example) is fenced as well: without the fences XLA
+    copied the exp rule's sharp remainder into the fused loops of each coefficient's lower
+    and upper ends (8,036 instructions for 8 boxes at 183ac3b, against 5,464 fenced; its
+    batches of 10^4 boxes ran 27 % faster fenced)."""
+    enc = ab.enclose("1.5*exp(3*x) - 25*x**2", degree=2, rounding="outward")
+    x = jnp.linspace(0.0, 1.0, 8)
+    lowered = jax.jit(jax.vmap(enc)).lower(x, x - 0.1, x + 0.1)
+    assert "stablehlo.case" in lowered.as_text()
+    assert lowered.compile().as_text().count(" = ") < 6_800
+
+
 def test_outward_fences_keep_values_gradients_and_nan_handling():
     """Outward programs with chained elementwise nodes sit behind conditionals (the fusion
     fences of autobound.lower): present under jit and vmap, invisible in the values,
