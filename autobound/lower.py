@@ -97,17 +97,7 @@ def evaluate_graph(
     A = Arith(rounding, x0.dtype)
     region = E.Region(A, region_z(A, x0, lo, hi), degree)
     composing = composing_nodes(graph, degree)
-    # Outward: every composing node's value goes behind a fence (autobound.fence), and its
-    # rule fences its own stages, as in the node-by-node programs (autobound.staged).
-    # Measured on the applications' batched programs (degree 2, 256 boxes, compile / run):
-    # Levy 33 -> 13 s / 23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms, Michalewicz (two
-    # x**20) 23 -> 19 s / 12 -> 5.5 ms.  Graphs of one or two composing nodes, none feeding
-    # another, were left unfenced until 183ac3b; measured again then (B = 10^4, degree 2),
-    # their batches ran faster fenced: the README example 3.45 -> 2.52 ms (7,368 -> 4,664
-    # instructions per box: XLA no longer copies the sharp remainder into the loops of each
-    # coefficient's two ends), softplus(2x-1)·sigmoid(x) 10.9 -> 6.3 ms; one unbatched call
-    # of the README example 70 -> 83 µs.
-    fenced = composing if A.outward else set()
+    fenced = _fenced_nodes(graph, composing, A.outward)
     ctx = RuleContext(A, region, degree, fenced=bool(fenced))
     ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
     leaves = {graph.input: (E.identity(x0, region.z, degree, A, region), Interval(lo, hi))}
@@ -319,6 +309,41 @@ def _composes(graph: ExprGraph, node: int, k: int) -> bool:
     if op == "div":
         return graph.op(graph.args(node)[1]) != "constant"
     return False
+
+
+def _fenced_nodes(graph: ExprGraph, composing: set[int], outward: bool) -> set[int]:
+    """The `composing` nodes (elementwise ones and those of :func:`_composes`) whose values
+    go behind a :func:`~autobound.fence.fence` (and whose rules fence their own stages,
+    ``RuleContext.fenced``), so that XLA's fusion computes each node's remainder once
+    instead of copying it into the fused loop of every consumer (and of each end of each
+    interval).
+
+    * Outward mode: all of them, as in the node-by-node programs (:mod:`autobound.staged`).
+      Measured on the applications' batched programs (degree 2, 256 boxes, compile / run):
+      Levy 33 -> 13 s / 23 -> 7 ms, Shubert 42 -> 24 s / 31 -> 12 ms, Michalewicz (two
+      x**20) 23 -> 19 s / 12 -> 5.5 ms.  Graphs of one or two nodes, none feeding another,
+      were left unfenced until 183ac3b; measured again then (B = 10^4), their batches ran
+      faster fenced: the README example 3.45 -> 2.52 ms (7,368 -> 4,664 instructions per
+      box), softplus(2x-1)·sigmoid(x) 10.9 -> 6.3 ms (one unbatched README call 70 -> 83 µs).
+    * Nearest mode, where the remainders are short: only in graphs of more than two such
+      nodes, or where one feeds another or has more than one entry per box.  Measured at
+      183ac3b (B = 10^4, fenced / not): the engine benchmark's MLP (12 softplus units)
+      59 / 191 ms, the two-input case 15 / 21 ms, sqrt(1+x^2)/(2+x) + exp(-x^2) 1.8 / 1.9 ms,
+      the MM bound at 993 parameters 1.1-1.2 / 1.4-1.7 ms (3,425 -> 1,735 instructions);
+      but the README example 0.62 / 0.50 ms, softplus(2x-1)·sigmoid(x) 1.6 / 1.5 ms and
+      exp(x)·log(1+x^2) 1.7 / 1.6 ms, which stay unfenced."""
+    if outward or len(composing) > 2:
+        return composing
+    if any(math.prod(graph.shape(n)) > 1 for n in composing):
+        return composing
+    reaches: dict[int, bool] = {}  # node -> a composing node lies downstream of it
+    users: dict[int, list[int]] = {}
+    for n in graph.order():
+        for a in graph.args(n):
+            users.setdefault(a, []).append(n)
+    for n in reversed(graph.order()):
+        reaches[n] = any(u in composing or reaches[u] for u in users.get(n, ()))
+    return composing if any(reaches[n] for n in composing) else set()
 
 
 def _apply(ctx: RuleContext, step: Step, args, ranges) -> E.Expansion:

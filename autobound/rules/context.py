@@ -82,8 +82,8 @@ class RuleContext:
     non-constant ones); `arg_ranges` interval ranges of the arguments over the region when
     trust-region propagation is on; `flags` maps an op name to a boolean that is true where the
     op's argument range left its domain; `fenced`: the rules put their stages behind
-    :func:`~autobound.fence.fence` walls (every outward program whose nodes run the sharp
-    remainder machinery: see :func:`autobound.lower.evaluate_graph`).
+    :func:`~autobound.fence.fence` walls (as :func:`autobound.lower._fenced_nodes`
+    decides).
     """
 
     A: Arith

@@ -350,6 +350,30 @@ def test_a_single_outward_node_is_fenced_so_each_end_does_not_recompute_the_rema
     assert lowered.compile().as_text().count(" = ") < 6_800
 
 
+def test_nearest_mode_fences_array_nodes_and_leaves_single_scalar_nodes_alone():
+    """Nearest mode fences a node with several entries per box (an MLP's hidden layer: its
+    batch ran 191 -> 72 ms fenced at 10^4 boxes) and leaves the README example's one scalar
+    node unfenced (fenced, its batch ran 25 % slower); the values agree with outward mode."""
+    w = jnp.linspace(-1.0, 1.0, 12).reshape(3, 4)
+
+    def mlp(x):
+        return jnp.sum(jax.nn.softplus(w @ x))
+
+    def lowered(f, x0):
+        enc = ab.enclose(f, degree=2)
+        x = jnp.stack([x0] * 4)
+        return jax.jit(jax.vmap(enc)).lower(x, x - 0.5, x + 0.5).as_text()
+
+    assert "stablehlo.case" in lowered(mlp, jnp.zeros(4))
+    assert "stablehlo.case" not in lowered(lambda x: 1.5 * jnp.exp(3 * x) - 25 * x**2, 0.5)
+    near = ab.enclose(mlp, degree=2)(jnp.zeros(4), -jnp.ones(4), jnp.ones(4))
+    out = ab.enclose(mlp, degree=2, rounding="outward")(jnp.zeros(4), -jnp.ones(4), jnp.ones(4))
+    for cn, co in zip(near.coefficients, out.coefficients, strict=True):
+        mid = cn if not isinstance(cn, ab.Interval) else (cn.lo + cn.hi) / 2
+        co = co if isinstance(co, ab.Interval) else ab.Interval(co, co)
+        assert bool(jnp.all(co.lo <= mid + 1e-9)) and bool(jnp.all(mid - 1e-9 <= co.hi))
+
+
 def test_outward_fences_keep_values_gradients_and_nan_handling():
     """Outward programs with chained elementwise nodes sit behind conditionals (the fusion
     fences of autobound.lower): present under jit and vmap, invisible in the values,
