@@ -56,10 +56,19 @@ def _walled_vmap(axis_size: int, in_batched: Any, key: jax.Array, tree: Any) -> 
 def _opaque_true(key: jax.Array) -> jax.Array:
     """True for any non-empty `key` (each entry equals itself or is NaN), in a form XLA
     does not fold: the conditional stays, and one NaN box in a batch voids no other box."""
-    return jnp.any(key == key) | jnp.any(key != key)
+    return jnp.any((key == key) | (key != key))
 
 
 def _unknown(tree: Any) -> Any:
-    return jax.tree.map(
-        lambda v: jnp.full_like(v, jnp.nan) if jnp.issubdtype(v.dtype, jnp.floating) else v, tree
-    )
+    """`tree` with its float leaves NaN (one NaN array per shape and dtype)."""
+    nans: dict = {}
+
+    def nan(v):
+        if not jnp.issubdtype(v.dtype, jnp.floating):
+            return v
+        k = (v.shape, v.dtype)
+        if k not in nans:
+            nans[k] = jnp.full(v.shape, jnp.nan, v.dtype)
+        return nans[k]
+
+    return jax.tree.map(nan, tree)

@@ -97,7 +97,7 @@ def evaluate_graph(
     A = Arith(rounding, x0.dtype)
     region = E.Region(A, region_z(A, x0, lo, hi), degree)
     composing = composing_nodes(graph, degree)
-    fenced = _fenced_nodes(graph, composing, A.outward)
+    fenced = _fenced_nodes(graph, composing, A.outward, degree)
     ctx = RuleContext(A, region, degree, fenced=bool(fenced))
     ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
     leaves = {graph.input: (E.identity(x0, region.z, degree, A, region), Interval(lo, hi))}
@@ -311,7 +311,7 @@ def _composes(graph: ExprGraph, node: int, k: int) -> bool:
     return False
 
 
-def _fenced_nodes(graph: ExprGraph, composing: set[int], outward: bool) -> set[int]:
+def _fenced_nodes(graph: ExprGraph, composing: set[int], outward: bool, k: int) -> set[int]:
     """The `composing` nodes (elementwise ones and those of :func:`_composes`) whose values
     go behind a :func:`~autobound.fence.fence` (and whose rules fence their own stages,
     ``RuleContext.fenced``), so that XLA's fusion computes each node's remainder once
@@ -328,13 +328,17 @@ def _fenced_nodes(graph: ExprGraph, composing: set[int], outward: bool) -> set[i
     * Nearest mode, where the remainders are short: only in graphs of more than two such
       nodes, or where one feeds another or has more than one entry per box.  Measured at
       183ac3b (B = 10^4, fenced / not): the engine benchmark's MLP (12 softplus units)
-      59 / 191 ms, the two-input case 15 / 21 ms, sqrt(1+x^2)/(2+x) + exp(-x^2) 1.8 / 1.9 ms,
-      the MM bound at 993 parameters 1.1-1.2 / 1.4-1.7 ms (3,425 -> 1,735 instructions);
-      but the README example 0.62 / 0.50 ms, softplus(2x-1)·sigmoid(x) 1.6 / 1.5 ms and
-      exp(x)·log(1+x^2) 1.7 / 1.6 ms, which stay unfenced."""
-    if outward or len(composing) > 2:
+      72-81 / 191-197 ms, the two-input case 11.5-11.9 / 20.5-21.5 ms, the MM bound at 993
+      parameters 1.2 / 1.4-1.7 ms (3,425 -> 1,706 instructions), sqrt(1+x^2)/(2+x) +
+      exp(-x^2) 2.3 / 2.1-2.2 ms (but 22 / 43-49 ms at 10^5 boxes); the README example ran
+      0.62 / 0.50 ms, softplus(2x-1)·sigmoid(x) 1.6 / 1.5 ms and exp(x)·log(1+x^2) 1.7 /
+      1.6 ms, which stay unfenced (a square of an affine argument multiplies out: it is not
+      counted)."""
+    if outward:
         return composing
-    if any(math.prod(graph.shape(n)) > 1 for n in composing):
+    if k >= 2:  # squares of affine arguments multiply out: not counted, not fenced
+        composing = {n for n in composing if graph.op(n) != "square"}
+    if len(composing) > 2 or any(math.prod(graph.shape(n)) > 1 for n in composing):
         return composing
     reaches: dict[int, bool] = {}  # node -> a composing node lies downstream of it
     users: dict[int, list[int]] = {}
