@@ -112,32 +112,31 @@ class Worker:
             return {"error": _short_error(e)}
         return {"coefficients": coefficients_to_json(coefficients)}
 
+    def _box_fn(self, f, degree: int):
+        """``fn(x0, lo, hi)``: the coefficients of ``taylor_bounds(f, degree)`` on the box."""
+        taylor_bounds = self.ref.taylor_bounds
+
+        def fn(a, b, c):
+            return taylor_bounds(f, degree)(a, (b, c)).coefficients
+
+        return fn
+
     def ops(self, req):
         """StableHLO op counts of ``taylor_bounds(f, degree)`` on the case's box."""
         from _measure import op_counts
 
         f, x0, lo, hi = self._case(req["case"])
-        taylor_bounds = self.ref.taylor_bounds
-
-        def fn(a, b, c):
-            return taylor_bounds(f, req["degree"])(a, (b, c)).coefficients
-
         try:
-            return op_counts(fn, x0, lo, hi)
+            return op_counts(self._box_fn(f, req["degree"]), x0, lo, hi)
         except Exception as e:  # noqa: BLE001 - reported as a table entry
             return {"error": _short_error(e)}
 
     def prepare_boxes(self, req):
         f, x0, lo, hi = self._case(req["case"])
-        taylor_bounds = self.ref.taylor_bounds
-
-        def fn(a, b, c):
-            return taylor_bounds(f, 2)(a, (b, c)).coefficients
-
         boxes = dict(np.load(req["boxes"]))
         return self.timed.prepare_boxes(
             "ref",
-            fn,
+            self._box_fn(f, 2),
             lambda out: out,
             (x0, lo, hi),
             boxes,
