@@ -228,12 +228,13 @@ def _table(crit: Critical, dtype) -> list[tuple]:
 
 def _meets_none(crit: Critical, s_lo, s_hi):
     """Whether each side [s_lo, s_hi] lies clear of every bracket (touching one at an end is
-    fine: the sign is constant inside the side)."""
-    clear = None
+    fine: the sign is constant inside the side); Python ``True`` where there is no bracket,
+    so that no constant mask enters the program."""
+    clear = True
     for lb, u, _, _ in _table(crit, s_lo.dtype):
         c = (u <= s_lo) | (lb >= s_hi)
-        clear = c if clear is None else clear & c
-    return jnp.ones(s_lo.shape, bool) if clear is None else clear
+        clear = c if clear is True else clear & c
+    return clear
 
 
 def _derivative_range(A: Arith, crit: Critical, at_ends: Interval, at_y0, s_lo, s_hi):
@@ -331,7 +332,8 @@ def _pieces(A, fn, y0, a, b, k, crit_k):
             d_k = _cumulative_bound(A, at_y0[k], pk, pk1, pieces, y0)
             monotone = jnp.all(pk1.lo >= 0, axis=0) | jnp.all(pk1.hi <= 0, axis=0)
         if crit_k is not None:
-            monotone = monotone | _meets_none(crit_k, s_lo, s_hi)
+            clear = _meets_none(crit_k, s_lo, s_hi)
+            monotone = True if clear is True else monotone | clear
         f_end = _materialize(fn.series(A, end, 0)[0], end)
         sides.append((end, s_lo, s_hi, f_end, d_k, monotone))
     return at_y0, sides
