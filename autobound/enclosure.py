@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from functools import reduce
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -187,22 +187,26 @@ def broadcast_out(enc: Expansion, shape: tuple[int, ...]) -> Expansion:
     return Expansion(tuple(f(c, i) for i, c in enumerate(enc.coeffs)))
 
 
-def _products(A, region, k, a, b, pair, shape):
+def _products(A, region, k, a, b, pair, shape, total=None):
     """Σ_{i,j} pair(a_i, b_j) z^{⊗(i+j)} truncated at degree k (see module docstring);
-    `shape`: the output shape (for the zero coefficients no product reaches)."""
+    `shape`: the output shape (for the zero coefficients no product reaches).  The terms of
+    each degree are summed by ``total(terms)`` (default: :meth:`Arith.add` one by one)."""
     deg = min(a.degree + b.degree, k)
-    out: list[Value | None] = [None] * (deg + 1)
+    terms: list[list] = [[] for _ in range(deg + 1)]
     for i, ai in enumerate(a.coeffs):
         for j, bj in enumerate(b.coeffs):
             if ai is None or bj is None:  # an exact zero coefficient
                 continue
             e = max(i + j - k, 0)
             bj_ = contract_tail(A, bj, region.monomials(e), e) if e else bj
-            t = pair(ai, bj_, i, j - e)
-            m = i + j - e
-            out[m] = t if out[m] is None else A.add(out[m], t)
+            terms[i + j - e].append(pair(ai, bj_, i, j - e))
+    total = total or (lambda ts: reduce(A.add, ts))
+    out = [total(ts) if ts else 0 for ts in terms]
     dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
-    out = [jnp.zeros(shape + (region.n,) * m, dtype) if c is None else c for m, c in enumerate(out)]
+    out = [
+        jnp.zeros(shape + (region.n,) * m, dtype) if isinstance(c, int) else c
+        for m, c in enumerate(out)
+    ]
     return Expansion(tuple(out))
 
 
@@ -219,11 +223,11 @@ def mul(A: Arith, region: Region, k: int, a: Expansion, b: Expansion):
     if len(a.coeffs) == 1 and len(b.coeffs) == 1:
         return Expansion((A.mul(a.coeffs[0], b.coeffs[0]),))
 
-    def pair(x, y, i, j):
-        return A.mul(_expand(x, i, 0, j), _expand(y, j, i, 0))
+    def pair(x, y, i, j):  # the factors of one term, laid out for their outer product
+        return _expand(x, i, 0, j), _expand(y, j, i, 0)
 
     shape = np.broadcast_shapes(_out_shape(a), _out_shape(b))
-    return _products(A, region, k, a, b, pair, shape)
+    return _products(A, region, k, a, b, pair, shape, A.dot)
 
 
 def _over_var_axes(f, c: Value, nvar: int) -> Value:
@@ -272,12 +276,21 @@ def bilinear(A: Arith, region: Region, k: int, f, m: int, a: Expansion, b: Expan
 
 
 def horner(
-    A: Arith, region: Region, k: int, phis: list[Value], rem: Value, w: Expansion
+    A: Arith,
+    region: Region,
+    k: int,
+    phis: list[Value],
+    rem: Value,
+    w: Expansion,
+    wall: Any = None,
 ) -> Expansion:
     """``Σ_{j<k} phis[j] w^j + rem · w^k`` evaluated as a Horner scheme in enclosure
-    arithmetic (truncated at degree k)."""
+    arithmetic (truncated at degree k).  `wall`, if given, is applied to the partial sum
+    after each step but the last (:func:`autobound.fence.fence`)."""
     acc = constant(rem)
-    for phi in reversed(phis):
+    for step, phi in enumerate(reversed(phis)):
+        if wall is not None and step > 0:
+            acc = wall(acc)
         prod = mul(A, region, k, acc, w)
         if w.coeffs[0] is None and len(prod.coeffs) > 1:
             # w's constant term is an exact zero, so is prod's: phi is the new one as it is

@@ -26,6 +26,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -117,6 +118,25 @@ def up(x: Array) -> Array:
 def down_magnitude(x: Array) -> Array:
     """:func:`down` of a product of non-negative numbers, kept >= 0."""
     return jnp.maximum(down(x), 0.0)
+
+
+def _product_ends(a: Value, b: Value) -> tuple[Array, Array]:
+    """The ends of the hull of the end products of `a` and `b` (points or intervals), each
+    product rounded to nearest (for points: the product itself, twice)."""
+    ia, ib = isinstance(a, Interval), isinstance(b, Interval)
+    if not ia and not ib:
+        p = a * b
+        return p, p
+    if ia and ib:
+        ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+    elif ia:
+        ps = [a.lo * b, a.hi * b]
+    else:
+        ps = [a * b.lo, a * b.hi]
+    lo_, hi_ = ps[0], ps[0]
+    for p in ps[1:]:
+        lo_, hi_ = jnp.minimum(lo_, p), jnp.maximum(hi_, p)
+    return lo_, hi_
 
 
 def round_outward_to(dtype: Any, lo_: Any, hi_: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -241,20 +261,66 @@ class Arith:
         if self._exact(b, 1):
             return a
         a, b = self._v(a), self._v(b)
-        ia, ib = isinstance(a, Interval), isinstance(b, Interval)
-        if not ia and not ib:
-            p = a * b
-            return self._round(p, p) if self.outward else p
-        if ia and ib:
-            ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
-        elif ia:
-            ps = [a.lo * b, a.hi * b]
-        else:
-            ps = [a * b.lo, a * b.hi]
-        lo_, hi_ = ps[0], ps[0]
-        for p in ps[1:]:
-            lo_, hi_ = jnp.minimum(lo_, p), jnp.maximum(hi_, p)
-        return self._round(lo_, hi_) if self.outward else Interval(lo_, hi_)
+        lo_, hi_ = _product_ends(a, b)
+        if self.outward:
+            return self._round(lo_, hi_)
+        return Interval(lo_, hi_) if lo_ is not hi_ else lo_
+
+    def dot(self, pairs: list[tuple[Value, Value]]) -> Value:
+        """``Σ_t x_t · y_t`` (entrywise, broadcasting), for the coefficient sums of
+        enclosure products.
+
+        Outward mode rounds the whole sum once instead of every product and partial sum:
+        each computed end ``l_t`` of a product (the min or max of correctly rounded end
+        products, which is the rounded exact end, rounding being monotone) is within
+        ``u |l_t|`` of the exact end, or within ``tiny`` where it underflowed, and the
+        recursive sum of N of them is within ``γ_{N−1} Σ |l_t|`` (Higham, *Accuracy and
+        Stability of Numerical Algorithms*, §4.2) plus ``tiny`` per flushed partial sum.  So
+        the exact sum of lower ends lies above ``fl(Σ l_t) − ((N + 3) eps Σ |l_t| + 2N tiny)``
+        (u = eps/2; the slack covers the rounding of the magnitude sum itself), likewise for
+        the upper ends.  As in :meth:`_round`, an end whose every product kept its sign
+        (lower ends without a sign bit, upper ends with one) proves the sum's sign and is
+        clamped at 0.  A non-finite or NaN bound (an overflow) is the whole line there.
+        """
+        terms = []
+        for x, y in pairs:
+            if self._exact(x, 0) or self._exact(y, 0):
+                continue
+            if self._exact(x, 1) or self._exact(y, 1):  # the other factor, exactly
+                v = self._v(y if self._exact(x, 1) else x)
+                terms.append((lo(v), hi(v)))
+                continue
+            terms.append(_product_ends(self._v(x), self._v(y)))
+        if not terms:
+            return 0
+        if not self.outward or len(terms) == 1:
+            acc = None
+            for lo_, hi_ in terms:
+                t = (
+                    self._round(lo_, hi_)
+                    if self.outward
+                    else (Interval(lo_, hi_) if lo_ is not hi_ else lo_)
+                )
+                acc = t if acc is None else self.add(acc, t)
+            return acc
+        n = len(terms)
+        slo = shi = mlo = mhi = None
+        nonneg = nonpos = None
+        for lo_, hi_ in terms:
+            slo = lo_ if slo is None else slo + lo_
+            shi = hi_ if shi is None else shi + hi_
+            alo, ahi = jnp.abs(lo_), jnp.abs(hi_)
+            mlo = alo if mlo is None else mlo + alo
+            mhi = ahi if mhi is None else mhi + ahi
+            pos, neg = jnp.logical_not(jnp.signbit(lo_)), jnp.signbit(hi_)
+            nonneg = pos if nonneg is None else jax.lax.bitwise_and(nonneg, pos)
+            nonpos = neg if nonpos is None else jax.lax.bitwise_and(nonpos, neg)
+        fi = jnp.finfo(self.dtype)
+        g, t = (n + 3) * float(fi.eps), 2 * n * float(fi.tiny)
+        rlo, rhi = down(slo - up(g * mlo + t)), up(shi + up(g * mhi + t))
+        rlo = jnp.where(nonneg, jnp.maximum(rlo, 0.0), rlo)
+        rhi = jnp.where(nonpos, jnp.minimum(rhi, 0.0), rhi)
+        return sanitize(Interval(rlo, rhi))
 
     def div(self, a: Value, b: Value) -> Value:
         """Quotient; a divisor interval containing 0 gives the whole line."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
+from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
@@ -211,3 +212,67 @@ def test_outward_sum_of_nonnegative_terms_stays_nonnegative():
     assert float(s.lo) >= 0.0 and float(s.hi) >= 1.5
     neg = A.sum(Interval(-terms.hi, -terms.lo), 0)
     assert float(neg.hi) <= 0.0 and float(neg.lo) <= -1.5
+
+
+def _random_ends(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Normal doubles of both signs over the whole exponent range, with exact zeros and
+    ones mixed in (the cases where signs and cancellations matter)."""
+    mag = np.exp(rng.uniform(np.log(TINY) + 1, np.log(np.finfo(np.float64).max) - 1, size))
+    v = np.where(rng.random(size) < 0.5, -mag, mag)
+    v = np.where(rng.random(size) < 0.4, rng.integers(-4, 5, size) / 4, v)  # small dyadics
+    v = np.where(rng.random(size) < 0.05, 0.0, v)
+    return v
+
+
+@pytest.mark.parametrize("terms", [2, 3, 6])
+def test_outward_dot_contains_the_exact_sum_of_products(terms):
+    """``Arith.dot`` rounds a sum of interval products once: it must still contain the exact
+    sum of the exact product ranges, for magnitudes from tiny to overflow, and stay within
+    its error term of it where that is finite."""
+    rng = np.random.default_rng(terms)
+    m = 4000
+    pairs, exact = [], [[Fraction(0), Fraction(0)] for _ in range(m)]
+    for _ in range(terms):
+        ends = [np.sort(np.stack([_random_ends(rng, m), _random_ends(rng, m)]), axis=0)]
+        ends.append(np.sort(np.stack([_random_ends(rng, m), _random_ends(rng, m)]), axis=0))
+        point = rng.random(2) < 0.3  # some factors are points
+        for j in range(2):
+            if point[j]:
+                ends[j][1] = ends[j][0]
+        x = ends[0][0] if point[0] else Interval(jnp.asarray(ends[0][0]), jnp.asarray(ends[0][1]))
+        y = ends[1][0] if point[1] else Interval(jnp.asarray(ends[1][0]), jnp.asarray(ends[1][1]))
+        pairs.append((jnp.asarray(x) if point[0] else x, jnp.asarray(y) if point[1] else y))
+        for i in range(m):
+            ps = [Fraction(a) * Fraction(b) for a in ends[0][:, i] for b in ends[1][:, i]]
+            exact[i][0] += min(ps)
+            exact[i][1] += max(ps)
+    r = A.dot(pairs)
+    lo_, hi_ = np.asarray(r.lo), np.asarray(r.hi)
+    bad, finite = [], 0
+    for i in range(m):
+        ok_lo = lo_[i] == -math.inf or (not math.isnan(lo_[i]) and Fraction(lo_[i]) <= exact[i][0])
+        ok_hi = hi_[i] == math.inf or (not math.isnan(hi_[i]) and Fraction(hi_[i]) >= exact[i][1])
+        if not (ok_lo and ok_hi):
+            bad.append((i, exact[i], lo_[i], hi_[i]))
+        finite += bool(np.isfinite(lo_[i]) and np.isfinite(hi_[i]))
+    assert not bad, bad[:5]
+    assert finite > m // 2  # most sums do not overflow: the check is not passed by refusing
+    # Tight where finite: within the error term (N + 3) eps sum |ends| + 2N tiny, doubled.
+    for i in range(m):
+        if not (np.isfinite(lo_[i]) and np.isfinite(hi_[i])):
+            continue
+        width = Fraction(hi_[i]) - Fraction(lo_[i]) - (exact[i][1] - exact[i][0])
+        scale = sum(abs(v) for v in exact[i]) + 1
+        assert width <= Fraction(4 * (terms + 4)) * Fraction(np.finfo(np.float64).eps) * scale * 4
+
+
+def test_outward_dot_keeps_signs_of_nonnegative_products():
+    """A sum of products proved >= 0 term by term stays >= 0 (as :meth:`Arith.add` and
+    :meth:`Arith.sum` keep it), and exact factors 0 and 1 are taken as they are."""
+    x = Interval(jnp.array([0.0, 0.0]), jnp.array([2.0, 3.0]))
+    y = jnp.array([0.5, 0.0])
+    r = A.dot([(x, x), (x, y), (x, 1), (0, x)])  # lower ends 0, the sums' error terms > 0
+    assert np.all(np.asarray(r.lo) == 0.0)
+    assert np.all(np.asarray(r.hi) >= np.array([7.0, 12.0]))
+    neg = A.dot([(x, -y), (A.neg(x), 1)])
+    assert np.all(np.asarray(neg.hi) == 0.0)
