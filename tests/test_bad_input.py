@@ -104,8 +104,8 @@ API_REFUSALS = {
         ResourceLimit,
         "degree 13 in 2 variables",
     ),
-    "degree 9 of exp(x)*sin(y), outward": (
-        lambda: ab.taylor_bounds("exp(x)*sin(y)", degree=9, rounding="outward")(
+    "degree 11 of exp(x)*sin(y), outward": (
+        lambda: ab.taylor_bounds("exp(x)*sin(y)", degree=11, rounding="outward")(
             np.full(2, 0.5), (np.zeros(2), np.ones(2))
         ),
         ResourceLimit,

@@ -17,12 +17,13 @@ with the degree k (series recurrences and truncated products are unrolled, about
 terms): exp(x) at degree 24 took 17 s to trace and compile in outward mode, degree 50 over
 2 minutes (2 shared cores).  Raise it to accept longer compiles."""
 
-MAX_DEGREE_SEVERAL_VARIABLES = {"nearest": 12, "outward": 8}
+MAX_DEGREE_SEVERAL_VARIABLES = {"nearest": 12, "outward": 10}
 """Highest degree for a function of several variables, per rounding mode: coefficient i is
 a tensor of n^i entries and the products fold every pair of degrees.  exp(x)*sin(y), first
 call (trace and compile) on 2 shared cores: nearest 2.3 / 5.9 / 9.5 / 13 s at degree 4 / 8
-/ 10 / 12; outward (every product an interval product rounded outward, about 5.5 times the
-ops) 57 s at degree 8 and 167 s (3 GB) at degree 10."""
+/ 10 / 12; outward (every product an interval product rounded outward, walls between the
+Horner steps: :data:`autobound.rules.smooth.HORNER_WALL_DEGREE`) 4.3 / 13 / 22 s at degree
+4 / 8 / 10 (1.4 GB), 43 s and 3.4 GB at degree 12."""
 
 MAX_TOP_COEFFICIENT_ENTRIES = 1 << 24
 """Largest number of entries n^k of the degree-k coefficient (128 MB in float64)."""
