@@ -194,7 +194,7 @@ def plan_graph(graph: ExprGraph, k: int, trust_regions: bool, fenced: set) -> li
     enclosure, and the rules of its users intersect the ranges they derive from the
     degree-k enclosures with it.  Affine nodes need none: their degree-k enclosure's range
     is as tight, and it serves as their degree-0 value."""
-    check_graph_size(sum(op_info(graph.op(n)).kind == ELEMENTWISE for n in graph.order()))
+    check_graph_size(sum(op_info(graph.op(n)).kind == ELEMENTWISE for n in graph.order()), k)
     trust = trust_regions and k > 0
     varying, affine = {graph.input}, set()
     has_exact = {n for n in graph.order() if graph.op(n) in ("input", "param")}

@@ -97,6 +97,11 @@ API_REFUSALS = {
         ResourceLimit,
         "degree 50",
     ),
+    "degree 17 of sin(x + exp(x))": (
+        lambda: ab.enclose("sin(x + exp(x))", degree=17)(0.5, 0.0, 1.0),
+        ResourceLimit,
+        "MAX_COMPOSITION_COST",
+    ),
     "degree 13 of exp(x)*sin(y)": (
         lambda: ab.taylor_bounds("exp(x)*sin(y)", degree=13)(
             np.full(2, 0.5), (np.zeros(2), np.ones(2))

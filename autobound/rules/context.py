@@ -38,8 +38,25 @@ compile for most of an hour.  Operations on whole arrays count once however larg
 array.  Raise it to accept longer compiles."""
 
 
-def check_graph_size(elementwise: int) -> None:
-    """Refuse up front a graph with more elementwise operations than the limit above."""
+MAX_COMPOSITION_COST = 4 * MAX_ELEMENTWISE_NODES
+"""Largest ``elementwise operations × max(k, 2)²`` per function: each composition's program
+grows about as k² (its series and truncated products are unrolled).  128 operations at
+degree 2, or 2 at degree 16: sin(x + exp(x)) at degree 16 compiles in about 4 minutes in
+outward mode; at degree 24 it ran out of 24 GB of memory."""
+
+
+def check_graph_size(elementwise: int, k: int = 2) -> None:
+    """Refuse up front a graph with more elementwise operations than the limits above allow
+    at degree `k`."""
+    cost = elementwise * max(k, 2) ** 2
+    if elementwise <= MAX_ELEMENTWISE_NODES and cost > MAX_COMPOSITION_COST:
+        raise ResourceLimit(
+            f"{elementwise} elementwise operation(s) (sin, exp, powers, ...) at degree {k} "
+            f"cost {elementwise} x {k}^2 = {cost:,}, beyond the engine's limit of "
+            f"{MAX_COMPOSITION_COST} (the program of each grows about as k^2: minutes of "
+            "compiling past the limit); use a lower degree, or raise "
+            "autobound.rules.context.MAX_COMPOSITION_COST"
+        )
     if elementwise > MAX_ELEMENTWISE_NODES:
         raise ResourceLimit(
             f"the function applies {elementwise:,} elementwise operations (sin, exp, powers, "

@@ -33,14 +33,17 @@ from autobound.rules.elementwise import (
     remainder_interval,
 )
 
-#: From this degree on, outward programs put a wall (:func:`~autobound.fence.fence`) between
-#: the steps of the Horner scheme of :func:`compose`.  Each step's coefficients feed every
-#: product of the next, and XLA:CPU's fusion copies them into each consumer (each end of each
-#: interval), so the copies multiply with the degree.  Measured (B = 256 / 4096 boxes, first
-#: call / one call): exp(-x**2) at degree 8, 22.6 s / 18.6 ms -> 4.7 s / 2.6 ms; sin(x + e^x)
-#: at degree 6, 26.7 s / 551 ms -> 8.9 s / 5.2 ms; at degree 4 both 10-30 % faster; at
-#: degrees 2 and 3 no difference beyond noise, so no walls there.
-HORNER_WALL_DEGREE = 4
+#: From these degrees on, fenced programs (:func:`autobound.lower._fenced_nodes`) put a wall
+#: (:func:`~autobound.fence.fence`) between the steps of the Horner scheme of :func:`compose`.
+#: Each step's coefficients feed every product of the next, and XLA:CPU's fusion copies them
+#: into each consumer (in outward mode into each end of each interval), so the copies
+#: multiply with the degree.  Measured (B = 256 / 4096 boxes, first call / one call), outward:
+#: exp(-x**2) at degree 8, 22.6 s / 18.6 ms -> 4.7 s / 2.6 ms; sin(x + e^x) at degree 6,
+#: 26.7 s / 551 ms -> 8.9 s / 5.2 ms, one box at degree 8 193 -> 15 s; at degree 4 both
+#: 10-30 % faster; at degrees 2 and 3 no difference beyond noise.  Nearest: sin(x + e^x)
+#: compiles in 108 -> 10 s at degree 12, 5.3 -> 4.4 s at degree 8 (calls within +-20 %),
+#: and runs 15-25 % slower walled at degrees 4-6.
+HORNER_WALL_DEGREE = {"outward": 4, "nearest": 8}
 
 
 def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None = 0) -> E.Expansion:
@@ -71,7 +74,7 @@ def compose(ctx: RuleContext, fn: Elementwise, u: E.Expansion, arg: int | None =
     # k!) is not flagged: the form is void there, f is defined.
     ctx.flag(fn.name, _not_differentiable(A, phis[1:]))
     wall = None
-    if ctx.fenced and A.outward and ctx.k >= HORNER_WALL_DEGREE:
+    if ctx.fenced and ctx.k >= HORNER_WALL_DEGREE[A.rounding]:
         wall = functools.partial(fence, y0)
     out = E.horner(A, ctx.region, ctx.k, phis, rem, shifted(A, u, y0), wall)
     if fn.range_fallback and A.outward:
