@@ -273,14 +273,16 @@ class Arith:
         Outward mode rounds the whole sum once instead of every product and partial sum:
         each computed end ``l_t`` of a product (the min or max of correctly rounded end
         products, which is the rounded exact end, rounding being monotone) is within
-        ``u |l_t|`` of the exact end, or within ``tiny`` where it underflowed, and the
-        recursive sum of N of them is within ``γ_{N−1} Σ |l_t|`` (Higham, *Accuracy and
-        Stability of Numerical Algorithms*, §4.2) plus ``tiny`` per flushed partial sum.  So
-        the exact sum of lower ends lies above ``fl(Σ l_t) − ((N + 3) eps Σ |l_t| + 2N tiny)``
-        (u = eps/2; the slack covers the rounding of the magnitude sum itself), likewise for
-        the upper ends.  As in :meth:`_round`, an end whose every product kept its sign
-        (lower ends without a sign bit, upper ends with one) proves the sum's sign and is
-        clamped at 0.  A non-finite or NaN bound (an overflow) is the whole line there.
+        ``u |l_t| / (1 − u)`` of the exact end, or within ``tiny`` where it underflowed, and
+        the recursive sum of N of them is within ``γ_{N−1} Σ |l_t|`` (Higham, *Accuracy and
+        Stability of Numerical Algorithms*, §4.2) plus ``tiny`` per flushed partial sum: in
+        all ``N u (1 + O(N u)) Σ |l_t| + (2N − 1) tiny``.  So the exact sum of lower ends lies
+        above ``fl(Σ l_t) − up((N + 2) u M + 2N tiny)`` with M the computed ``Σ |l_t|`` (u =
+        eps/2; the extra 2u covers the rounding of M and the O(N u) terms for N up to
+        thousands, even in float32), likewise for the upper ends.  As in :meth:`_round`, an
+        end whose every product kept its sign (lower ends without a sign bit, upper ends with
+        one) proves the sum's sign and is clamped at 0.  A non-finite or NaN bound (an
+        overflow) is the whole line there.
         """
         terms = []
         for x, y in pairs:
@@ -316,7 +318,7 @@ class Arith:
             nonneg = pos if nonneg is None else jax.lax.bitwise_and(nonneg, pos)
             nonpos = neg if nonpos is None else jax.lax.bitwise_and(nonpos, neg)
         fi = jnp.finfo(self.dtype)
-        g, t = (n + 3) * float(fi.eps), 2 * n * float(fi.tiny)
+        g, t = (n + 2) * float(fi.eps) / 2, 2 * n * float(fi.tiny)
         rlo, rhi = down(slo - up(g * mlo + t)), up(shi + up(g * mhi + t))
         rlo = jnp.where(nonneg, jnp.maximum(rlo, 0.0), rlo)
         rhi = jnp.where(nonpos, jnp.minimum(rhi, 0.0), rhi)
