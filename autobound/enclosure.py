@@ -19,8 +19,9 @@ by replacing ``e = i + j − k`` of its factors of z by the exact range of the m
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import reduce
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -282,7 +283,7 @@ def horner(
     phis: list[Value],
     rem: Value,
     w: Expansion,
-    wall: Any = None,
+    wall: Callable[[Expansion], Expansion] | None = None,
 ) -> Expansion:
     """``Σ_{j<k} phis[j] w^j + rem · w^k`` evaluated as a Horner scheme in enclosure
     arithmetic (truncated at degree k).  `wall`, if given, is applied to the partial sum

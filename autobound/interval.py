@@ -260,8 +260,11 @@ class Arith:
             return b
         if self._exact(b, 1):
             return a
-        a, b = self._v(a), self._v(b)
-        lo_, hi_ = _product_ends(a, b)
+        return self._from_ends(*_product_ends(self._v(a), self._v(b)))
+
+    def _from_ends(self, lo_: Array, hi_: Array) -> Value:
+        """The value with the ends of one correctly rounded operation: rounded outward in
+        outward mode, else a point where both ends are the same array."""
         if self.outward:
             return self._round(lo_, hi_)
         return Interval(lo_, hi_) if lo_ is not hi_ else lo_
@@ -288,21 +291,19 @@ class Arith:
         for x, y in pairs:
             if self._exact(x, 0) or self._exact(y, 0):
                 continue
-            if self._exact(x, 1) or self._exact(y, 1):  # the other factor, exactly
-                v = self._v(y if self._exact(x, 1) else x)
+            if self._exact(x, 1):
+                x, y = y, x
+            if self._exact(y, 1):  # the other factor, exactly
+                v = self._v(x)
                 terms.append((lo(v), hi(v)))
-                continue
-            terms.append(_product_ends(self._v(x), self._v(y)))
+            else:
+                terms.append(_product_ends(self._v(x), self._v(y)))
         if not terms:
             return 0
         if not self.outward or len(terms) == 1:
             acc = None
-            for lo_, hi_ in terms:
-                t = (
-                    self._round(lo_, hi_)
-                    if self.outward
-                    else (Interval(lo_, hi_) if lo_ is not hi_ else lo_)
-                )
+            for ends in terms:
+                t = self._from_ends(*ends)
                 acc = t if acc is None else self.add(acc, t)
             return acc
         n = len(terms)

@@ -48,15 +48,6 @@ outward mode; at degree 24 it ran out of 24 GB of memory."""
 def check_graph_size(elementwise: int, k: int = 2) -> None:
     """Refuse up front a graph with more elementwise operations than the limits above allow
     at degree `k`."""
-    cost = elementwise * max(k, 2) ** 2
-    if elementwise <= MAX_ELEMENTWISE_NODES and cost > MAX_COMPOSITION_COST:
-        raise ResourceLimit(
-            f"{elementwise} elementwise operation(s) (sin, exp, powers, ...) at degree {k} "
-            f"cost {elementwise} x {k}^2 = {cost:,}, beyond the engine's limit of "
-            f"{MAX_COMPOSITION_COST} (the program of each grows about as k^2: minutes of "
-            "compiling past the limit); use a lower degree, or raise "
-            "autobound.rules.context.MAX_COMPOSITION_COST"
-        )
     if elementwise > MAX_ELEMENTWISE_NODES:
         raise ResourceLimit(
             f"the function applies {elementwise:,} elementwise operations (sin, exp, powers, "
@@ -64,6 +55,15 @@ def check_graph_size(elementwise: int, k: int = 2) -> None:
             "compiles for about a second): apply them to whole arrays instead of one "
             "number at a time in a Python loop, or raise "
             "autobound.rules.context.MAX_ELEMENTWISE_NODES"
+        )
+    cost = elementwise * max(k, 2) ** 2
+    if cost > MAX_COMPOSITION_COST:
+        raise ResourceLimit(
+            f"{elementwise} elementwise operation(s) (sin, exp, powers, ...) at degree {k} "
+            f"cost {elementwise} x {k}^2 = {cost:,}, beyond the engine's limit of "
+            f"{MAX_COMPOSITION_COST} (the program of each grows about as k^2: minutes of "
+            "compiling past the limit); use a lower degree, or raise "
+            "autobound.rules.context.MAX_COMPOSITION_COST"
         )
 
 

@@ -257,7 +257,7 @@ def test_outward_dot_contains_the_exact_sum_of_products(terms):
         finite += bool(np.isfinite(lo_[i]) and np.isfinite(hi_[i]))
     assert not bad, bad[:5]
     assert finite > m // 2  # most sums do not overflow: the check is not passed by refusing
-    # Tight where finite: within the error term (N + 3) eps sum |ends| + 2N tiny, doubled.
+    # Tight where finite: within a few times the error term (N + 2) u sum |ends| + 2N tiny.
     for i in range(m):
         if not (np.isfinite(lo_[i]) and np.isfinite(hi_[i])):
             continue
