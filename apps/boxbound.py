@@ -200,10 +200,12 @@ def _record(e: Any, p: Any, whole: Any) -> dict[str, jax.Array]:
 def _value_and_grad(grad: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """f(x) and its gradient (round to nearest) from a degree-1 enclosure at the point x."""
     e = grad(x, x, x)
+    v_lo, v_hi = _ends(e.coefficients[0])  # a point, or a degenerate interval after a switch
+    value = v_lo + (v_hi - v_lo) / 2
     if len(e.coefficients) < 2:  # f does not depend on x
-        return e.coefficients[0], jnp.zeros(x.size, x.dtype)
+        return value, jnp.zeros(x.size, x.dtype)
     g_lo, g_hi = _ends(e.coefficients[1])  # the top coefficient: an interval (a point here)
-    return e.coefficients[0], (g_lo + (g_hi - g_lo) / 2).reshape(-1)
+    return value, (g_lo + (g_hi - g_lo) / 2).reshape(-1)
 
 
 @functools.lru_cache(maxsize=8)

@@ -163,7 +163,7 @@ def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.
     low, high = jnp.asarray(-jnp.inf), jnp.asarray(jnp.inf)
     flags: dict[str, jax.Array] = {}
     out: dict[str, jax.Array] = {}
-    for e in encs:
+    for position, e in enumerate(encs):
         i = poly.integral(e)
         # Valid, finite, and over exactly this piece (a subnormal end widened by the
         # engine would make neighbouring pieces overlap).
@@ -171,14 +171,14 @@ def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.
         ok = ok & jnp.all(e.lo == lo) & jnp.all(e.hi == hi)
         low = jnp.maximum(low, jnp.where(ok, i.lo, -jnp.inf))
         high = jnp.minimum(high, jnp.where(ok, i.hi, jnp.inf))
-        # This degree's width and its coefficients (flattened, one output per entry: a
+        # This enclosure's width and its coefficients (flattened, one output per entry: a
         # concatenation into a short vector per piece would be a small minor axis under
-        # vmap, which XLA:CPU's fusion emitters fill element by element), for certificates.
-        d = e.degree
-        out[f"width_{d}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
+        # vmap, which XLA:CPU's fusion emitters fill element by element), for certificates;
+        # keyed by the position of the requested degree (x**2 at degree 4 has 3 coefficients).
+        out[f"width_{position}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
         for end, part in (("lo", iv_lo), ("hi", iv_hi)):
             flat = [v for c in e.coefficients for v in part(c).reshape(-1)]
-            out.update({f"coef_{end}_{d}_{j}": v for j, v in enumerate(flat)})
+            out.update({f"coef_{end}_{position}_{j}": v for j, v in enumerate(flat)})
         for name, v in e.flags.items():
             flags[name] = flags.get(name, False) | v
     # (a point where f is a constant: its ends are the point)
@@ -779,8 +779,8 @@ def _certificate(
     order) bounds to confirm the claim."""
     program, n = search.program, search.n
     lo, hi, data = pieces
-    degrees = [e.degree for e in program.encs]
-    best = np.argmin(np.stack([data[f"width_{d}"] for d in degrees]), axis=0)
+    positions = range(len(program.encs))
+    best = np.argmin(np.stack([data[f"width_{p}"] for p in positions]), axis=0)
     leaves, total_lo, total_hi = [], Fraction(0), Fraction(0)
     for r in range(len(lo)):
         if data["tail"][r]:  # an end piece bounded by growth forms: the checker redoes it
@@ -795,9 +795,10 @@ def _certificate(
             total_lo, total_hi = total_lo + got[0], total_hi + got[1]
             leaves.append(Leaf(**record, integral=[write_number(got[0]), write_number(got[1])]))
             continue
-        d = degrees[best[r]]
-        m = sum(n**i for i in range(d + 1))
-        flat = [(data[f"coef_lo_{d}_{j}"][r], data[f"coef_hi_{d}_{j}"][r]) for j in range(m)]
+        p = best[r]
+        m = sum(1 for key in data if key.startswith(f"coef_lo_{p}_"))
+        d = next(d for d in range(m) if sum(n**i for i in range(d + 1)) == m)  # its degree
+        flat = [(data[f"coef_lo_{p}_{j}"][r], data[f"coef_hi_{p}_{j}"][r]) for j in range(m)]
         coefficients, start = [], 0
         for i in range(d + 1):
             size = n**i

@@ -93,6 +93,13 @@ _def("integer_pow", 1, ARITH, "x**n for an integer n", ("n",))
 _def("pow", 2, ARITH, "x**y; y constant gives a real power (x > 0 unless y is an integer)")
 _def("max", 2, ARITH, "entrywise maximum")
 _def("min", 2, ARITH, "entrywise minimum")
+_def(
+    "switch",
+    3,
+    ARITH,
+    "where(s > 0, a, b) (strict) or where(s >= 0, a, b): a branch on the sign of s",
+    ("strict",),
+)
 
 _def("reshape", 1, LINEAR, "numpy reshape", ("shape",))
 _def("transpose", 1, LINEAR, "numpy transpose", ("perm",))

@@ -188,6 +188,20 @@ def _extreme(pick_max: bool) -> Callable[[Dual, Dual], Dual]:
     return rule
 
 
+def decided_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
+    """switch on derivative objects (the value interval is ``.v``): the branch the box
+    decides; a test the box does not decide is refused (the derivative may jump there)."""
+    v = s.v
+    if lo(v) > 0 or (not strict and lo(v) >= 0):
+        return a
+    if hi(v) < 0 or (strict and hi(v) <= 0):
+        return b
+    raise DomainError(
+        f"a branch (switch) on an expression with range {v}, which the box does not decide: "
+        "no derivative bound across it; split the box"
+    )
+
+
 def _arith(n: int) -> _Arith:
     return _Arith(
         const=lambda v: Dual.lift(v, n),
@@ -198,6 +212,7 @@ def _arith(n: int) -> _Arith:
         max=_extreme(True),
         min=_extreme(False),
         truth=lambda d: _INTERVAL.truth(d.v),
+        switch=decided_switch,
     )
 
 

@@ -181,6 +181,23 @@ def _iv_min(a: Any, b: Any) -> Any:
     return iv.mpf([min(lo(a), lo(b)), min(hi(a), hi(b))])
 
 
+def _point_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
+    return a if (s > 0 if strict else s >= 0) else b
+
+
+def _iv_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
+    """The branch that s decides over the box, else the hull of both."""
+    if lo(s) > 0 or (not strict and lo(s) >= 0):
+        return a
+    if hi(s) < 0 or (strict and hi(s) <= 0):
+        return b
+    return iv.mpf([min(lo(a), lo(b)), max(hi(a), hi(b))])
+
+
+def _refuse_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
+    raise DomainError("a branch on the sign of an expression (switch) is not supported here")
+
+
 def _iv_truth(v: Any) -> bool:
     if lo(v) == hi(v):
         return bool(lo(v) != 0)
@@ -205,6 +222,7 @@ class _Arith:
     max: Callable[[Scalar, Scalar], Scalar]
     min: Callable[[Scalar, Scalar], Scalar]
     truth: Callable[[Scalar], bool]
+    switch: Callable[[Scalar, Scalar, Scalar, bool], Scalar] = _refuse_switch
     x: np.ndarray | None = None
 
 
@@ -217,6 +235,7 @@ _POINT = _Arith(
     max=max,
     min=min,
     truth=lambda v: bool(v != 0),
+    switch=_point_switch,
 )
 
 _INTERVAL = _Arith(
@@ -228,6 +247,7 @@ _INTERVAL = _Arith(
     max=_iv_max,
     min=_iv_min,
     truth=_iv_truth,
+    switch=_iv_switch,
 )
 
 
@@ -333,6 +353,9 @@ _RULES: dict[str, Rule] = {
     "concatenate": lambda ar, args, p, shape: np.concatenate(args, axis=int(p["dimension"])),
     "reduce_sum": lambda ar, args, p, shape: np.sum(args[0], axis=tuple(p["axes"])),
     "select": _select,
+    "switch": lambda ar, args, p, shape: _map(
+        lambda s, a, b: ar.switch(s, a, b, bool(p["strict"])), *args
+    ),
     "convert": lambda ar, args, p, shape: args[0],
     "dot_general": _dot_general,
 }

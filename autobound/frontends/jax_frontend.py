@@ -35,8 +35,11 @@ Recognised patterns (each is an exact identity, not an approximation):
   from the graph is non-finite rather than wrong.  This is what makes ``jax.nn.logsumexp``
   and ``jax.nn.softmax`` traceable.
 
-Any other comparison of an x-dependent value raises
-:class:`~autobound.errors.UnsupportedOperation`.
+Any other ``where(lhs <op> rhs, a, b)`` with ``op`` one of ``>``, ``>=``, ``<``, ``<=`` becomes
+``switch(lhs − rhs, a, b)`` (:mod:`autobound.rules.piecewise`: the branch the region decides,
+else the hull of both), so ``jax.nn.elu``, ``selu``, ``hard_tanh`` and hand-written piecewise
+functions work.  Any other use of a comparison of an x-dependent value (``==``, ``!=``,
+``lax.cond``, ``&`` of comparisons) raises :class:`~autobound.errors.UnsupportedOperation`.
 """
 
 from __future__ import annotations
@@ -68,8 +71,8 @@ class _Compare(NamedTuple):
 
 
 _COMPARE_ERROR = (
-    "comparisons of the input are not supported: the bound of a branch on x is not smooth; "
-    "write it with jnp.maximum/jnp.minimum, jax.nn.relu or jax.nn.leaky_relu"
+    "a comparison of the input is supported only as the predicate of jnp.where / lax.select "
+    "with >, >=, < or <= (not ==, !=, lax.cond or a combination of comparisons)"
 )
 
 # JAX primitive -> elementwise op, from the functions' records (FunctionNames.jax).
@@ -85,6 +88,7 @@ _DATA_MOVEMENT = {
     "pad",
     "scatter",
     "split",
+    "stack",
 }
 _CALLS = set(
     "jit pjit closed_call core_call remat remat2 checkpoint custom_jvp_call custom_vjp_call "
@@ -440,7 +444,8 @@ class _Builder:
             return [self.select_n(ins[0], ins[1:], out_avals[0].shape)]
         rule = _RULES.get(name)
         if rule is None:
-            raise UnsupportedOperation(name, _supported())
+            detail = _COMPARE_ERROR if any(isinstance(v, _Compare) for v in ins) else ""
+            raise UnsupportedOperation(name, _supported(), detail)
         return [rule(self, eqn.params, ins, out_avals[0])]
 
     def call(self, eqn: Any, ins: list[Any]) -> list[Any]:
@@ -515,11 +520,10 @@ class _Builder:
 
     def select_n(self, which: Any, cases: list[Any], shape: tuple[int, ...]) -> Any:
         if isinstance(which, _Compare):
-            if len(cases) == 2:
-                matched = self.piecewise(which, cases[1], cases[0], shape)
-                if matched is not None:
-                    return matched
-            raise UnsupportedOperation("select_n", _supported(), _COMPARE_ERROR)
+            if len(cases) != 2 or which.op in ("eq", "ne"):
+                raise UnsupportedOperation("select_n", _supported(), _COMPARE_ERROR)
+            matched = self.piecewise(which, cases[1], cases[0], shape)
+            return matched if matched is not None else self.switch(which, cases[1], cases[0], shape)
         if not isinstance(which, np.ndarray):
             raise UnsupportedOperation("select_n", _supported(), _COMPARE_ERROR)
         which = which.astype(np.int64)
@@ -533,6 +537,16 @@ class _Builder:
                 pred = self.graph.add("constant", (), {"value": mask}, mask.shape, "bool")
                 result = self.emit("select", [pred, cases[k], result], shape)
         return result
+
+    def switch(self, pred: _Compare, a: Any, b: Any, shape: tuple) -> int:
+        """``where(lhs <op> rhs, a, b)`` as ``switch(s, a, b)`` on the sign of
+        ``s = lhs − rhs`` (``rhs − lhs`` for ``<``, ``<=``)."""
+        op, lhs, rhs = pred
+        if op in ("lt", "le"):
+            lhs, rhs = rhs, lhs
+        s = self.emit("sub", [lhs, rhs], np.broadcast_shapes(self.shape(lhs), self.shape(rhs)))
+        args = [v if self.shape(v) == shape else self.broadcast(v, shape) for v in (s, a, b)]
+        return self.emit("switch", args, shape, strict=op in ("gt", "lt"))
 
     def flatten(self, v: Any) -> Any:
         if isinstance(v, np.ndarray):

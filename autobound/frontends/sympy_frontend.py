@@ -72,6 +72,12 @@ def _sympy_function(f: FunctionNames, name: str) -> Any:
     return getattr(sympy, f.sympy) if f.sympy is not None else sympy.Function(name)
 
 
+def _where(cond: Any, if_true: Any, if_false: Any) -> sympy.Piecewise:
+    """``where(x < 1, x**2, 2*x - 1)`` in strings: ``Piecewise((if_true, cond), (if_false,
+    True))``."""
+    return sympy.Piecewise((if_true, cond), (if_false, True))
+
+
 _USER_NAMES: dict[str, Any] = {
     **{name: sympy.Function(name) for name in _UNDEFINED},
     **{n: _sympy_function(f, n) for f in FUNCTION_NAMES.values() for n in f.user_names},
@@ -91,6 +97,7 @@ _USER_NAMES: dict[str, Any] = {
     "Max": sympy.Max,
     "min": sympy.Min,
     "Min": sympy.Min,
+    "where": _where,
     "pi": sympy.pi,
     "π": sympy.pi,
     "E": sympy.E,
@@ -107,9 +114,14 @@ _PARSER_GLOBALS = {
 }
 
 # What parse_expr(..., evaluate=False) writes besides (the unevaluated operators).
-_UNEVALUATED_GLOBALS = {"Add": sympy.Add, "Mul": sympy.Mul, "Pow": sympy.Pow}
+_UNEVALUATED_GLOBALS = {
+    "Add": sympy.Add,
+    "Mul": sympy.Mul,
+    "Pow": sympy.Pow,
+    **{name: getattr(sympy, name) for name in ("Lt", "Le", "Gt", "Ge")},
+}
 
-_ALLOWED_OPS = frozenset({"+", "-", "*", "/", "**", "^", "(", ")", ","})
+_ALLOWED_OPS = frozenset({"+", "-", "*", "/", "**", "^", "(", ")", ",", "<", ">", "<=", ">="})
 _LAYOUT_TOKENS = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER})
 
 _DEFAULT_LEAKY_SLOPE = Fraction(1, 100)  # jax.nn.leaky_relu's default negative_slope
@@ -123,7 +135,8 @@ def expr_from_string(text: str, variables: Variables = None) -> sympy.Expr:
 
     Accepted: numbers (decimals read exactly), names, ``+ - * / ** ^ ( ) ,``, implicit
     multiplication (``2x``, ``x y``, ``2(x+1)``, ``exp(x)sin(y)``), implicit application
-    (``sin x``) and the functions of :data:`SUPPORTED_FUNCTIONS`.  Anything else (attribute
+    (``sin x``), the functions of :data:`SUPPORTED_FUNCTIONS`, and ``where(u < v, a, b)``
+    (``<``, ``<=``, ``>``, ``>=``: a sympy ``Piecewise``).  Anything else (attribute
     access, indexing, keywords, names starting with ``_``) is rejected before sympy sees the
     text, and the parser runs without Python builtins.
 
@@ -457,7 +470,7 @@ def _checked_tokens(text: str) -> list[tokenize.TokenInfo]:
             continue
         raise ParseError(
             f"cannot parse {shown(text)}: {tok.string!r} is not allowed in an expression "
-            "(use numbers, names, + - * / ** ^ and parentheses)"
+            "(use numbers, names, + - * / ** ^, parentheses, and < > <= >= inside where)"
         )
     return tokens
 
@@ -644,6 +657,12 @@ def _function(c: _Converter, expr: sympy.Expr) -> int:
     return rule(c, args)
 
 
+def _comparison(c: _Converter, expr: Any) -> int:
+    raise ParseError(
+        f"a comparison ({expr}) is only allowed as the condition of where(...) or Piecewise"
+    )
+
+
 _TYPE_RULES: dict[type, Callable[[_Converter, Any], int]] = {
     sympy.Symbol: _symbol,
     sympy.Rational: _rational,
@@ -656,6 +675,8 @@ _TYPE_RULES: dict[type, Callable[[_Converter, Any], int]] = {
     sympy.Mul: _mul,
     sympy.Pow: _pow,
     Application: _function,  # applied functions: exp(x), Max(x, y), sigmoid(x), ...
+    sympy.core.relational.Relational: _comparison,
+    sympy.logic.boolalg.Boolean: _comparison,
 }
 
 
@@ -724,6 +745,37 @@ def _atanh(c: _Converter, args: tuple) -> int:
     return c.add("mul", c.const(Fraction(1, 2)), c.add("sub", up, down))
 
 
+_RELATIONS = {  # relation -> (lhs − rhs or rhs − lhs is the switch's s, strict)
+    sympy.StrictGreaterThan: (False, True),
+    sympy.GreaterThan: (False, False),
+    sympy.StrictLessThan: (True, True),
+    sympy.LessThan: (True, False),
+}
+
+
+def _piecewise(c: _Converter, args: tuple) -> int:
+    """``Piecewise((a, u > v), ..., (b, True))`` as nested ``switch`` nodes on ``u − v``."""
+    *branches, (last, otherwise) = args
+    if otherwise is not sympy.true:
+        raise ParseError(
+            "a Piecewise must end with a branch (expr, True): f has to be defined everywhere"
+        )
+    acc = c.node(last)
+    for expr, cond in reversed(branches):
+        if cond is sympy.true:
+            acc = c.node(expr)
+            continue
+        if type(cond) not in _RELATIONS:
+            raise ParseError(
+                f"a Piecewise condition must be one comparison with >, >=, < or <=, got {cond}"
+            )
+        flip, strict = _RELATIONS[type(cond)]
+        u, v = (cond.rhs, cond.lhs) if flip else (cond.lhs, cond.rhs)
+        s = c.add("sub", c.node(u), c.node(v))
+        acc = c.g.add("switch", [s, c.node(expr), acc], {"strict": strict})
+    return acc
+
+
 def _chain(op: str) -> Callable[[_Converter, tuple], int]:
     return lambda c, args: c.chain(op, [c.node(a) for a in args])
 
@@ -752,6 +804,7 @@ _FUNCTION_RULES: dict[str, tuple[frozenset[int] | None, Callable[[_Converter, tu
     "asinh": (_ONE, _asinh),
     "acosh": (_ONE, _acosh),
     "atanh": (_ONE, _atanh),
+    "Piecewise": (None, _piecewise),
     "Max": (None, _chain("max")),
     "Min": (None, _chain("min")),
 }

@@ -1,4 +1,5 @@
-"""Rules for piecewise-linear ops with a kink at 0: relu, leaky_relu, abs, max, min.
+"""Rules for piecewise ops: relu, leaky_relu, abs, max, min (a kink at 0), and switch (a
+branch on the sign of an expression, ``jnp.where(u > v, a, b)``).
 
 For ``phi(y) = s_l·y (y < 0), s_r·y (y >= 0)`` and any y0, ``phi(y) = phi(y0) + s(y)(y − y0)``
 with the secant slope ``s(y) = (phi(y) − phi(y0)) / (y − y0)``.  phi is convex (s_l <= s_r) or
@@ -113,3 +114,25 @@ def _max(ctx, u, v):
 @register_rule("min")
 def _min(ctx, u, v):
     return _max_min(ctx, u, v, larger=False)
+
+
+@register_rule("switch")
+def _switch(ctx: RuleContext, s, a, b, *, strict: bool):
+    """``a`` where ``s > 0`` (`strict`) or ``s >= 0``, else ``b``.
+
+    Where the range of s over the region decides the test, the result is that branch's
+    enclosure exactly.  Elsewhere it is the coefficientwise hull of the two: if
+    ``a(x) ∈ Σ a_i (x−x0)^i`` and ``b(x) ∈ Σ b_i (x−x0)^i`` on the region, then with
+    ``h_i = hull(a_i, b_i)`` both lie in ``Σ h_i (x−x0)^i`` (each term ``a_i t`` is inside
+    ``h_i t`` for every value t of the monomial), whichever branch x takes."""
+    A = ctx.A
+    r = E.enclosure_range(A, ctx.region, s)
+    if ctx.arg_range(0) is not None:
+        r = A.intersect(r, ctx.arg_range(0))
+    if strict:
+        yes, no = lo(r) > 0, hi(r) <= 0
+    else:
+        yes, no = lo(r) >= 0, hi(r) < 0
+    n = ctx.region.n
+    both = E.Expansion(tuple(A.hull(ca, cb) for ca, cb in E.aligned([a, b], n)))
+    return E.select(A, n, yes, a, E.select(A, n, no, b, both))

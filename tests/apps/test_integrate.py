@@ -173,6 +173,16 @@ def test_end_singularities_are_certified_and_their_certificates_check(f, box, va
     assert verdict, verdict.reason
 
 
+def test_a_polynomial_below_the_requested_degree_gets_a_certificate():
+    """x**2 at degree 4 has three coefficients (the records used to be keyed by the
+    enclosure's own degree, and the certificate looked for the requested one)."""
+    r = integrate("x**2 - where(x > 1/2, x, 0)", [(0, 1)], tol=1e-8, certificate=True)
+    assert r.status == "certified", r.message
+    assert r.lower <= 1 / 3 - 3 / 8 <= r.upper
+    verdict = check_certificate(r.certificate)
+    assert verdict, verdict.reason
+
+
 def test_an_overflowing_intermediate_is_unknown_not_undefined():
     """exp(1000 x) exp(-1000 x) is 1, but exp(500) overflows at x = 1/2 and the product of
     [M, inf] and a tiny factor has no finite bound: an honest unknown naming the point and

@@ -232,6 +232,25 @@ def test_cnn_digits_safe_rate_steps_decrease_the_loss():
     assert np.all(h.step_sizes > 0) and np.all(h.certified_decrease > 0)
 
 
+def test_networks_with_where_activations_and_softmax_cross_entropy_train():
+    """elu and hard_tanh are written with jnp.where (a switch node), log_softmax with
+    stack/reduce_max: SafeRate bounds them and its steps never raise the loss."""
+    rng = np.random.default_rng(3)
+    x = jnp.asarray(rng.normal(size=(48, 4)))
+    y = jnp.asarray(rng.integers(0, 3, size=48))
+    params = [jnp.asarray(rng.normal(size=(4, 8)) / 2), jnp.asarray(rng.normal(size=(8, 3)) / 3)]
+
+    def loss_fn(p):
+        h = jax.nn.hard_tanh(jax.nn.elu(x @ p[0]))
+        logits = jax.nn.log_softmax(h @ p[1])
+        return -jnp.mean(jnp.take_along_axis(logits, y[:, None], axis=1))
+
+    h = mm.fit(loss_fn, params, 8, mm.safe_rate(), progress=False)
+    _assert_non_increasing(h.losses, "float64")
+    assert h.losses[-1] < h.losses[0]
+    assert np.sum(h.step_sizes > 0) >= 4 and np.all(h.certified_decrease[h.step_sizes > 0] > 0)
+
+
 def test_oscillator_residual_matches_autodiff_derivatives():
     """The hand-written u', u'' of the trial solution agree with jax.jvp."""
     omega, zeta = 3.0, 0.1

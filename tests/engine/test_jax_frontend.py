@@ -72,6 +72,7 @@ _STRUCTURAL = {
     "concatenate": lambda p, *xs: np.concatenate(xs, axis=p["dimension"]),
     "reduce_sum": lambda p, x: np.sum(x, axis=p["axes"]),
     "select": lambda p, pred, a, b: np.where(pred, a, b),
+    "switch": lambda p, s, a, b: np.where(s > 0 if p["strict"] else s >= 0, a, b),
     "convert": lambda p, x: np.asarray(x, dtype=p["dtype"]),
     "dot_general": lambda p, a, b: np.asarray(lax.dot_general(a, b, p["dimension_numbers"])),
     "conv_general_dilated": lambda p, a, b: np.asarray(lax.conv_general_dilated(a, b, **p)),
@@ -186,6 +187,29 @@ CASES = [
     ),
     ("clip", lambda x: jnp.clip(x, -1, 1), (3,), (-2, 2), {_IN, _C, "max", "min"}),
     ("where_mask", lambda x: jnp.where(_MASK, x, 2 * x), (3,), (-2, 2), {_IN, _C, "mul", "select"}),
+    (
+        "where_switch",
+        lambda x: jnp.where(x > 0.5, jnp.sin(x), jnp.cos(x)),
+        (3,),
+        (-2, 2),
+        {_IN, _C, "sub", "switch", "sin", "cos"},
+    ),
+    (
+        "where_two_inputs",
+        lambda x: jnp.where(x[0] <= x[1], x, -x),
+        (2,),
+        (-2, 2),
+        {_IN, "slice", "squeeze", "sub", "broadcast_in_dim", "neg", "switch"},
+    ),
+    ("elu", jax.nn.elu, (3,), (-2, 2), {_IN, _C, "sub", "min", "expm1", "mul", "switch"}),
+    ("hard_tanh", jax.nn.hard_tanh, (3,), (-2, 2), {_IN, _C, "max", "sub", "switch"}),
+    (
+        "stack",
+        lambda x: jnp.stack([x, 2 * x])[:, 1:],
+        (3,),
+        (-2, 2),
+        {_IN, _C, "mul", "concatenate", "take", "slice"},
+    ),
     (
         "concatenate",
         lambda x: jnp.concatenate([x, jnp.sin(x), _B]),
@@ -386,15 +410,15 @@ def test_unsupported_primitive_is_named_with_the_supported_list(f, name):
 @pytest.mark.parametrize(
     "f",
     [
-        lambda x: jnp.where(x > 0, jnp.sin(x), jnp.cos(x)),
+        lambda x: jnp.where(x == 1, jnp.sin(x), jnp.cos(x)),
+        lambda x: jnp.where((x > 0) & (x < 1), x, -x),
         lambda x: (x > 0).astype(jnp.float64) * x,
-        lambda x: jnp.where(x[0] > x[1], x, -x),
         lambda x: lax.cond(x[0] > 0, jnp.sin, jnp.cos, x),
     ],
-    ids=["where", "heaviside", "compare_two_inputs", "cond"],
+    ids=["where_equal", "where_and", "heaviside", "cond"],
 )
-def test_branch_on_the_input_raises(f):
-    with pytest.raises(UnsupportedOperation, match="comparisons of the input"):
+def test_other_branches_on_the_input_raise(f):
+    with pytest.raises(UnsupportedOperation, match="a comparison of the input"):
         graph_from_callable(f, (3,))
 
 

@@ -70,6 +70,7 @@ def D(lo: float, hi: float, *spots: float, typical: float = 10.0) -> tuple[Domai
 
 BIG = 1e300
 REALS = D(-BIG, BIG, 0.0, 1e8, -1e8, 1e300)
+MODERATE = D(-1e6, 1e6, 0.0, 1.0, -1.0, typical=3.0)
 NONZERO = Domain(((-1e100, -1e-100), (1e-100, 1e100)), (1e-8, -1e-8, 1.0, -1.0, 1e-100))
 TAN = Domain(
     pieces=((-PI / 2 + POLE, PI / 2 - POLE), (PI / 2 + POLE, 3 * PI / 2 - POLE)),
@@ -114,6 +115,14 @@ LINES = [
     Line("max", REALS * 2, lambda x: jnp.maximum(x[0], x[1]), "max(x, y)"),
     Line("min", REALS * 2, lambda x: jnp.minimum(x[0], x[1]), "min(x, y)"),
     Line("div", (REALS[0], NONZERO), lambda x: x[0] / x[1], "x/y"),
+    # a branch on the sign of an expression: spots at the switch (x = y, x = 1/4) and regions
+    # of widths down to 1e-8 that straddle or touch it
+    Line("switch", MODERATE * 2,
+         lambda x: jnp.where(x[0] > x[1], x[0] * x[1], jnp.sin(x[0]) - 2 * x[1]),
+         "where(x > y, x*y, sin(x) - 2*y)"),
+    Line("switch_le", D(-1e6, 1e6, 0.25, 0.0, -1.0, typical=2.0),
+         lambda x: jnp.where(x <= 0.25, x**2, 1 - jnp.exp(-x)),
+         "where(x <= 1/4, x**2, 1 - exp(-x))"),
 ]  # fmt: skip
 
 BY_NAME = {line.op: line for line in LINES}
