@@ -26,7 +26,8 @@ outward).  Two things the margin does **not** cover, which the engine must handl
 
 **The kernels** (names as in :mod:`autobound.ops`): ``exp`` = ``jnp.exp``, ``log`` =
 ``jnp.log``, ``log1p``, ``expm1``, ``sqrt``, ``rsqrt`` = ``lax.rsqrt``, ``cbrt``, ``sin``,
-``cos``, ``tan``, ``atan`` = ``jnp.arctan``, ``asin``, ``acos``, ``sinh``, ``cosh``, ``tanh``,
+``cos``, ``tan``, ``atan`` = ``jnp.arctan``, ``asin``, ``acos``, ``asinh`` = ``jnp.arcsinh``,
+``atanh`` = ``jnp.arctanh``, ``sinh``, ``cosh``, ``tanh``,
 ``sigmoid`` = ``jax.nn.sigmoid`` (``lax.logistic``), ``softplus`` = ``jax.nn.softplus``,
 ``erf`` = ``lax.erf``, and ``pow`` = ``jnp.power(y, p)`` for ``y > 0`` and a constant or
 traced real exponent ``p``.  The exponent is rounded to the dtype first: the kernel computes
@@ -41,7 +42,9 @@ Python 3.11.7, CPU "AMD EPYC" (Zen 4, AVX-512, 2 cores, KVM), by
     .venv/bin/python benchmarks/measure_ulp_errors.py \\
         --json benchmarks/results/ulp_errors.json --python
 
-(~150,000 points per function and dtype, 3-6 minutes on 2 cores): log-spaced grids over the whole
+(~150,000 points per function and dtype, 3-6 minutes on 2 cores; ``asinh`` and ``atanh`` were
+added on 2026-12-07 with the same versions on an Intel Xeon, ``--only asinh atanh``, 10 s):
+log-spaced grids over the whole
 domain, random bit patterns, dense ranges, ``+-k`` ulp neighbourhoods of special values
 (0, +-1, domain ends, overflow / underflow / saturation thresholds, float64 ``log1p``'s bad
 interval (-0.53, -0.28)), the floats nearest to multiples of pi/2 in every binade, and
@@ -69,7 +72,8 @@ tiny)``; both rounded up to powers of two; for ``pow``, the largest over the exp
 ``tests/engine/test_ulp_table.py`` re-measures a fresh sample against these margins, so a
 JAX upgrade that worsens a kernel fails there; rerun the script and update this file then.
 
-**Notable measurements:** float64 ``log1p`` 129 ulp near -0.414 (jax-ml/jax#39707);
+**Notable measurements:** float64 ``log1p`` 129 ulp near -0.414 (jax-ml/jax#39707), and
+through it float64 ``atanh`` 125 ulp near 0.414;
 float64 ``sinh``/``cosh`` 496 ulp near ``|y| = 709`` (the error grows linearly in ``|y|``);
 float32 ``sinh``/``cosh`` 24 ulp; float32 ``atan`` 5.3 ulp and float64 ``atan`` 3.2 ulp on
 the remainder/small-array path only (in float32 it returns ``x`` for ``|x| < 1e-3``);
@@ -261,6 +265,34 @@ MEASURED = {
         worst_input=0.9980223506015325, worst_abs_input=1.0,
         subnormal_max_abs=6.123233995736766e-17, subnormal_abs_needed=0.0, subnormal_daz=True,
         subnormal_nonfinite=0, spurious_nonfinite=0, spurious_example=None,
+        beyond_trusted_max_ulp=0.0,
+    ),
+    ('asinh', 'float32'): dict(
+        max_rel=2.1599178739143554e-07, max_abs=0.0, max_ulp=2.8595127463003958, points=166829,
+        worst_input=0.38970232009887695, worst_abs_input=-1.9701847206081232e-31,
+        subnormal_max_abs=1.1754942106924411e-38, subnormal_abs_needed=1.1754942106924411e-38,
+        subnormal_daz=True, subnormal_nonfinite=0, spurious_nonfinite=0, spurious_example=None,
+        beyond_trusted_max_ulp=0.0,
+    ),
+    ('asinh', 'float64'): dict(
+        max_rel=3.4221899595776525e-16, max_abs=0.0, max_ulp=2.3236065580877714, points=167483,
+        worst_input=-0.36131175668211846, worst_abs_input=-1.9754433643246184e-292,
+        subnormal_max_abs=2.225073858507201e-308, subnormal_abs_needed=2.225073858507201e-308,
+        subnormal_daz=True, subnormal_nonfinite=0, spurious_nonfinite=0, spurious_example=None,
+        beyond_trusted_max_ulp=0.0,
+    ),
+    ('atanh', 'float32'): dict(
+        max_rel=1.7071758636740617e-07, max_abs=0.0, max_ulp=2.622087890138529, points=110157,
+        worst_input=0.42799851298332214, worst_abs_input=-1.9701847206081232e-31,
+        subnormal_max_abs=1.1754942106924411e-38, subnormal_abs_needed=1.1754942106924411e-38,
+        subnormal_daz=True, subnormal_nonfinite=0, spurious_nonfinite=0, spurious_example=None,
+        beyond_trusted_max_ulp=0.0,
+    ),
+    ('atanh', 'float64'): dict(
+        max_rel=1.572595807031598e-14, max_abs=0.0, max_ulp=124.71525589235037, points=124254,
+        worst_input=0.413837648118329, worst_abs_input=-1.9754433643246184e-292,
+        subnormal_max_abs=2.225073858507201e-308, subnormal_abs_needed=2.225073858507201e-308,
+        subnormal_daz=True, subnormal_nonfinite=0, spurious_nonfinite=0, spurious_example=None,
         beyond_trusted_max_ulp=0.0,
     ),
     ('sinh', 'float32'): dict(
@@ -509,6 +541,10 @@ MARGINS = {
     ('asin', 'float64'): (2.0**-46, 2.0**-1019),
     ('acos', 'float32'): (2.0**-16, 2.0**-124),
     ('acos', 'float64'): (2.0**-46, 2.0**-1020),
+    ('asinh', 'float32'): (2.0**-16, 2.0**-124),
+    ('asinh', 'float64'): (2.0**-46, 2.0**-1020),
+    ('atanh', 'float32'): (2.0**-16, 2.0**-124),
+    ('atanh', 'float64'): (2.0**-41, 2.0**-1020),
     ('sinh', 'float32'): (2.0**-15, 2.0**-124),
     ('sinh', 'float64'): (2.0**-40, 2.0**-1020),
     ('cosh', 'float32'): (2.0**-15, 2.0**-124),
@@ -542,6 +578,8 @@ _ALIASES = {
     "arctan": "atan",
     "arcsin": "asin",
     "arccos": "acos",
+    "arcsinh": "asinh",
+    "arctanh": "atanh",
     "logistic": "sigmoid",
     "power": "pow",
 }

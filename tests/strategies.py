@@ -213,6 +213,9 @@ TEMPLATES: dict[str, Template] = {
                 lambda a: mp.asin(mp.tanh(a) / 2)),
     "acos": _t1("acos(sigmoid({a}) - 0.5)", lambda a: jnp.arccos(jax.nn.sigmoid(a) - 0.5),
                 lambda a: mp.acos(_sigmoid(a) - mp.mpf(0.5))),
+    "asinh": _t1("asinh({a})", jnp.arcsinh, mp.asinh),
+    "atanh": _t1("atanh(tanh({a})/2)", lambda a: jnp.arctanh(jnp.tanh(a) / 2),
+                 lambda a: mp.atanh(mp.tanh(a) / 2)),
     "tan": _t1("tan(atan({a})/2)", lambda a: jnp.tan(jnp.arctan(a) / 2),
                lambda a: mp.tan(mp.atan(a) / 2)),
     "inv_square": _t1("(1 + ({a})**2)**(-2)", lambda a: (1 + a**2) ** -2,
@@ -288,6 +291,7 @@ COMPILE_COST: dict[str, float] = {
     "atan": 1.6, "tanh": 2.2, "sigmoid": 1.5, "softplus": 1.7, "swish": 1.5, "gelu": 2.6,
     "erf": 1.7, "relu": 0.7, "leaky_relu": 0.6, "abs": 0.6, "square": 0.3, "cube": 1.2,
     "cbrt": 1.3, "log": 2.7, "log1p": 2.6, "sqrt": 3.7, "rsqrt": 3.6, "asin": 6.5, "acos": 6.5,
+    "asinh": 6.5, "atanh": 4.0,
     "tan": 11.0, "inv_square": 3.0, "real_pow": 3.0,
 }  # fmt: skip
 NESTING = 2.5

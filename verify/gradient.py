@@ -125,6 +125,8 @@ SLOPES: dict[str, Callable[[Interval, Mapping[str, Any]], Interval]] = {
     "atan": lambda X, p: _iv_div(iv.mpf(1), 1 + _iv_integer_pow(X, 2)),
     "asin": lambda X, p: _iv_div(iv.mpf(1), rigorous.apply("sqrt", 1 - _iv_integer_pow(X, 2), p)),
     "acos": lambda X, p: -_iv_div(iv.mpf(1), rigorous.apply("sqrt", 1 - _iv_integer_pow(X, 2), p)),
+    "asinh": lambda X, p: _iv_div(iv.mpf(1), rigorous.apply("sqrt", 1 + _iv_integer_pow(X, 2), p)),
+    "atanh": lambda X, p: _iv_div(iv.mpf(1), 1 - _iv_integer_pow(X, 2)),
     "sinh": lambda X, p: rigorous.apply("cosh", X, p),
     "cosh": lambda X, p: rigorous.apply("sinh", X, p),
     "tanh": lambda X, p: _one_minus_square(rigorous.apply("tanh", X, p)),

@@ -148,6 +148,8 @@ CURVATURES: dict[str, Callable[[Interval, Mapping[str, Any]], Interval]] = {
     "atan": lambda X, p: -_iv_div(2 * X, _sq(1 + _sq(X))),
     "asin": lambda X, p: _iv_div(X, _one_minus_x2(X) * _apply("sqrt", _one_minus_x2(X))),
     "acos": lambda X, p: -_iv_div(X, _one_minus_x2(X) * _apply("sqrt", _one_minus_x2(X))),
+    "asinh": lambda X, p: -_iv_div(X, (1 + _sq(X)) * _apply("sqrt", 1 + _sq(X))),
+    "atanh": lambda X, p: _iv_div(2 * X, _sq(_one_minus_x2(X))),
     "sinh": lambda X, p: _apply("sinh", X),
     "cosh": lambda X, p: _apply("cosh", X),
     "tanh": lambda X, p: -2 * _apply("tanh", X) * (1 - _sq(_apply("tanh", X))),

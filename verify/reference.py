@@ -80,6 +80,8 @@ _POINT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "atan": mp.atan,
     "asin": mp.asin,
     "acos": mp.acos,
+    "asinh": mp.asinh,
+    "atanh": mp.atanh,
     "sinh": mp.sinh,
     "cosh": mp.cosh,
     "tanh": mp.tanh,

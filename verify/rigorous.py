@@ -307,6 +307,18 @@ def _acos_pt(x: Any) -> Interval:
     return iv_atan2(iv_sqrt((1 - X) * (1 + X)), X)
 
 
+def _asinh_pos(x: Any) -> Interval:
+    # log(x + sqrt(x**2 + 1)) = log1p(x + x**2 / (1 + sqrt(x**2 + 1))), no cancellation for x >= 0
+    X = _point(x)
+    return _log1p_of(X + X * X / (1 + iv_sqrt(X * X + 1)))
+
+
+def _atanh_pos(x: Any) -> Interval:
+    # log((1 + x)/(1 - x))/2 = log1p(2x/(1 - x))/2, no cancellation for 0 <= x < 1
+    X = _point(x)
+    return _log1p_of(2 * X / (1 - X)) / 2
+
+
 def _sigmoid_of(X: Interval) -> Interval:
     return 1 / (1 + iv_exp(-X))
 
@@ -479,6 +491,7 @@ DOMAINS: dict[str, Domain] = {
     "rsqrt": Domain(0, open_lo=True),
     "asin": Domain(-1, 1),
     "acos": Domain(-1, 1),
+    "atanh": Domain(-1, 1, open_lo=True, open_hi=True),
 }
 
 
@@ -532,6 +545,8 @@ INTERVAL_FUNCTIONS: dict[str, Callable[[Interval, Mapping[str, Any]], Interval]]
     "atan": _plain(_increasing(lambda x: iv_atan2(_point(x), 1))),
     "asin": _plain(_increasing(_asin_pt)),
     "acos": _plain(_decreasing(_acos_pt)),
+    "asinh": _plain(_increasing(_neg_odd(_asinh_pos))),
+    "atanh": _plain(_increasing(_neg_odd(_atanh_pos))),
     "sinh": _plain(_increasing(_neg_odd(_sinh_pos))),
     "cosh": _plain(
         _clamped(_even(lambda x: (iv_exp(_point(x)) + iv_exp(-_point(x))) / 2), 1, mp.inf)

@@ -20,8 +20,8 @@ The elementary functions use the classical recurrences of Taylor-mode arithmetic
 ``e_k = (1/k) Σ_{j=1}^{k} j u_j e_{k−j}``; for ``l = log(u)``,
 ``l_k = (u_k − (1/k) Σ_{j=1}^{k−1} j l_j u_{k−j}) / u_0``; sin and cos (and sinh, cosh) as a
 pair; ``sqrt`` from ``r² = u``; ``u^p`` from ``u P' = p P u'``; tan and tanh from
-``t' = (1 ± t²) u'``; atan, asin and acos by integrating ``u'/(1 + u²)`` and
-``±u'/sqrt(1 − u²)``.
+``t' = (1 ± t²) u'``; atan, atanh, asin, acos and asinh by integrating ``u'/(1 ± u²)``,
+``±u'/sqrt(1 − u²)`` and ``u'/sqrt(1 + u²)``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ class _Exact:
 
     @staticmethod
     def value(name: str, a: Fraction) -> Fraction:
-        zero_at_zero = {"expm1", "log1p", "sin", "tan", "atan", "asin", "sinh", "tanh"}
+        zero_at_zero = {"expm1", "log1p", "sin", "tan", "atan", "asin", "asinh", "atanh"}
+        zero_at_zero |= {"sinh", "tanh"}
         if name == "sigmoid" and a == 0:
             return Fraction(1, 2)
         if name in zero_at_zero and a == 0:
@@ -283,10 +284,14 @@ def _function(name: str, u: Series, params: Any = None) -> Series:
                 + sign * sum((y[i] * y[m - i] for i in range(m + 1)), R.num(0))
             ),
         )
-    if name in ("atan", "asin", "acos"):
+    if name in ("atan", "atanh", "asin", "acos", "asinh"):
         du = Series(u.derivative() + [R.num(0)], R)
         if name == "atan":
             rate = du / (u * u + one)  # (the series first: iv numbers do not defer)
+        elif name == "atanh":
+            rate = du / (-(u * u) + one)
+        elif name == "asinh":
+            rate = du / _function("sqrt", u * u + one)
         else:
             root = _function("sqrt", -(u * u) + one)
             rate = (du / root) * (1 if name == "asin" else -1)

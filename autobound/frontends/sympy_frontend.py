@@ -87,12 +87,8 @@ _USER_NAMES: dict[str, Any] = {
     "sech": sympy.sech,
     "csch": sympy.csch,
     "coth": sympy.coth,
-    "asinh": sympy.asinh,
-    "arcsinh": sympy.asinh,
     "acosh": sympy.acosh,
     "arccosh": sympy.acosh,
-    "atanh": sympy.atanh,
-    "arctanh": sympy.atanh,
     "max": sympy.Max,
     "Max": sympy.Max,
     "min": sympy.Min,
@@ -728,21 +724,10 @@ def _quotient_of(top: str, bottom: str) -> Callable[[_Converter, tuple], int]:
     return rule
 
 
-# Inverse hyperbolic functions by their logarithmic identities (exact; sound, not sharp).
-def _asinh(c: _Converter, args: tuple) -> int:
-    x = args[0]
-    return c.node(sympy.log(x + sympy.sqrt(x**2 + 1), evaluate=False))
-
-
+# acosh by its logarithmic identity (exact; sound, not sharp; asinh and atanh are ops).
 def _acosh(c: _Converter, args: tuple) -> int:
     x = args[0]
     return c.node(sympy.log(x + sympy.sqrt(x**2 - 1), evaluate=False))
-
-
-def _atanh(c: _Converter, args: tuple) -> int:
-    u = c.node(args[0])
-    up, down = c.add("log1p", u), c.add("log1p", c.add("neg", u))
-    return c.add("mul", c.const(Fraction(1, 2)), c.add("sub", up, down))
 
 
 _RELATIONS = {  # relation -> (lhs − rhs or rhs − lhs is the switch's s, strict)
@@ -801,9 +786,7 @@ _FUNCTION_RULES: dict[str, tuple[frozenset[int] | None, Callable[[_Converter, tu
     "sech": (_ONE, _reciprocal_of("cosh")),
     "csch": (_ONE, _reciprocal_of("sinh")),
     "coth": (_ONE, _quotient_of("cosh", "sinh")),
-    "asinh": (_ONE, _asinh),
     "acosh": (_ONE, _acosh),
-    "atanh": (_ONE, _atanh),
     "Piecewise": (None, _piecewise),
     "Max": (None, _chain("max")),
     "Min": (None, _chain("min")),

@@ -12,7 +12,8 @@ have a known form, a polynomial P times a positive factor:
 * erf: ``erf^(n) = (2/sqrt(pi)) q_n(x) exp(−x²)``, ``q_1 = 1``, ``q_{n+1} = q_n' − 2x q_n``.
 * gelu = x Phi(x): for n >= 2, ``gelu^(n) = (x r_{n−1} + n r_{n−2}) phi(x)`` with
   ``phi^(m) = r_m phi``, ``r_0 = 1``, ``r_{m+1} = r_m' − x r_m``.
-* atan: ``atan^(n) = N_n(x) / (1 + x²)^n``; asin, acos: ``±M_n(x) (1 − x²)^(1/2 − n)``.
+* atan: ``atan^(n) = N_n(x) / (1 + x²)^n``; asin, acos: ``±M_n(x) (1 − x²)^(1/2 − n)``;
+  atanh: ``N_n(x) / (1 − x²)^n``; asinh: ``M_n(x) (1 + x²)^(1/2 − n)``.
 * powers x^p: ``p(p−1)…(p−n+1) x^(p−n)``: a sign change only at 0 (or none at all);
   exp: none; sinh/cosh: at 0 for every other order.
 
@@ -170,6 +171,20 @@ def _asin_changes(n: int) -> Brackets:
     for j in range(1, n):
         m = sympy.expand(sympy.diff(m, _X) * (1 - _X**2) + (2 * j - 1) * _X * m)
     return _mapped(_roots(m, _X, -1, 1), _identity, _exact_float)
+
+
+def _asinh_changes(n: int) -> Brackets:
+    # asinh^(n) = M_n(x) (1 + x²)^(1/2 − n), M_1 = 1, M_{j+1} = M_j' (1 + x²) − (2j − 1) x M_j
+    m = sympy.Integer(1)
+    for j in range(1, n):
+        m = sympy.expand(sympy.diff(m, _X) * (1 + _X**2) - (2 * j - 1) * _X * m)
+    return _mapped(_roots(m, _X), _identity, _exact_float)
+
+
+def _atanh_changes(n: int) -> Brackets:
+    # atanh^(n) = N_n(x) / (1 − x²)^n on (−1, 1), where the denominator is positive
+    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 - _X**2), _X, n - 1)))
+    return _mapped(_roots(num, _X, -1, 1), _identity, _exact_float)
 
 
 def power_changes(p: Fraction, n: int) -> Brackets:
@@ -368,6 +383,8 @@ swish_changes = _odd_at_zero(_swish_changes)
 atan_changes = _odd_at_zero(_atan_changes)
 asin_changes = _odd_at_zero(_asin_changes)
 acos_changes = _unknown_at_zero(_asin_changes)
+asinh_changes = _odd_at_zero(_asinh_changes)
+atanh_changes = _odd_at_zero(_atanh_changes)
 sinh_changes = _changes_at_zero(0)
 cosh_changes = _changes_at_zero(1)
 

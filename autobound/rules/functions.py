@@ -217,20 +217,28 @@ _tanh_series = _ode_series("tanh", _one_plus_square(-1))
 _sigmoid_series = _ode_series("sigmoid", _logistic)
 
 
-def _atan_series(A, y, K):
-    if K == 0:
-        return [_ext(A, "atan", y)]
-    u = identity_series(A, y, K)
-    g = S.s_div(A, [A.const(1)] + [A.const(0)] * (K - 1), _one_plus(A, _sq(A, u[:K])))
-    return S.integrate(A, _ext(A, "atan", y), u, g)
+def _atan_like(name, square_sign):
+    """atan (phi' = 1/(1 + u²), square_sign 1) and atanh (1/(1 − u²), −1)."""
 
-
-def _asin_like(name, sign):
     def series(A, y, K):
         if K == 0:
             return [_ext(A, name, y)]
         u = identity_series(A, y, K)
-        w = _one_plus(A, _sq(A, u[:K]), -1)
+        one = [A.const(1)] + [A.const(0)] * (K - 1)
+        g = S.s_div(A, one, _one_plus(A, _sq(A, u[:K]), square_sign))
+        return S.integrate(A, _ext(A, name, y), u, g)
+
+    return series
+
+
+def _asin_like(name, sign, square_sign=-1):
+    """asin, acos (phi' = ±(1 − u²)^(−1/2)) and asinh ((1 + u²)^(−1/2), square_sign 1)."""
+
+    def series(A, y, K):
+        if K == 0:
+            return [_ext(A, name, y)]
+        u = identity_series(A, y, K)
+        w = _one_plus(A, _sq(A, u[:K]), square_sign)
         g = S.s_pow(A, w, Fraction(-1, 2), _ext(A, "rsqrt", w[0]))
         return S.integrate(A, _ext(A, name, y), u, [A.mul(sign, c) for c in g])
 
@@ -309,6 +317,10 @@ def _unit_outside(A, Y):
     return (lo(Y) < -1) | (hi(Y) > 1)
 
 
+def _open_unit_outside(A, Y):
+    return (lo(Y) <= -1) | (hi(Y) >= 1)
+
+
 _TAN_POLES = Periodic(PI / 2, PI, 3.2)
 
 
@@ -362,7 +374,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                      minima=Periodic(PI, _TWO_PI, 6.0), exact=((0.0, 1.0),))),
         _F("tan", _tan_series, _tan_outside,
            kernel=_K("tan", jax.numpy.tan, 1, poles=_TAN_POLES, exact=((0.0, 0.0),))),
-        _F("atan", _atan_series,
+        _F("atan", _atan_like("atan", 1),
            kernel=_K("atan", jax.numpy.arctan, 1, (-2.0, 2.0), odd_sign=True),
            critical=_CP(C.atan_changes, sympy.atan(_X))),
         _F("asin", _asin_like("asin", 1), _unit_outside,
@@ -371,6 +383,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _F("acos", _asin_like("acos", -1), _unit_outside,
            kernel=_K("acos", jax.numpy.arccos, -1, (0.0, 4.0), exact=((1.0, 0.0),)),
            critical=_CP(C.acos_changes, sympy.acos(_X))),
+        _F("asinh", _asin_like("asinh", 1, 1),
+           kernel=_K("asinh", jax.numpy.arcsinh, 1, odd_sign=True, exact=((0.0, 0.0),)),
+           critical=_CP(C.asinh_changes, sympy.log(_X + sympy.sqrt(_X**2 + 1)))),
+        _F("atanh", _atan_like("atanh", -1), _open_unit_outside,
+           kernel=_K("atanh", jax.numpy.arctanh, 1, odd_sign=True, exact=((0.0, 0.0),)),
+           critical=_CP(C.atanh_changes, sympy.log((1 + _X) / (1 - _X)) / 2)),
         _F("sinh", _sinh_series,
            kernel=_K("sinh", jax.numpy.sinh, 1, odd_sign=True),
            critical=_CP(C.sinh_changes, (sympy.exp(_X) - sympy.exp(-_X)) / 2)),

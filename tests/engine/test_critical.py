@@ -26,6 +26,7 @@ DOMAINS = {
     "rsqrt": (1e-3, 8.0),
     "asin": (-0.999, 0.999),
     "acos": (-0.999, 0.999),
+    "atanh": (-0.999, 0.999),
 }
 
 
@@ -68,6 +69,8 @@ ORDERS_WITH_CHANGES = {  # softplus'' = sigmoid' > 0; asin^(n) for odd n is even
     "gelu": (2, 3, 5),
     "swish": (1, 2, 5),
     "asin": (2, 4, 6),
+    "asinh": (2, 4, 6),  # asinh^(n) for even n is odd: a sign change at 0
+    "atanh": (2, 4, 6),
 }
 
 

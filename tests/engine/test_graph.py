@@ -28,6 +28,8 @@ _UNARY: dict[str, Callable[[float], float]] = {
     "atan": math.atan,
     "asin": math.asin,
     "acos": math.acos,
+    "asinh": math.asinh,
+    "atanh": math.atanh,
     "sinh": math.sinh,
     "cosh": math.cosh,
     "tanh": math.tanh,

@@ -42,6 +42,8 @@ MONOTONE_CASES = [
     ("cos", 0.05, 1.5, 4),
     ("asin", 0.05, 0.98, 4),
     ("acos", -0.98, -0.05, 4),
+    ("asinh", 0.5, 8.0, 4),
+    ("atanh", 0.05, 0.9, 4),
 ]
 CASES = [(n, lo, hi, k) for n, lo, hi, top in MONOTONE_CASES for k in range(top + 1)]
 
@@ -113,6 +115,7 @@ def test_kernels_are_exact_at_their_exact_points():
     assert len(declared) >= 10
     mp_fn = {"exp": mp.exp, "log": mp.log, "sqrt": mp.sqrt, "rsqrt": lambda y: 1 / mp.sqrt(y),
              "sin": mp.sin, "cos": mp.cos, "tan": mp.tan, "acos": mp.acos, "cosh": mp.cosh,
+             "asinh": mp.asinh, "atanh": mp.atanh,
              "sigmoid": lambda y: 1 / (1 + mp.exp(-y))}  # fmt: skip
     with jax.enable_x64(True):
         for dtype in ("float64", "float32"):

@@ -113,6 +113,8 @@ REFERENCE: dict[str, tuple[Callable, Callable]] = {
     "atan": (lambda t, p: mp.atan(t), lambda t, p: 1 / (1 + t * t)),
     "asin": (lambda t, p: mp.asin(t), lambda t, p: 1 / mp.sqrt(1 - t * t)),
     "acos": (lambda t, p: mp.acos(t), lambda t, p: -1 / mp.sqrt(1 - t * t)),
+    "asinh": (lambda t, p: mp.asinh(t), lambda t, p: 1 / mp.sqrt(1 + t * t)),
+    "atanh": (lambda t, p: mp.atanh(t), lambda t, p: 1 / ((1 - t) * (1 + t))),
     "sinh": (lambda t, p: mp.sinh(t), lambda t, p: mp.cosh(t)),
     "cosh": (lambda t, p: mp.cosh(t), lambda t, p: mp.sinh(t)),
     "tanh": (lambda t, p: mp.tanh(t), lambda t, p: 1 / mp.cosh(t) ** 2),
@@ -159,6 +161,7 @@ _RANGES = {
     "log1p": (-1 + 2.0**-40, 20.0),
     "asin": (-1.0, 1.0),
     "acos": (-1.0, 1.0),
+    "atanh": (-1 + 2.0**-40, 1 - 2.0**-40),
     "tan": (-1.5, 1.5),  # pi/2 > 1.5707
 }
 # points the left end is drawn towards: kinks, domain ends, places where phi' is unbounded
@@ -169,6 +172,7 @@ _SPOTS = {
     "log1p": (-1 + 2.0**-40, -0.5, 0.0),
     "asin": (-1.0, 1.0, 1 - 2.0**-53, 0.0),
     "acos": (-1.0, 1.0, -1 + 2.0**-53, 0.0),
+    "atanh": (-1 + 2.0**-40, 1 - 2.0**-40, 0.0, 0.5),
     "tan": (-1.5, 0.0, 1.5),
 }
 _WIDTHS = st.one_of(

@@ -121,6 +121,8 @@ SECOND: dict[str, Callable] = {
     "atan": lambda t, p: -2 * t / (1 + t * t) ** 2,
     "asin": lambda t, p: t / ((1 - t) * (1 + t)) ** mp.mpf(1.5),
     "acos": lambda t, p: -t / ((1 - t) * (1 + t)) ** mp.mpf(1.5),
+    "asinh": lambda t, p: -t / (1 + t * t) ** mp.mpf(1.5),
+    "atanh": lambda t, p: 2 * t / ((1 - t) * (1 + t)) ** 2,
     "sinh": lambda t, p: mp.sinh(t),
     "cosh": lambda t, p: mp.cosh(t),
     "tanh": lambda t, p: -2 * mp.tanh(t) / mp.cosh(t) ** 2,

@@ -72,6 +72,10 @@ with mp.workprec(250):
         ("asin", -1.0, {}, -PI / 2),
         ("acos", 0.5, {}, PI / 3),
         ("acos", -1.0, {}, PI),
+        ("asinh", 0.75, {}, mp.log(2)),  # 0.75 + sqrt(0.75**2 + 1) = 2
+        ("asinh", -0.75, {}, -mp.log(2)),
+        ("atanh", 0.5, {}, mp.log(3) / 2),  # (1 + 0.5)/(1 - 0.5) = 3
+        ("atanh", 0.0, {}, mp.mpf(0)),
         ("sinh", 1.0, {}, (E - 1 / E) / 2),
         ("cosh", -1.0, {}, (E + 1 / E) / 2),
         ("tanh", 1.0, {}, (E**2 - 1) / (E**2 + 1)),
@@ -166,6 +170,8 @@ POINT_DOMAIN_ERRORS = [
     (unary("log1p"), -1.0),
     (unary("asin"), 1.5),
     (unary("acos"), -1.0000001),
+    (unary("atanh"), 1.0),
+    (unary("atanh"), -1.0),
     (binary("div", 0), 1.0),
     (unary("integer_pow", {"n": -1}), 0.0),
     (binary("pow", 0.5), -2.0),
@@ -362,6 +368,7 @@ RANGES = {
     "log1p": (-0.999, 50.0),
     "asin": (-1.0, 1.0),
     "acos": (-1.0, 1.0),
+    "atanh": (-0.999, 0.999),
     "tan": (-1.5, 1.5),
 }
 PARAMS = {"leaky_relu": {"alpha": 0.1}}
