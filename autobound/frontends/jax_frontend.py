@@ -698,6 +698,49 @@ def _reduce_extremum(op: str) -> Callable:
     return rule
 
 
+#: Longest axis `sort` handles (its network has n rounds of min/max over about n/2 pairs).
+MAX_SORT = 16
+
+
+def _sort(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    """Sort along one axis as an odd-even transposition network: n rounds, round r replacing
+    each pair (i, i + 1) with i = r mod 2 by (min, max).  The network sorts every input, so
+    its value is the sorted array for every x; min and max have their own sharp rules."""
+    if len(ins) != 1 or params.get("num_keys", 1) != 1:
+        raise UnsupportedOperation("sort", _supported(), "sorting several arrays together")
+    (a,) = ins
+    shape, axis = b.shape(a), int(params["dimension"])
+    n = shape[axis]
+    if n > MAX_SORT:
+        raise UnsupportedOperation(
+            "sort",
+            _supported(),
+            f"an axis of {n} entries (at most {MAX_SORT}: n rounds of min/max)",
+        )
+    size = math.prod(shape)
+    index = np.moveaxis(np.arange(size).reshape(shape), axis, 0)  # index[i]: entry i of the axis
+    current = b.node(a)
+    for r in range(n):
+        first = np.arange(r % 2, n - 1, 2)
+        if not len(first):
+            continue
+        pair_shape = (len(first),) + index.shape[1:]
+        low = b.take(current, index[first])
+        high = b.take(current, index[first + 1])
+        smaller = b.emit("min", [low, high], pair_shape)
+        larger = b.emit("max", [low, high], pair_shape)
+        # the new array: the untouched entries, then the minima, then the maxima
+        parts = [b.flatten(current), b.flatten(smaller), b.flatten(larger)]
+        joined = b.emit("concatenate", parts, (size + 2 * math.prod(pair_shape),), dimension=0)
+        position = np.arange(size).reshape(shape)
+        moved = np.moveaxis(position, axis, 0).copy()
+        count = math.prod(pair_shape)
+        moved[first] = size + np.arange(count).reshape(pair_shape)
+        moved[first + 1] = size + count + np.arange(count).reshape(pair_shape)
+        current = b.take(joined, np.moveaxis(moved, 0, axis))
+    return current
+
+
 def _cumsum(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     """cumsum along an axis as a product with a constant triangular matrix (exact 0/1
     weights; the dot rule rounds the sums outward)."""
@@ -791,6 +834,7 @@ _RULES: dict[str, Callable] = {
     "erfc": _erfc,
     "clamp": _clamp,
     "is_finite": _is_finite,
+    "sort": _sort,
     "reduce_max": _reduce_extremum("max"),
     "reduce_min": _reduce_extremum("min"),
     "reduce_prod": _reduce_extremum("mul"),

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from jax import lax
 
+import autobound
 from autobound.errors import AutoBoundError, UnsupportedOperation
 from autobound.frontends.jax_frontend import graph_from_callable
 
@@ -204,6 +205,20 @@ CASES = [
         {_IN, "slice", "squeeze", "sub", "broadcast_in_dim", "neg", "switch"},
     ),
     ("elu", jax.nn.elu, (3,), (-2, 2), {_IN, _C, "sub", "min", "expm1", "mul", "switch"}),
+    (
+        "sort",
+        lambda x: jnp.sort(jnp.sin(3 * x)),
+        (5,),
+        (-2, 2),
+        {_IN, _C, "mul", "sin", "take", "min", "max", "concatenate"},
+    ),
+    (
+        "sort_axis",
+        lambda x: jnp.sort(x, axis=0),
+        (4, 3),
+        (-2, 2),
+        {_IN, "take", "min", "max", "reshape", "concatenate"},
+    ),
     ("hard_tanh", jax.nn.hard_tanh, (3,), (-2, 2), {_IN, _C, "max", "sub", "switch"}),
     (
         "stack",
@@ -398,9 +413,9 @@ def test_leaky_relu_keeps_its_slope_exactly():
         (jnp.floor, "floor"),
         (lambda x: lax.cummax(x), "cummax"),
         (jax.scipy.special.gammaln, "lgamma"),
-        (jnp.sort, "sort"),
+        (lambda x: jnp.argsort(x) * 1.0, "sort"),
     ],
-    ids=["floor", "cummax", "lgamma", "sort"],
+    ids=["floor", "cummax", "lgamma", "argsort"],
 )
 def test_unsupported_primitive_is_named_with_the_supported_list(f, name):
     with pytest.raises(UnsupportedOperation) as info:
@@ -422,6 +437,21 @@ def test_unsupported_primitive_is_named_with_the_supported_list(f, name):
 def test_other_branches_on_the_input_raise(f):
     with pytest.raises(UnsupportedOperation, match="a comparison of the input"):
         graph_from_callable(f, (3,))
+
+
+def test_sorted_values_are_enclosed_and_long_axes_refused():
+    w = jnp.arange(4.0)
+    f = lambda x: jnp.sum(jnp.sort(jnp.sin(3 * x)) * w)  # noqa: E731
+    x0, lo, hi = jnp.full(4, 0.3), jnp.array([-1.0, 0.0, 0.1, 0.2]), jnp.array([1.0, 0.5, 0.9, 1.5])
+    e = autobound.enclose(f, degree=2, rounding="outward")(x0, lo, hi)
+    assert bool(e.valid)
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        x = rng.uniform(np.asarray(lo), np.asarray(hi))
+        low, high = autobound.poly.evaluate(e, jnp.asarray(x))
+        assert float(low) <= float(f(jnp.asarray(x))) <= float(high)
+    with pytest.raises(UnsupportedOperation, match="at most 16"):
+        graph_from_callable(jnp.sort, (17,))
 
 
 def test_integer_conversion_of_the_input_raises():
