@@ -38,8 +38,10 @@ Recognised patterns (each is an exact identity, not an approximation):
 Any other ``where(lhs <op> rhs, a, b)`` with ``op`` one of ``>``, ``>=``, ``<``, ``<=`` becomes
 ``switch(lhs − rhs, a, b)`` (:mod:`autobound.rules.piecewise`: the branch the region decides,
 else the hull of both), so ``jax.nn.elu``, ``selu``, ``hard_tanh`` and hand-written piecewise
-functions work.  Any other use of a comparison of an x-dependent value (``==``, ``!=``,
-``lax.cond``, ``&`` of comparisons) raises :class:`~autobound.errors.UnsupportedOperation`.
+functions work; so does ``lax.cond(lhs <op> rhs, f, g, ...)`` (both branches are pure: it is
+the ``where`` of their results) and a comparison converted to a float (a step function,
+``switch(s, 1, 0)``).  Any other use of a comparison of an x-dependent value (``==``, ``!=``,
+``&`` of comparisons) raises :class:`~autobound.errors.UnsupportedOperation`.
 """
 
 from __future__ import annotations
@@ -70,9 +72,16 @@ class _Compare(NamedTuple):
     rhs: Any
 
 
+class _Index(NamedTuple):
+    """``int(pred)`` of a comparison `pred` (0 or 1): the index of a ``lax.cond``."""
+
+    pred: _Compare
+
+
 _COMPARE_ERROR = (
-    "a comparison of the input is supported only as the predicate of jnp.where / lax.select "
-    "with >, >=, < or <= (not ==, !=, lax.cond or a combination of comparisons)"
+    "a comparison of the input is supported only with >, >=, < or <= (not ==, != or a "
+    "combination of comparisons), as the predicate of jnp.where, lax.select or lax.cond, or "
+    "converted to a float"
 )
 
 # JAX primitive -> elementwise op, from the functions' records (FunctionNames.jax).
@@ -323,8 +332,9 @@ class _Builder:
         """The graph node of a value; constants become constant nodes."""
         if isinstance(v, int):
             return v
-        if isinstance(v, _Compare):
-            raise UnsupportedOperation(v.op, _supported(), _COMPARE_ERROR)
+        if isinstance(v, (_Compare, _Index)):
+            op = v.op if isinstance(v, _Compare) else v.pred.op
+            raise UnsupportedOperation(op, _supported(), _COMPARE_ERROR)
         if isinstance(v, _Computed) and v.recipe is not None:
             eqn, ins = v.recipe
             try:
@@ -411,9 +421,18 @@ class _Builder:
         if name in _CALLS:
             return self.call(eqn, ins)
         if name == "cond":
+            branches = eqn.params["branches"]
+            if isinstance(ins[0], _Index) and len(branches) == 2:
+                # both branches are pure: cond(x > 0, f, g, x) is where(x > 0, f(x), g(x))
+                shapes = [v.aval.shape for v in eqn.outvars]
+                if_false = self.run_closed(branches[0], ins[1:])
+                if_true = self.run_closed(branches[1], ins[1:])
+                return [
+                    self.switch(ins[0].pred, t, f, shape)
+                    for t, f, shape in zip(if_true, if_false, shapes, strict=True)
+                ]
             if not isinstance(ins[0], np.ndarray):
                 raise UnsupportedOperation("cond", _supported(), _COMPARE_ERROR)
-            branches = eqn.params["branches"]
             index = int(np.clip(ins[0], 0, len(branches) - 1))
             return self.run_closed(branches[index], ins[1:])
         if all(isinstance(v, np.ndarray) for v in ins):
@@ -519,6 +538,8 @@ class _Builder:
         return _Compare(op, a, b)
 
     def select_n(self, which: Any, cases: list[Any], shape: tuple[int, ...]) -> Any:
+        if isinstance(which, _Index):
+            which = which.pred
         if isinstance(which, _Compare):
             if len(cases) != 2 or which.op in ("eq", "ne"):
                 raise UnsupportedOperation("select_n", _supported(), _COMPARE_ERROR)
@@ -640,8 +661,16 @@ def _live_equations(jaxpr: Any) -> list[Any]:
 def _convert(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     (a,) = ins
     new = np.dtype(params["new_dtype"])
+    if isinstance(a, _Compare) and a.op not in ("eq", "ne"):
+        if not np.issubdtype(new, np.floating):
+            return _Index(a)  # the index of a lax.cond
+        # a step function, 1 where the comparison holds
+        step = b.switch(a, np.asarray(1.0), np.asarray(0.0), aval.shape)
+        if b.graph.nx.nodes[step]["dtype"] == str(new):
+            return step
+        return b.graph.add("convert", [step], {"dtype": str(new)}, aval.shape, str(new))
     if not np.issubdtype(new, np.floating):
-        if isinstance(a, _Compare):
+        if isinstance(a, (_Compare, _Index)):
             raise UnsupportedOperation("convert_element_type", _supported(), _COMPARE_ERROR)
         raise UnsupportedOperation(
             "convert_element_type", _supported(), f"conversion of the input to {new}"

@@ -221,6 +221,20 @@ CASES = [
     ),
     ("hard_tanh", jax.nn.hard_tanh, (3,), (-2, 2), {_IN, _C, "max", "sub", "switch"}),
     (
+        "heaviside",
+        lambda x: (x > 0.5).astype(x.dtype) * x,
+        (3,),
+        (-2, 2),
+        {_IN, _C, "sub", "mul", "switch"},
+    ),
+    (
+        "cond",
+        lambda x: lax.cond(x[0] > x[1], lambda t: t * 2, lambda t: t - 1, x),
+        (3,),
+        (-2, 2),
+        {_IN, _C, "slice", "squeeze", "sub", "mul", "broadcast_in_dim", "switch"},
+    ),
+    (
         "stack",
         lambda x: jnp.stack([x, 2 * x])[:, 1:],
         (3,),
@@ -429,10 +443,10 @@ def test_unsupported_primitive_is_named_with_the_supported_list(f, name):
     [
         lambda x: jnp.where(x == 1, jnp.sin(x), jnp.cos(x)),
         lambda x: jnp.where((x > 0) & (x < 1), x, -x),
-        lambda x: (x > 0).astype(jnp.float64) * x,
-        lambda x: lax.cond(x[0] > 0, jnp.sin, jnp.cos, x),
+        lambda x: (x == 0).astype(jnp.float64) * x,
+        lambda x: lax.cond(x[0] != 0, jnp.sin, jnp.cos, x),
     ],
-    ids=["where_equal", "where_and", "heaviside", "cond"],
+    ids=["where_equal", "where_and", "indicator_of_equal", "cond_not_equal"],
 )
 def test_other_branches_on_the_input_raise(f):
     with pytest.raises(UnsupportedOperation, match="a comparison of the input"):
