@@ -171,21 +171,21 @@ def sub(A: Arith, a: Expansion, b: Expansion) -> Expansion:
 
 
 def broadcast_out(enc: Expansion, shape: tuple[int, ...]) -> Expansion:
-    """Broadcast the output part of each coefficient to `shape` (numpy rules)."""
-    out = enc.out_shape
-    if tuple(out) == tuple(shape):
-        return enc
-    pad = len(shape) - len(out)
+    """Broadcast the output part of each coefficient to `shape` (numpy rules).  Each
+    coefficient is checked on its own: a sum of a (3,)-shaped affine enclosure and a
+    (1,)-shaped one keeps the (1,)-shaped higher coefficients of the second."""
+    shape = tuple(shape)
 
-    def f(c, i):
-        def g(a):
-            var = a.shape[len(out) :]
-            a = reshaped(a, (1,) * pad + tuple(out) + var)
-            return jnp.broadcast_to(a, tuple(shape) + var)
+    def g(a, i):
+        if not hasattr(a, "shape") or a.ndim < i:  # a number or scalar broadcasts by itself
+            return a
+        out, var = tuple(a.shape[: a.ndim - i]), tuple(a.shape[a.ndim - i :])
+        if out == shape:
+            return a
+        a = reshaped(a, (1,) * (len(shape) - len(out)) + out + var)
+        return jnp.broadcast_to(a, shape + var)
 
-        return tree_map(g, c)
-
-    return Expansion(tuple(f(c, i) for i, c in enumerate(enc.coeffs)))
+    return Expansion(tuple(tree_map(lambda a, i=i: g(a, i), c) for i, c in enumerate(enc.coeffs)))
 
 
 def _products(A, region, k, a, b, pair, shape, total=None):

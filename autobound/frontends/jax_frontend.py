@@ -770,6 +770,14 @@ def _sort(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     return current
 
 
+def _sign(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    """sign(u) = 1 where u > 0, -1 where u < 0, else 0: two switches."""
+    (a,) = ins
+    zero, shape = np.zeros(b.shape(a)), tuple(aval.shape)
+    negative = b.switch(_Compare("lt", a, zero), np.asarray(-1.0), np.asarray(0.0), shape)
+    return b.switch(_Compare("gt", a, zero), np.asarray(1.0), negative, shape)
+
+
 def _cumsum(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     """cumsum along an axis as a product with a constant triangular matrix (exact 0/1
     weights; the dot rule rounds the sums outward)."""
@@ -864,6 +872,7 @@ _RULES: dict[str, Callable] = {
     "clamp": _clamp,
     "is_finite": _is_finite,
     "sort": _sort,
+    "sign": _sign,
     "reduce_max": _reduce_extremum("max"),
     "reduce_min": _reduce_extremum("min"),
     "reduce_prod": _reduce_extremum("mul"),

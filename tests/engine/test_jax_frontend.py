@@ -227,6 +227,7 @@ CASES = [
         (-2, 2),
         {_IN, _C, "sub", "mul", "switch"},
     ),
+    ("sign", lambda x: jnp.sign(x - 0.5) * x, (3,), (-2, 2), {_IN, _C, "sub", "mul", "switch"}),
     (
         "cond",
         lambda x: lax.cond(x[0] > x[1], lambda t: t * 2, lambda t: t - 1, x),
@@ -466,6 +467,22 @@ def test_sorted_values_are_enclosed_and_long_axes_refused():
         assert float(low) <= float(f(jnp.asarray(x))) <= float(high)
     with pytest.raises(UnsupportedOperation, match="at most 16"):
         graph_from_callable(jnp.sort, (17,))
+
+
+@pytest.mark.parametrize("rounding", ["nearest", "outward"])
+def test_an_entry_of_log_softmax_is_enclosed(rounding):
+    """log_softmax subtracts a (1,)-shaped log-sum from the (3,)-shaped shifted input: the
+    difference's higher coefficients kept the (1,) shape, and slicing entry 1 out of them
+    failed with a bare TypeError."""
+    f = lambda x: -jax.nn.log_softmax(x)[1]  # noqa: E731
+    x0, lo, hi = jnp.full(3, 0.45), jnp.array([0.2, 0.1, 0.3]), jnp.array([0.7, 0.9, 0.5])
+    e = autobound.enclose(f, degree=2, rounding=rounding)(x0, lo, hi)
+    assert bool(e.valid)
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        x = jnp.asarray(rng.uniform(np.asarray(lo), np.asarray(hi)))
+        low, high = autobound.poly.evaluate(e, x)
+        assert float(low) <= float(f(x)) + 1e-12 and float(f(x)) <= float(high) + 1e-12
 
 
 def test_integer_conversion_of_the_input_raises():
