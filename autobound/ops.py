@@ -94,6 +94,13 @@ _def("pow", 2, ARITH, "x**y; y constant gives a real power (x > 0 unless y is an
 _def("max", 2, ARITH, "entrywise maximum")
 _def("min", 2, ARITH, "entrywise minimum")
 _def(
+    "step",
+    1,
+    ARITH,
+    "a monotone step function: kind floor, ceil, trunc, round_even (half to even), round_away",
+    ("kind",),
+)
+_def(
     "switch",
     3,
     ARITH,

@@ -30,7 +30,16 @@ from autobound.errors import DomainError
 from autobound.graph import ExprGraph
 
 from . import rigorous
-from .reference import _INTERVAL, _Arith, _iv_div, _iv_integer_pow, _iv_is_integer, _iv_pow, _run
+from .reference import (
+    _INTERVAL,
+    _Arith,
+    _iv_div,
+    _iv_integer_pow,
+    _iv_is_integer,
+    _iv_pow,
+    _iv_step,
+    _run,
+)
 from .rigorous import exact, hi, iv_precision, lo, span
 
 Interval = Any
@@ -204,6 +213,15 @@ def decided_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
     )
 
 
+def decided_step(u: Any, kind: str) -> Any:
+    """A step function on derivative objects (value interval ``.v``): a constant with zero
+    derivatives where it has no jump on the box, else refused (its derivative is a jump)."""
+    value = _iv_step(u.v, kind)
+    if lo(value) != hi(value):
+        raise DomainError(f"a step ({kind}) jumps inside {u.v}: no derivative bound; split the box")
+    return type(u).lift(value, len(u.g))
+
+
 def _arith(n: int) -> _Arith:
     return _Arith(
         const=lambda v: Dual.lift(v, n),
@@ -215,6 +233,7 @@ def _arith(n: int) -> _Arith:
         min=_extreme(False),
         truth=lambda d: _INTERVAL.truth(d.v),
         switch=decided_switch,
+        step=decided_step,
     )
 
 

@@ -28,7 +28,7 @@ from autobound.errors import DomainError
 from autobound.graph import ExprGraph
 
 from . import rigorous
-from .gradient import SLOPES, decided_switch, forward_scalar, unit
+from .gradient import SLOPES, decided_step, decided_switch, forward_scalar, unit
 from .quadratic import quadratic_lower, relaxation
 from .reference import _INTERVAL, _Arith, _iv_div, _iv_integer_pow, _iv_is_integer, _iv_pow
 from .rigorous import exact, fraction, hi, lo, span
@@ -228,6 +228,7 @@ def _arith(n: int) -> _Arith:
         min=_extreme(False),
         truth=lambda d: _INTERVAL.truth(d.v),
         switch=decided_switch,
+        step=decided_step,
     )
 
 

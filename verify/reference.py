@@ -196,6 +196,29 @@ def _iv_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
     return iv.mpf([min(lo(a), lo(b)), max(hi(a), hi(b))])
 
 
+_POINT_STEPS = {
+    "floor": mp.floor,
+    "ceil": mp.ceil,
+    "trunc": lambda v: mp.floor(v) if v >= 0 else mp.ceil(v),
+    "round_even": mp.nint,
+    "round_away": lambda v: mp.floor(v + mp.mpf(0.5)) if v >= 0 else -mp.floor(mp.mpf(0.5) - v),
+}
+
+
+def _point_step(u: Any, kind: str) -> Any:
+    return _POINT_STEPS[kind](u)
+
+
+def _iv_step(u: Any, kind: str) -> Any:
+    """A non-decreasing step function over an interval: its values at the ends (exact)."""
+    g = _POINT_STEPS[kind]
+    return iv.mpf([g(lo(u)), g(hi(u))])
+
+
+def _refuse_step(u: Any, kind: str) -> Any:
+    raise DomainError(f"a step function ({kind}) is not supported here")
+
+
 def _refuse_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
     raise DomainError("a branch on the sign of an expression (switch) is not supported here")
 
@@ -225,6 +248,7 @@ class _Arith:
     min: Callable[[Scalar, Scalar], Scalar]
     truth: Callable[[Scalar], bool]
     switch: Callable[[Scalar, Scalar, Scalar, bool], Scalar] = _refuse_switch
+    step: Callable[[Scalar, str], Scalar] = _refuse_step
     x: np.ndarray | None = None
 
 
@@ -238,6 +262,7 @@ _POINT = _Arith(
     min=min,
     truth=lambda v: bool(v != 0),
     switch=_point_switch,
+    step=_point_step,
 )
 
 _INTERVAL = _Arith(
@@ -250,6 +275,7 @@ _INTERVAL = _Arith(
     min=_iv_min,
     truth=_iv_truth,
     switch=_iv_switch,
+    step=_iv_step,
 )
 
 
@@ -358,6 +384,7 @@ _RULES: dict[str, Rule] = {
     "switch": lambda ar, args, p, shape: _map(
         lambda s, a, b: ar.switch(s, a, b, bool(p["strict"])), *args
     ),
+    "step": lambda ar, args, p, shape: _map(lambda u: ar.step(u, str(p["kind"])), args[0]),
     "convert": lambda ar, args, p, shape: args[0],
     "dot_general": _dot_general,
 }

@@ -58,7 +58,7 @@ from autobound.graph import ExprGraph
 
 from . import rigorous
 from .gradient import SLOPES
-from .reference import _INTERVAL, _iv_pow, _iv_truth, _refuse_switch, _run
+from .reference import _INTERVAL, _iv_pow, _iv_truth, _refuse_step, _refuse_switch, _run
 from .rigorous import exact, fraction, hi, iv_exp, iv_log, iv_precision, lo
 
 __all__ = ["MAX_WIDTH", "TailError", "tail_integral"]
@@ -536,6 +536,7 @@ def tail_integral(
             min=_extreme("min"),
             truth=_truth,
             switch=_refuse_switch,
+            step=_refuse_step,
             x=_as_input(x, tuple(graph.shape(graph.input))),
         )
         try:

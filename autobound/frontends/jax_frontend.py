@@ -600,6 +600,14 @@ class _Builder:
         scaled = self.split_mul_const(below)
         if level == 0 and _same(above, u) and scaled is not None and scaled[1] == u:
             return self.emit("leaky_relu", [u], shape, alpha=scaled[0])
+        if level == 0 and self.step_of(above, u) == "floor" and self.step_of(below, u) == "ceil":
+            return self.emit("step", [u], shape, kind="trunc")  # how jnp.trunc is written
+        return None
+
+    def step_of(self, v: Any, u: Any) -> str | None:
+        """The kind of `v` if it is a step node of `u`, else None."""
+        if isinstance(v, int) and self.graph.op(v) == "step" and self.graph.args(v) == (u,):
+            return self.graph.params(v)["kind"]
         return None
 
     # -- structure ------------------------------------------------------------------------
@@ -770,6 +778,17 @@ def _sort(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     return current
 
 
+def _step(kind: str) -> Callable:
+    """floor, ceil: the step op of that kind."""
+    return lambda b, params, ins, aval: b.emit("step", ins, aval.shape, kind=kind)
+
+
+def _round(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    method = jax.lax.RoundingMethod(int(params["rounding_method"]))
+    kind = "round_even" if method == jax.lax.RoundingMethod.TO_NEAREST_EVEN else "round_away"
+    return b.emit("step", ins, aval.shape, kind=kind)
+
+
 def _sign(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     """sign(u) = 1 where u > 0, -1 where u < 0, else 0: two switches."""
     (a,) = ins
@@ -872,6 +891,9 @@ _RULES: dict[str, Callable] = {
     "clamp": _clamp,
     "is_finite": _is_finite,
     "sort": _sort,
+    "floor": _step("floor"),
+    "ceil": _step("ceil"),
+    "round": _round,
     "sign": _sign,
     "reduce_max": _reduce_extremum("max"),
     "reduce_min": _reduce_extremum("min"),

@@ -1,5 +1,5 @@
-"""Rules for piecewise ops: relu, leaky_relu, abs, max, min (a kink at 0), and switch (a
-branch on the sign of an expression, ``jnp.where(u > v, a, b)``).
+"""Rules for piecewise ops: relu, leaky_relu, abs, max, min (a kink at 0), switch (a branch on
+the sign of an expression, ``jnp.where(u > v, a, b)``) and step (floor, ceil, round).
 
 For ``phi(y) = s_l·y (y < 0), s_r·y (y >= 0)`` and any y0, ``phi(y) = phi(y0) + s(y)(y − y0)``
 with the secant slope ``s(y) = (phi(y) − phi(y0)) / (y − y0)``.  phi is convex (s_l <= s_r) or
@@ -16,6 +16,7 @@ argument's range lies above the other's: there max and min are that argument exa
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from autobound import enclosure as E
@@ -114,6 +115,29 @@ def _max(ctx, u, v):
 @register_rule("min")
 def _min(ctx, u, v):
     return _max_min(ctx, u, v, larger=False)
+
+
+STEPS = {
+    "floor": jnp.floor,
+    "ceil": jnp.ceil,
+    "round_even": lambda v: jax.lax.round(v, jax.lax.RoundingMethod.TO_NEAREST_EVEN),
+    "round_away": lambda v: jax.lax.round(v, jax.lax.RoundingMethod.AWAY_FROM_ZERO),
+    "trunc": jnp.trunc,
+}
+"""The step functions g of the ``step`` op: each is non-decreasing and integer-valued."""
+
+
+@register_rule("step")
+def _step(ctx: RuleContext, u, *, kind: str):
+    """g(u) for a non-decreasing step function g: over the region it lies in
+    ``[g(min u), g(max u)]``, a degree-0 enclosure (the ends are integers, exact in floating
+    point; a constant where no jump lies inside the range of u)."""
+    A = ctx.A
+    r = E.enclosure_range(A, ctx.region, u)
+    if ctx.arg_range(0) is not None:
+        r = A.intersect(r, ctx.arg_range(0))
+    g = STEPS[kind]
+    return E.constant(Interval(g(lo(r)), g(hi(r))))
 
 
 @register_rule("switch")

@@ -76,6 +76,13 @@ _STRUCTURAL = {
     "reduce_sum": lambda p, x: np.sum(x, axis=p["axes"]),
     "select": lambda p, pred, a, b: np.where(pred, a, b),
     "switch": lambda p, s, a, b: np.where(s > 0 if p["strict"] else s >= 0, a, b),
+    "step": lambda p, u: {
+        "floor": np.floor,
+        "ceil": np.ceil,
+        "trunc": np.trunc,
+        "round_even": np.round,
+        "round_away": lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5),
+    }[p["kind"]](u),
     "convert": lambda p, x: np.asarray(x, dtype=p["dtype"]),
     "dot_general": lambda p, a, b: np.asarray(lax.dot_general(a, b, p["dimension_numbers"])),
     "conv_general_dilated": lambda p, a, b: np.asarray(lax.conv_general_dilated(a, b, **p)),
@@ -228,6 +235,15 @@ CASES = [
         {_IN, _C, "sub", "mul", "switch"},
     ),
     ("sign", lambda x: jnp.sign(x - 0.5) * x, (3,), (-2, 2), {_IN, _C, "sub", "mul", "switch"}),
+    (
+        "steps",
+        lambda x: (
+            jnp.floor(x) + jnp.ceil(2 * x) + jnp.round(x) + jax.lax.round(x, 0) + jnp.trunc(x)
+        ),
+        (3,),
+        (-2, 2),
+        {_IN, _C, "mul", "add", "step"},
+    ),
     (
         "cond",
         lambda x: lax.cond(x[0] > x[1], lambda t: t * 2, lambda t: t - 1, x),
@@ -425,12 +441,12 @@ def test_leaky_relu_keeps_its_slope_exactly():
 @pytest.mark.parametrize(
     ("f", "name"),
     [
-        (jnp.floor, "floor"),
+        (lambda x: jnp.mod(x, 1.0), "rem"),
         (lambda x: lax.cummax(x), "cummax"),
         (jax.scipy.special.gammaln, "lgamma"),
         (lambda x: jnp.argsort(x) * 1.0, "sort"),
     ],
-    ids=["floor", "cummax", "lgamma", "argsort"],
+    ids=["rem", "cummax", "lgamma", "argsort"],
 )
 def test_unsupported_primitive_is_named_with_the_supported_list(f, name):
     with pytest.raises(UnsupportedOperation) as info:

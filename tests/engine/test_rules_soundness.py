@@ -123,6 +123,11 @@ LINES = [
     Line("switch", MODERATE * 2,
          lambda x: jnp.where(x[0] > x[1], x[0] * x[1], jnp.sin(x[0]) - 2 * x[1]),
          "where(x > y, x*y, sin(x) - 2*y)"),
+    # monotone steps: spots at and next to the jumps
+    Line("step_floor", D(-1e6, 1e6, 0.0, 1.0 / 3, 2.0 / 3, -1.0, typical=3.0),
+         lambda x: jnp.floor(3 * x) + x, "floor(3*x) + x"),
+    Line("step_ceil", D(-1e6, 1e6, 0.0, 1.0, -2.0, typical=3.0),
+         lambda x: jnp.ceil(x) * jnp.sin(x), "ceiling(x)*sin(x)"),
     Line("switch_le", D(-1e6, 1e6, 0.25, 0.0, -1.0, typical=2.0),
          lambda x: jnp.where(x <= 0.25, x**2, 1 - jnp.exp(-x)),
          "where(x <= 1/4, x**2, 1 - exp(-x))"),
@@ -291,7 +296,9 @@ def _term_magnitude(t, x: np.ndarray) -> float:
 def nearest_tolerance(line: Line, graph, t, x: np.ndarray, fx) -> float:
     """How far a nearest-mode bound may miss f(x): a few ulps of the terms (forward error),
     the kernels' measured errors, and the change of f when x moves by a few ulps of
-    ``max(|x0|, |x|)`` (backward error, e.g. of forming ``x - x0``)."""
+    ``max(|x0|, |x|)`` (backward error, e.g. of forming ``x - x0``), also past the region's
+    ends: a step's argument rounded across its jump (``3x`` at the double below 1/3 is 1.0
+    in floating point) makes the nearest bound the value just past the jump."""
     from autobound.verify import evaluate
 
     eps, tiny = float(np.finfo(np.float64).eps), float(np.finfo(np.float64).tiny)
@@ -306,8 +313,11 @@ def nearest_tolerance(line: Line, graph, t, x: np.ndarray, fx) -> float:
         for sign in (-1.0, 1.0):
             moved = np.array(x, np.float64).reshape(-1)
             moved[j] += sign * np.reshape(delta, -1)[j]
-            moved = np.clip(moved.reshape(x.shape), lo, hi)
-            backward = max(backward, float(abs(evaluate(graph, moved, 100) - fx)))
+            for point in (np.clip(moved.reshape(x.shape), lo, hi), moved.reshape(x.shape)):
+                try:
+                    backward = max(backward, float(abs(evaluate(graph, point, 100) - fx)))
+                except ab.DomainError:  # moved out of f's domain (only past the region)
+                    continue
     return forward + backward
 
 

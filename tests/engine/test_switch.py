@@ -1,5 +1,6 @@
 """Branches on the sign of an expression: ``jnp.where(u > v, a, b)``, sympy ``Piecewise`` and
-``where(...)`` in strings become a ``switch`` node (:mod:`autobound.rules.piecewise`).
+``where(...)`` in strings become a ``switch`` node (:mod:`autobound.rules.piecewise`); floor,
+ceil, trunc and round a ``step`` node.
 
 Where the region decides the test the enclosure is that branch's own; elsewhere it is the
 coefficientwise hull of both.  Soundness over random regions is in
@@ -154,3 +155,50 @@ def test_a_proof_with_where_is_rechecked_by_the_checker():
     proof = prove("where(x < 1, x**2, 2*x - 1) - x + 1", [(-2, 3)], "gt", 0)
     assert proof.status == "proved"
     assert check_certificate(proof.certificate).ok
+
+
+# -- steps: floor, ceil, trunc, round --------------------------------------------------------
+
+
+@pytest.mark.parametrize("rounding", ["nearest", "outward"])
+def test_a_step_is_its_constant_between_jumps_and_spans_the_jump_across_one(rounding):
+    f = ab.enclose(lambda x: jnp.floor(3 * x), degree=2, rounding=rounding)
+    assert coefficient_ends(f(0.5, 0.4, 0.6)) == [(1.0, 1.0)]  # 3x in [1.2, 1.8]
+    assert coefficient_ends(f(0.3, 0.2, 0.4)) == [(0.0, 1.0)]  # 3x in [0.6, 1.2]
+    r = ab.enclose(lambda x: jnp.round(x), degree=2, rounding=rounding)
+    assert coefficient_ends(r(2.5, 2.5, 2.5)) == [(2.0, 2.0)]  # half to even
+    away = ab.enclose(lambda x: jax.lax.round(x, 0), degree=2, rounding=rounding)
+    assert coefficient_ends(away(2.5, 2.5, 2.5)) == [(3.0, 3.0)]
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: jnp.round(2 * x) * jnp.exp(-x),
+        lambda x: jnp.trunc(x - 0.5) + jax.lax.round(x, 0),
+        lambda x: jnp.ceil(x) - jnp.floor(x),
+    ],
+    ids=["round", "trunc_round_away", "ceil_minus_floor"],
+)
+def test_steps_are_enclosed_on_both_sides_of_their_jumps(f):
+    for box in [(0.5, 0.2, 0.7), (1.0, 0.5, 1.5), (0.0, -1.25, 1.25), (2.5, 2.5, 2.5)]:
+        e = ab.enclose(f, degree=2, rounding="outward")(*box)
+        assert bool(e.valid)
+        for t in np.linspace(box[1], box[2], 41):
+            low, high = ab.poly.evaluate(e, jnp.asarray(t))
+            assert float(low) <= float(f(t)) <= float(high), (box, t)
+
+
+def test_an_integral_of_a_step_is_certified_and_the_checker_agrees():
+    from autobound.apps.integrate import integrate
+
+    r = integrate("floor(3*x) + x", [(0, 2)], tol=1e-8, certificate=True)
+    assert r.status == "certified" and r.lower <= 7 <= r.upper
+    verdict = check_certificate(r.certificate)
+    assert verdict, verdict.reason
+    graph = graph_from_string("frac(x)")
+    assert float(evaluate(graph, 2.75)) == 0.75
+    assert (
+        float(evaluate_interval(graph, 0.25, 0.5).a),
+        float(evaluate_interval(graph, 0.25, 0.5).b),
+    ) == (0.25, 0.5)
