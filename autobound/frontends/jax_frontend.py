@@ -476,6 +476,14 @@ class _Builder:
             named = _NAMED_JVP.get(_function_name(sub))
             if named is not None and self.body_matches(sub, named[0]):
                 return [named[1](self, *ins)]
+        if params.get("name") == "remainder" and len(ins) == 2 and _constant_divisor(ins):
+            # jnp.mod / jnp.remainder: a - b floor(a/b) (its body fixes the sign of lax.rem
+            # with comparisons of the result); the name is a hint, the body must agree
+            if self.body_matches(sub, lambda a, b: a - b * np.floor(a / b)):
+                a, d = ins
+                shape = tuple(eqn.outvars[0].aval.shape)
+                q = self.emit("step", [self.emit("div", [a, d], shape)], shape, kind="floor")
+                return [self.emit("sub", [a, self.emit("mul", [d, q], shape)], shape)]
         return self.run_closed(sub, ins)
 
     def body_matches(self, sub: Any, reference: Callable) -> bool:
@@ -789,6 +797,24 @@ def _round(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     return b.emit("step", ins, aval.shape, kind=kind)
 
 
+def _constant_divisor(ins: list) -> bool:
+    """A dividend that depends on x and a finite, nonzero constant divisor."""
+    a, d = ins
+    return (
+        not isinstance(a, np.ndarray)
+        and isinstance(d, np.ndarray)
+        and bool(np.all(np.isfinite(d)) and np.all(d != 0))
+    )
+
+
+def _rem(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
+    """lax.rem (jnp.fmod): a - d trunc(a/d)."""
+    a, d = ins
+    shape = tuple(aval.shape)
+    q = b.emit("step", [b.emit("div", [a, d], shape)], shape, kind="trunc")
+    return b.emit("sub", [a, b.emit("mul", [d, q], shape)], shape)
+
+
 def _sign(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     """sign(u) = 1 where u > 0, -1 where u < 0, else 0: two switches."""
     (a,) = ins
@@ -895,6 +921,7 @@ _RULES: dict[str, Callable] = {
     "ceil": _step("ceil"),
     "round": _round,
     "sign": _sign,
+    "rem": _rem,
     "reduce_max": _reduce_extremum("max"),
     "reduce_min": _reduce_extremum("min"),
     "reduce_prod": _reduce_extremum("mul"),

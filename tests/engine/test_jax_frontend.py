@@ -235,6 +235,8 @@ CASES = [
         {_IN, _C, "sub", "mul", "switch"},
     ),
     ("sign", lambda x: jnp.sign(x - 0.5) * x, (3,), (-2, 2), {_IN, _C, "sub", "mul", "switch"}),
+    ("mod", lambda x: jnp.mod(3 * x, -0.7), (3,), (-2, 2), {_IN, _C, "mul", "div", "step", "sub"}),
+    ("fmod", lambda x: jnp.fmod(x, 0.3), (3,), (-2, 2), {_IN, _C, "mul", "div", "step", "sub"}),
     (
         "steps",
         lambda x: (
@@ -441,12 +443,12 @@ def test_leaky_relu_keeps_its_slope_exactly():
 @pytest.mark.parametrize(
     ("f", "name"),
     [
-        (lambda x: jnp.mod(x, 1.0), "rem"),
+        (lambda x: jnp.arctan2(x, 2.0), "atan2"),
         (lambda x: lax.cummax(x), "cummax"),
         (jax.scipy.special.gammaln, "lgamma"),
         (lambda x: jnp.argsort(x) * 1.0, "sort"),
     ],
-    ids=["rem", "cummax", "lgamma", "argsort"],
+    ids=["atan2", "cummax", "lgamma", "argsort"],
 )
 def test_unsupported_primitive_is_named_with_the_supported_list(f, name):
     with pytest.raises(UnsupportedOperation) as info:

@@ -177,8 +177,9 @@ def test_a_step_is_its_constant_between_jumps_and_spans_the_jump_across_one(roun
         lambda x: jnp.round(2 * x) * jnp.exp(-x),
         lambda x: jnp.trunc(x - 0.5) + jax.lax.round(x, 0),
         lambda x: jnp.ceil(x) - jnp.floor(x),
+        lambda x: jnp.mod(x, 0.7) * jnp.exp(-x) + jnp.fmod(x, 0.3),
     ],
-    ids=["round", "trunc_round_away", "ceil_minus_floor"],
+    ids=["round", "trunc_round_away", "ceil_minus_floor", "mod_fmod"],
 )
 def test_steps_are_enclosed_on_both_sides_of_their_jumps(f):
     for box in [(0.5, 0.2, 0.7), (1.0, 0.5, 1.5), (0.0, -1.25, 1.25), (2.5, 2.5, 2.5)]:
