@@ -20,7 +20,9 @@ Call-like primitives (``jit``/``pjit``, ``closed_call``, ``core_call``, ``remat2
 Recognised patterns (each is an exact identity, not an approximation):
 
 * ``custom_jvp_call`` named ``relu`` -> ``relu``; named ``logaddexp`` (how ``jax.nn.softplus``,
-  ``log_sigmoid`` and ``mish`` are written) -> ``logaddexp(a, b) = b + softplus(a - b)``.
+  ``log_sigmoid`` and ``mish`` are written) -> ``logaddexp(a, b) = b + softplus(a - b)``;
+  named ``xlogy`` -> ``x * log(y)``.  A ``jit`` named ``hypot`` -> ``sqrt(x² + y²)``, named
+  ``remainder`` (``jnp.mod``) with a constant divisor d -> ``a - d*floor(a/d)``.
   The name is only a hint: the body is evaluated at a few probe points and must agree with
   the claimed function, otherwise it is inlined like any other call.
 * ``u * sigmoid(u)`` -> ``swish(u)`` (``jax.nn.silu``/``swish``).
@@ -117,10 +119,29 @@ def _logaddexp_node(b: _Builder, x: Any, y: Any) -> int:
     return b.emit("add", [y, b.emit("softplus", [b.emit("sub", [x, y], shape)], shape)], shape)
 
 
+def _xlogy_node(b: _Builder, x: Any, y: Any) -> int:
+    # x log(y): the body's x == 0 guard only matters where log(y) is -inf (y = 0), where the
+    # graph's log is flagged instead
+    shape = np.broadcast_shapes(b.shape(x), b.shape(y))
+    return b.emit("mul", [x, b.emit("log", [y], b.shape(y))], shape)
+
+
+def _hypot_node(b: _Builder, x: Any, y: Any) -> int:
+    # sqrt(x² + y²); the body's guards (an infinite argument, both zero) do not change it
+    shape = np.broadcast_shapes(b.shape(x), b.shape(y))
+    squares = [b.emit("square", [v], b.shape(v)) for v in (x, y)]
+    return b.emit("sqrt", [b.emit("add", squares, shape)], shape)
+
+
 # custom_jvp name -> (numpy reference used to confirm the body, graph builder).
 _NAMED_JVP: dict[str, tuple[Callable, Callable]] = {
     "relu": (lambda a: np.maximum(a, 0), lambda b, a: b.emit("relu", [a], b.shape(a))),
     "logaddexp": (np.logaddexp, _logaddexp_node),
+    "xlogy": (lambda x, y: x * np.log(y), _xlogy_node),
+}
+# jit name -> the same, for functions whose jitted body guards with comparisons (== and or)
+_NAMED_JIT: dict[str, tuple[Callable, Callable]] = {
+    "hypot": (np.hypot, _hypot_node),
 }
 
 
@@ -476,6 +497,10 @@ class _Builder:
             named = _NAMED_JVP.get(_function_name(sub))
             if named is not None and self.body_matches(sub, named[0]):
                 return [named[1](self, *ins)]
+        named = _NAMED_JIT.get(params.get("name", ""))
+        if named is not None and not all(isinstance(v, np.ndarray) for v in ins):
+            if self.body_matches(sub, named[0]):
+                return [named[1](self, *ins)]
         if params.get("name") == "remainder" and len(ins) == 2 and _constant_divisor(ins):
             # jnp.mod / jnp.remainder: a - b floor(a/b) (its body fixes the sign of lax.rem
             # with comparisons of the result); the name is a hint, the body must agree
@@ -499,7 +524,9 @@ class _Builder:
                 (got,) = self.run_closed(sub, probes)
             except Exception:  # a body that cannot run on probes is simply not recognised
                 return False
-            if not np.allclose(got, reference(*probes), rtol=1e-5, atol=1e-6):
+            with np.errstate(all="ignore"):
+                want = reference(*probes)
+            if not np.allclose(got, want, rtol=1e-5, atol=1e-6, equal_nan=True):
                 return False
         return True
 

@@ -236,6 +236,14 @@ CASES = [
     ),
     ("sign", lambda x: jnp.sign(x - 0.5) * x, (3,), (-2, 2), {_IN, _C, "sub", "mul", "switch"}),
     ("mod", lambda x: jnp.mod(3 * x, -0.7), (3,), (-2, 2), {_IN, _C, "mul", "div", "step", "sub"}),
+    ("hypot", lambda x: jnp.hypot(x, 2.0), (3,), (-2, 2), {_IN, _C, "square", "add", "sqrt"}),
+    (
+        "xlogy",
+        lambda x: jax.scipy.special.xlogy(x, x + 3.0),
+        (3,),
+        (-2, 2),
+        {_IN, _C, "add", "log", "mul"},
+    ),
     ("fmod", lambda x: jnp.fmod(x, 0.3), (3,), (-2, 2), {_IN, _C, "mul", "div", "step", "sub"}),
     (
         "steps",
