@@ -74,6 +74,13 @@ class _Compare(NamedTuple):
     rhs: Any
 
 
+class _Unusable(NamedTuple):
+    """An output the graph cannot hold (the indices of ``top_k``): an error where it is used."""
+
+    op: str
+    detail: str
+
+
 class _Index(NamedTuple):
     """``int(pred)`` of a comparison `pred` (0 or 1): the index of a ``lax.cond``."""
 
@@ -353,6 +360,8 @@ class _Builder:
         """The graph node of a value; constants become constant nodes."""
         if isinstance(v, int):
             return v
+        if isinstance(v, _Unusable):
+            raise UnsupportedOperation(v.op, _supported(), v.detail)
         if isinstance(v, (_Compare, _Index)):
             op = v.op if isinstance(v, _Compare) else v.pred.op
             raise UnsupportedOperation(op, _supported(), _COMPARE_ERROR)
@@ -482,6 +491,8 @@ class _Builder:
             return [self.compare(name, *ins, shape=out_avals[0].shape)]
         if name == "select_n":
             return [self.select_n(ins[0], ins[1:], out_avals[0].shape)]
+        if name == "top_k":
+            return [_top_k(self, eqn.params, ins), _Unusable("top_k", "its indices")]
         rule = _RULES.get(name)
         if rule is None:
             detail = _COMPARE_ERROR if any(isinstance(v, _Compare) for v in ins) else ""
@@ -822,6 +833,16 @@ def _round(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     method = jax.lax.RoundingMethod(int(params["rounding_method"]))
     kind = "round_even" if method == jax.lax.RoundingMethod.TO_NEAREST_EVEN else "round_away"
     return b.emit("step", ins, aval.shape, kind=kind)
+
+
+def _top_k(b: _Builder, params: dict, ins: list) -> Any:
+    """The k largest entries along an axis, largest first: the end of the sorted axis."""
+    (a,) = ins
+    shape = b.shape(a)
+    axis = int(params.get("axis", len(shape) - 1)) % len(shape)
+    ordered = _sort(b, {"dimension": axis}, [a], None)
+    index = np.moveaxis(np.arange(math.prod(shape)).reshape(shape), axis, 0)
+    return b.take(ordered, np.moveaxis(index[::-1][: int(params["k"])], 0, axis))
 
 
 def _constant_divisor(ins: list) -> bool:

@@ -238,6 +238,13 @@ CASES = [
     ("mod", lambda x: jnp.mod(3 * x, -0.7), (3,), (-2, 2), {_IN, _C, "mul", "div", "step", "sub"}),
     ("hypot", lambda x: jnp.hypot(x, 2.0), (3,), (-2, 2), {_IN, _C, "square", "add", "sqrt"}),
     (
+        "top_k",
+        lambda x: lax.top_k(jnp.sin(3 * x), 2)[0],
+        (5,),
+        (-2, 2),
+        {_IN, _C, "mul", "sin", "take", "min", "max", "concatenate"},
+    ),
+    (
         "xlogy",
         lambda x: jax.scipy.special.xlogy(x, x + 3.0),
         (3,),
@@ -493,6 +500,8 @@ def test_sorted_values_are_enclosed_and_long_axes_refused():
         assert float(low) <= float(f(jnp.asarray(x))) <= float(high)
     with pytest.raises(UnsupportedOperation, match="at most 16"):
         graph_from_callable(jnp.sort, (17,))
+    with pytest.raises(UnsupportedOperation, match="top_k.*its indices"):
+        graph_from_callable(lambda x: lax.top_k(x, 2)[1] * 1.0, (4,))
 
 
 @pytest.mark.parametrize("rounding", ["nearest", "outward"])
