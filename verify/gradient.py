@@ -39,6 +39,7 @@ from .reference import (
     _iv_pow,
     _iv_step,
     _run,
+    switch_side,
 )
 from .rigorous import exact, hi, iv_precision, lo, span
 
@@ -202,15 +203,13 @@ def _extreme(pick_max: bool) -> Callable[[Dual, Dual], Dual]:
 def decided_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
     """switch on derivative objects (the value interval is ``.v``): the branch the box
     decides; a test the box does not decide is refused (the derivative may jump there)."""
-    v = s.v
-    if lo(v) > 0 or (not strict and lo(v) >= 0):
-        return a
-    if hi(v) < 0 or (strict and hi(v) <= 0):
-        return b
-    raise DomainError(
-        f"a branch (switch) on an expression with range {v}, which the box does not decide: "
-        "no derivative bound across it; split the box"
-    )
+    side = switch_side(s.v, strict)
+    if side is None:
+        raise DomainError(
+            f"a branch (switch) on an expression with range {s.v}, which the box does not "
+            "decide: no derivative bound across it; split the box"
+        )
+    return a if side else b
 
 
 def decided_step(u: Any, kind: str) -> Any:

@@ -187,13 +187,22 @@ def _point_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
     return a if (s > 0 if strict else s >= 0) else b
 
 
+def switch_side(s: Any, strict: bool) -> bool | None:
+    """Over an interval s: True where every value passes the test (s > 0, or s >= 0 when not
+    `strict`), False where none does, None where the interval decides nothing."""
+    if lo(s) > 0 or (not strict and lo(s) >= 0):
+        return True
+    if hi(s) < 0 or (strict and hi(s) <= 0):
+        return False
+    return None
+
+
 def _iv_switch(s: Any, a: Any, b: Any, strict: bool) -> Any:
     """The branch that s decides over the box, else the hull of both."""
-    if lo(s) > 0 or (not strict and lo(s) >= 0):
-        return a
-    if hi(s) < 0 or (strict and hi(s) <= 0):
-        return b
-    return iv.mpf([min(lo(a), lo(b)), max(hi(a), hi(b))])
+    side = switch_side(s, strict)
+    if side is None:
+        return iv.mpf([min(lo(a), lo(b)), max(hi(a), hi(b))])
+    return a if side else b
 
 
 _POINT_STEPS = {

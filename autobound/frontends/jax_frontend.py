@@ -146,9 +146,39 @@ _NAMED_JVP: dict[str, tuple[Callable, Callable]] = {
     "logaddexp": (np.logaddexp, _logaddexp_node),
     "xlogy": (lambda x, y: x * np.log(y), _xlogy_node),
 }
-# jit name -> the same, for functions whose jitted body guards with comparisons (== and or)
-_NAMED_JIT: dict[str, tuple[Callable, Callable]] = {
-    "hypot": (np.hypot, _hypot_node),
+
+
+def _mod_node(b: _Builder, a: Any, d: Any) -> int:
+    return _remainder_node(b, a, d, "floor")
+
+
+def _remainder_node(b: _Builder, a: Any, d: Any, kind: str) -> int:
+    """``a - d g(a/d)`` with g the step `kind`: floor for jnp.mod, trunc for lax.rem."""
+    shape = np.broadcast_shapes(b.shape(a), b.shape(d))
+    q = b.emit("step", [b.emit("div", [a, d], shape)], shape, kind=kind)
+    return b.emit("sub", [a, b.emit("mul", [d, q], shape)], shape)
+
+
+def _varies(ins: list) -> bool:
+    return not all(isinstance(v, np.ndarray) for v in ins)
+
+
+def _constant_divisor(ins: list) -> bool:
+    """A dividend that depends on x and a finite, nonzero constant divisor."""
+    a, d = ins
+    return (
+        not isinstance(a, np.ndarray)
+        and isinstance(d, np.ndarray)
+        and bool(np.all(np.isfinite(d)) and np.all(d != 0))
+    )
+
+
+# jit name -> (numpy reference, graph builder, when the inputs qualify), for functions whose
+# jitted body guards or fixes up its result with comparisons (==, or, and)
+_NAMED_JIT: dict[str, tuple[Callable, Callable, Callable]] = {
+    "hypot": (np.hypot, _hypot_node, _varies),
+    # jnp.mod / jnp.remainder: its body fixes the sign of lax.rem by comparing the result
+    "remainder": (lambda a, d: a - d * np.floor(a / d), _mod_node, _constant_divisor),
 }
 
 
@@ -508,18 +538,9 @@ class _Builder:
             named = _NAMED_JVP.get(_function_name(sub))
             if named is not None and self.body_matches(sub, named[0]):
                 return [named[1](self, *ins)]
-        named = _NAMED_JIT.get(params.get("name", ""))
-        if named is not None and not all(isinstance(v, np.ndarray) for v in ins):
-            if self.body_matches(sub, named[0]):
-                return [named[1](self, *ins)]
-        if params.get("name") == "remainder" and len(ins) == 2 and _constant_divisor(ins):
-            # jnp.mod / jnp.remainder: a - b floor(a/b) (its body fixes the sign of lax.rem
-            # with comparisons of the result); the name is a hint, the body must agree
-            if self.body_matches(sub, lambda a, b: a - b * np.floor(a / b)):
-                a, d = ins
-                shape = tuple(eqn.outvars[0].aval.shape)
-                q = self.emit("step", [self.emit("div", [a, d], shape)], shape, kind="floor")
-                return [self.emit("sub", [a, self.emit("mul", [d, q], shape)], shape)]
+        jitted = _NAMED_JIT.get(params.get("name", ""))
+        if jitted is not None and jitted[2](ins) and self.body_matches(sub, jitted[0]):
+            return [jitted[1](self, *ins)]
         return self.run_closed(sub, ins)
 
     def body_matches(self, sub: Any, reference: Callable) -> bool:
@@ -815,8 +836,7 @@ def _sort(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
         # the new array: the untouched entries, then the minima, then the maxima
         parts = [b.flatten(current), b.flatten(smaller), b.flatten(larger)]
         joined = b.emit("concatenate", parts, (size + 2 * math.prod(pair_shape),), dimension=0)
-        position = np.arange(size).reshape(shape)
-        moved = np.moveaxis(position, axis, 0).copy()
+        moved = index.copy()
         count = math.prod(pair_shape)
         moved[first] = size + np.arange(count).reshape(pair_shape)
         moved[first + 1] = size + count + np.arange(count).reshape(pair_shape)
@@ -845,22 +865,9 @@ def _top_k(b: _Builder, params: dict, ins: list) -> Any:
     return b.take(ordered, np.moveaxis(index[::-1][: int(params["k"])], 0, axis))
 
 
-def _constant_divisor(ins: list) -> bool:
-    """A dividend that depends on x and a finite, nonzero constant divisor."""
-    a, d = ins
-    return (
-        not isinstance(a, np.ndarray)
-        and isinstance(d, np.ndarray)
-        and bool(np.all(np.isfinite(d)) and np.all(d != 0))
-    )
-
-
 def _rem(b: _Builder, params: dict, ins: list, aval: Any) -> Any:
     """lax.rem (jnp.fmod): a - d trunc(a/d)."""
-    a, d = ins
-    shape = tuple(aval.shape)
-    q = b.emit("step", [b.emit("div", [a, d], shape)], shape, kind="trunc")
-    return b.emit("sub", [a, b.emit("mul", [d, q], shape)], shape)
+    return _remainder_node(b, *ins, "trunc")
 
 
 def _sign(b: _Builder, params: dict, ins: list, aval: Any) -> Any:

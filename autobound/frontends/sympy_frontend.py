@@ -765,6 +765,10 @@ def _piecewise(c: _Converter, args: tuple) -> int:
     return acc
 
 
+def _step(kind: str) -> Callable[[_Converter, tuple], int]:
+    return lambda c, args: c.g.add("step", [c.node(args[0])], {"kind": kind})
+
+
 def _chain(op: str) -> Callable[[_Converter, tuple], int]:
     return lambda c, args: c.chain(op, [c.node(a) for a in args])
 
@@ -792,8 +796,8 @@ _FUNCTION_RULES: dict[str, tuple[frozenset[int] | None, Callable[[_Converter, tu
     "coth": (_ONE, _quotient_of("cosh", "sinh")),
     "acosh": (_ONE, _acosh),
     "Piecewise": (None, _piecewise),
-    "floor": (_ONE, lambda c, args: c.g.add("step", [c.node(args[0])], {"kind": "floor"})),
-    "ceiling": (_ONE, lambda c, args: c.g.add("step", [c.node(args[0])], {"kind": "ceil"})),
+    "floor": (_ONE, _step("floor")),
+    "ceiling": (_ONE, _step("ceil")),
     "frac": (_ONE, lambda c, args: c.node(args[0] - sympy.floor(args[0]))),
     "Max": (None, _chain("max")),
     "Min": (None, _chain("min")),

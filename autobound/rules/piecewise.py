@@ -38,6 +38,14 @@ def _phi(A, sl, sr, y):
     )
 
 
+def _range(ctx: RuleContext, enc: E.Expansion, i: int | None):
+    """The values of `enc` over the region: its range, intersected with the known range of
+    the node's argument i when `enc` is that argument (i None: an intermediate)."""
+    r = E.enclosure_range(ctx.A, ctx.region, enc)
+    known = None if i is None else ctx.arg_range(i)
+    return r if known is None else ctx.A.intersect(r, known)
+
+
 def kink(ctx: RuleContext, u: E.Expansion, sl, sr, use_ranges: bool = True) -> E.Expansion:
     """The enclosure of phi(u) (module docstring); `use_ranges`: u is the node's argument, so
     its trust-region range applies."""
@@ -45,9 +53,7 @@ def kink(ctx: RuleContext, u: E.Expansion, sl, sr, use_ranges: bool = True) -> E
     sl, sr = A.const(sl), A.const(sr)
     if len(u.coeffs) == 1:
         return E.constant(_phi(A, sl, sr, u.coeffs[0]))
-    Y = E.enclosure_range(A, ctx.region, u)
-    if use_ranges and ctx.arg_range(0) is not None:
-        Y = A.intersect(Y, ctx.arg_range(0))
+    Y = _range(ctx, u, 0 if use_ranges else None)
     y0 = A.midpoint(u.coeffs[0])
     a, b = jnp.minimum(lo(Y), y0), jnp.maximum(hi(Y), y0)
     f0 = _phi(A, sl, sr, y0)
@@ -95,12 +101,7 @@ def _max_min(ctx: RuleContext, u, v, larger: bool) -> E.Expansion:
     else:
         general = E.sub(A, u, kink(ctx, E.sub(A, u, v), 0, 1, use_ranges=False))
 
-    def value_range(i, enc):
-        r = E.enclosure_range(A, ctx.region, enc)
-        known = ctx.arg_range(i)
-        return r if known is None else A.intersect(r, known)
-
-    ru, rv = value_range(0, u), value_range(1, v)
+    ru, rv = _range(ctx, u, 0), _range(ctx, v, 1)
     u_above, v_above = lo(ru) >= hi(rv), lo(rv) >= hi(ru)
     first, second = (u, v) if larger else (v, u)  # the result where u lies above v, and below
     n = ctx.region.n
@@ -132,10 +133,7 @@ def _step(ctx: RuleContext, u, *, kind: str):
     """g(u) for a non-decreasing step function g: over the region it lies in
     ``[g(min u), g(max u)]``, a degree-0 enclosure (the ends are integers, exact in floating
     point; a constant where no jump lies inside the range of u)."""
-    A = ctx.A
-    r = E.enclosure_range(A, ctx.region, u)
-    if ctx.arg_range(0) is not None:
-        r = A.intersect(r, ctx.arg_range(0))
+    r = _range(ctx, u, 0)
     g = STEPS[kind]
     return E.constant(Interval(g(lo(r)), g(hi(r))))
 
@@ -150,9 +148,7 @@ def _switch(ctx: RuleContext, s, a, b, *, strict: bool):
     ``h_i = hull(a_i, b_i)`` both lie in ``Σ h_i (x−x0)^i`` (each term ``a_i t`` is inside
     ``h_i t`` for every value t of the monomial), whichever branch x takes."""
     A = ctx.A
-    r = E.enclosure_range(A, ctx.region, s)
-    if ctx.arg_range(0) is not None:
-        r = A.intersect(r, ctx.arg_range(0))
+    r = _range(ctx, s, 0)
     if strict:
         yes, no = lo(r) > 0, hi(r) <= 0
     else:
