@@ -135,6 +135,21 @@ def relu(x):  # named like jax.nn.relu, but it is not: must be inlined, not mapp
 
 relu.defjvp(lambda p, t: (relu(p[0]), t[0] * relu(p[0])))
 
+
+def _named_relu(scale: float):
+    """A custom_jvp function named relu, ``max(x, 0) + scale atan(x)``: its probes run
+    compiled (the numpy probe evaluator has no atan); it is relu only for scale 0."""
+
+    def relu(x):
+        return jnp.maximum(x, 0.0) + scale * jnp.arctan(x)
+
+    f = jax.custom_jvp(relu)
+    f.defjvp(lambda p, t: (f(p[0]), t[0]))
+    return f
+
+
+_atan_relu, _atan_impostor = _named_relu(0.0), _named_relu(1.0)
+
 _W = np.arange(6.0).reshape(2, 3) / 7
 _B = np.array([0.5, -1.25])
 _MASK = np.array([True, False, True])
@@ -397,6 +412,14 @@ CASES = [
         {_IN, "sin", "exp", "cos", "add"},
     ),
     ("named_impostor", relu, (2,), (-2, 2), {_IN, "exp"}),
+    ("named_compiled_probe", _atan_relu, (2,), (-2, 2), {_IN, "relu"}),
+    (
+        "named_compiled_impostor",
+        _atan_impostor,
+        (2,),
+        (-2, 2),
+        {_IN, _C, "max", "atan", "mul", "add"},
+    ),
     ("cond_constant", lambda x: lax.cond(True, jnp.sin, jnp.cos, x), (2,), (-2, 2), {_IN, "sin"}),
     (
         "stop_gradient_copy",
