@@ -636,16 +636,23 @@ def run_speed(cases, sizes, ref: Reference | None, rounds: int, target_s: float,
             row: dict = {"case": case.name, "impl": {}}
             for rounding in ("nearest", "outward"):
                 fn, coefficients = ours_box_fn(ours_function(case), rounding, case.x0)
-                row["impl"][rounding] = ours.prepare_boxes(
-                    rounding,
-                    fn,
-                    coefficients,
-                    case.arrays(),
-                    boxes,
-                    list(sizes),
-                    MAX_CALL_S,
-                    SKIP_CALL_S,
-                )
+                # the whole TaylorEnclosure (coefficients, region, flags), and the coefficients
+                # alone: the reference's outputs, so the same arrays are written
+                alone = lambda *a, fn=fn, coefficients=coefficients: coefficients(fn(*a))  # noqa: E731
+                for label, f, read in (
+                    (rounding, fn, coefficients),
+                    (f"{rounding}-c", alone, lambda out: out),
+                ):
+                    row["impl"][label] = ours.prepare_boxes(
+                        label,
+                        f,
+                        read,
+                        case.arrays(),
+                        boxes,
+                        list(sizes),
+                        MAX_CALL_S,
+                        SKIP_CALL_S,
+                    )
                 log(f"speed {case.name}: ours {rounding} prepared")
             if ref is not None:
                 ans = ref.ask(
@@ -965,22 +972,29 @@ def size_table(rows) -> str:
     return md_table(header, out)
 
 
+SPEED_IMPLS = ("nearest", "outward", "nearest-c", "outward-c")
+
+
 def speed_table(rows, sizes) -> str:
     header = [
         "case",
         "quantity",
         "ours nearest",
         "ours outward",
+        "ours nearest, coefficients",
+        "ours outward, coefficients",
         "reference",
         "speed nearest/ref",
         "speed outward/ref",
+        "coefficients only: nearest/ref",
+        "coefficients only: outward/ref",
     ]
     out = []
     for r in rows:
         for q in ("single", *map(str, sizes)):
             per = 1 if q == "single" else int(q)
             cells, secs = [], {}
-            for impl in ("nearest", "outward", "ref"):
+            for impl in (*SPEED_IMPLS, "ref"):
                 s, note = _call_s(r, impl, q)
                 secs[impl] = s
                 if q == "single":
@@ -989,7 +1003,10 @@ def speed_table(rows, sizes) -> str:
                     value = _g(per / s) if np.isfinite(s) else "-"
                 cells.append(value + note if np.isfinite(s) else note or "-")
             ratios = []
-            for impl in ("nearest", "outward"):
+            for impl in SPEED_IMPLS:
+                if not np.isfinite(secs[impl]):
+                    ratios.append(np.nan)
+                    continue
                 q_round = _per_round(r["times"], f"ref/{q}", f"{impl}/{q}")
                 ratios.append(q_round if np.isfinite(q_round) else secs["ref"] / secs[impl])
             label = "1 call (µs)" if q == "single" else f"B={per} (bounds/s)"
