@@ -38,15 +38,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, partial
+from typing import Any
 
 import mpmath
 import numpy as np
-import sympy
 
 Brackets = tuple[tuple[float, float], ...]
 
-_X = sympy.Symbol("x", real=True)
-_ISOLATION_EPS = sympy.Rational(1, 10**30)
+
+class _LazySympy:
+    """The sympy module, imported on first use: the import takes ~0.45 s, and the bounds of
+    exp, log, the powers, sin and cos never need it (their critical points are known)."""
+
+    def __getattr__(self, name: str):
+        import sympy as module
+
+        return getattr(module, name)
+
+
+sympy = _LazySympy()
+
+
+@cache
+def _x():
+    """The variable x of the functions' sympy forms."""
+    return sympy.Symbol("x", real=True)
+
 
 with mpmath.workprec(200):
     # Minimisers of swish(x) = x sigmoid(x) and gelu(x) = x Phi(x): roots of the derivatives.
@@ -76,7 +93,7 @@ def _roots(poly: sympy.Expr, var: sympy.Symbol, lo=None, hi=None) -> list[tuple]
     if p.is_zero or p.degree() < 1:
         return []
     out = []
-    for (a, b), _mult in p.intervals(eps=_ISOLATION_EPS):
+    for (a, b), _mult in p.intervals(eps=sympy.Rational(1, 10**30)):
         if (lo is not None and b <= lo) or (hi is not None and a >= hi):
             continue
         out.append((Fraction(int(a.p), int(a.q)), Fraction(int(b.p), int(b.q))))
@@ -142,8 +159,8 @@ def _identity(v):
 def _erf_changes(n: int) -> Brackets:
     q = sympy.Integer(1)
     for _ in range(n - 1):
-        q = sympy.expand(sympy.diff(q, _X) - 2 * _X * q)
-    return _mapped(_roots(q, _X), _identity, _exact_float)
+        q = sympy.expand(sympy.diff(q, _x()) - 2 * _x() * q)
+    return _mapped(_roots(q, _x()), _identity, _exact_float)
 
 
 def _gelu_changes(n: int) -> Brackets | None:
@@ -157,34 +174,34 @@ def _gelu_changes(n: int) -> Brackets | None:
         return (_outward(argmin, argmin),)
     r = [sympy.Integer(1)]
     for _ in range(n - 1):
-        r.append(sympy.expand(sympy.diff(r[-1], _X) - _X * r[-1]))
-    return _mapped(_roots(_X * r[n - 1] + n * r[n - 2], _X), _identity, _exact_float)
+        r.append(sympy.expand(sympy.diff(r[-1], _x()) - _x() * r[-1]))
+    return _mapped(_roots(_x() * r[n - 1] + n * r[n - 2], _x()), _identity, _exact_float)
 
 
 def _atan_changes(n: int) -> Brackets:
-    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 + _X**2), _X, n - 1)))
-    return _mapped(_roots(num, _X), _identity, _exact_float)
+    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 + _x() ** 2), _x(), n - 1)))
+    return _mapped(_roots(num, _x()), _identity, _exact_float)
 
 
 def _asin_changes(n: int) -> Brackets:
     m = sympy.Integer(1)
     for j in range(1, n):
-        m = sympy.expand(sympy.diff(m, _X) * (1 - _X**2) + (2 * j - 1) * _X * m)
-    return _mapped(_roots(m, _X, -1, 1), _identity, _exact_float)
+        m = sympy.expand(sympy.diff(m, _x()) * (1 - _x() ** 2) + (2 * j - 1) * _x() * m)
+    return _mapped(_roots(m, _x(), -1, 1), _identity, _exact_float)
 
 
 def _asinh_changes(n: int) -> Brackets:
     # asinh^(n) = M_n(x) (1 + x²)^(1/2 − n), M_1 = 1, M_{j+1} = M_j' (1 + x²) − (2j − 1) x M_j
     m = sympy.Integer(1)
     for j in range(1, n):
-        m = sympy.expand(sympy.diff(m, _X) * (1 + _X**2) - (2 * j - 1) * _X * m)
-    return _mapped(_roots(m, _X), _identity, _exact_float)
+        m = sympy.expand(sympy.diff(m, _x()) * (1 + _x() ** 2) - (2 * j - 1) * _x() * m)
+    return _mapped(_roots(m, _x()), _identity, _exact_float)
 
 
 def _atanh_changes(n: int) -> Brackets:
     # atanh^(n) = N_n(x) / (1 − x²)^n on (−1, 1), where the denominator is positive
-    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 - _X**2), _X, n - 1)))
-    return _mapped(_roots(num, _X, -1, 1), _identity, _exact_float)
+    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 - _x() ** 2), _x(), n - 1)))
+    return _mapped(_roots(num, _x(), -1, 1), _identity, _exact_float)
 
 
 def power_changes(p: Fraction, n: int) -> Brackets:
@@ -415,7 +432,7 @@ def _iv_range(expr: sympy.Expr, lo: float, hi: float) -> tuple[float, float]:
 
     names = {"exp": iv.exp, "log": iv.log, "sqrt": iv.sqrt, "pi": iv.pi, "mpf": iv.mpf}
     names["erf"] = _iv_erf
-    fn = sympy.lambdify(_X, expr, modules=[names, "mpmath"])
+    fn = sympy.lambdify(_x(), expr, modules=[names, "mpmath"])
     old = iv.dps
     iv.dps = 60
     try:
@@ -449,8 +466,10 @@ class CriticalPoints:
 
     - `changes(n)`: brackets of the sign changes of ``phi^(n)`` (None: unknown for that
       order); derived from `power` when that is given.
-    - `form`: phi as a sympy expression in x, in exp/log/sqrt/erf of x only, so that
-      mpmath.iv can evaluate its derivatives over a bracket (the default source of values).
+    - `form`: phi as a function of the sympy variable x returning a sympy expression in
+      exp/log/sqrt/erf of x only, so that mpmath.iv can evaluate its derivatives over a
+      bracket (the default source of values); a function, so that sympy is imported only
+      when some value is needed.
     - `power`: phi = x^p: sign changes at most at 0, values from :func:`power_critical`.
     - `pole`: the brackets are a pole of phi (log at 0, log1p at -1), never inside a region in
       the domain: the values there are unbounded.
@@ -459,7 +478,7 @@ class CriticalPoints:
     """
 
     changes: Callable[[int], Brackets | None] | None = None
-    form: sympy.Expr | None = None
+    form: Callable[[Any], Any] | None = None
     power: Fraction | None = None
     pole: bool = False
     first_value: mpmath.mpf | None = None
@@ -490,7 +509,7 @@ def _values(points: CriticalPoints, j: int) -> Critical | None:
         return power_critical(points.power, j)
     if points.pole:  # never inside a region in the domain
         return tuple(b + (-np.inf, np.inf) for b in brackets)
-    expr = sympy.diff(points.form, _X, j) / sympy.factorial(j)
+    expr = sympy.diff(points.form(_x()), _x(), j) / sympy.factorial(j)
     return tuple(b + _iv_range(expr, *b) for b in brackets)
 
 

@@ -26,13 +26,12 @@ from fractions import Fraction
 import jax
 import mpmath
 import numpy as np
-import sympy
 
 from autobound.function_names import FUNCTION_NAMES, FunctionNames
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
 from autobound.rules import critical as C
 from autobound.rules import series as S
-from autobound.rules.critical import CriticalPoints
+from autobound.rules.critical import CriticalPoints, sympy  # sympy: imported on first use
 from autobound.rules.elementwise import (
     Elementwise,
     below,
@@ -53,8 +52,6 @@ from autobound.rules.kernels import (
 )
 
 __all__ = ["CHANGES", "ELEMENTWISE", "FUNCTIONS", "KERNELS", "FunctionSpec"]
-
-_X = sympy.Symbol("x", real=True)
 
 
 @dataclass(frozen=True)
@@ -345,16 +342,16 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     for f in [
         _F("exp", _exp_series,
            kernel=_K("exp", jax.numpy.exp, 1, (0.0, _INF), exact=((0.0, 1.0),)),
-           critical=_CP(C.none_, sympy.exp(_X))),
+           critical=_CP(C.none_, lambda x: sympy.exp(x))),
         _F("log", _log_series, below(0, True),
            kernel=_K("log", jax.numpy.log, 1, exact=((1.0, 0.0),)),
-           critical=_CP(C.at_zero, sympy.log(_X), pole=True)),
+           critical=_CP(C.at_zero, lambda x: sympy.log(x), pole=True)),
         _F("log1p", _log1p_series, below(-1, True),
            kernel=_K("log1p", jax.numpy.log1p, 1, odd_sign=True),
-           critical=_CP(C.at_minus_one, sympy.log(1 + _X), pole=True)),
+           critical=_CP(C.at_minus_one, lambda x: sympy.log(1 + x), pole=True)),
         _F("expm1", _expm1_series,
            kernel=_K("expm1", jax.numpy.expm1, 1, (-1.0, _INF), odd_sign=True),
-           critical=_CP(C.none_, sympy.exp(_X) - 1)),
+           critical=_CP(C.none_, lambda x: sympy.exp(x) - 1)),
         _F("sqrt", pow_series("sqrt", Fraction(1, 2)), below(0, False),
            kernel=_K("sqrt", jax.numpy.sqrt, 1, (0.0, _INF), exact=((0.0, 0.0), (1.0, 1.0))),
            critical=_CP(power=Fraction(1, 2))),
@@ -376,43 +373,43 @@ FUNCTIONS: dict[str, FunctionSpec] = {
            kernel=_K("tan", jax.numpy.tan, 1, poles=_TAN_POLES, exact=((0.0, 0.0),))),
         _F("atan", _atan_like("atan", 1),
            kernel=_K("atan", jax.numpy.arctan, 1, (-2.0, 2.0), odd_sign=True),
-           critical=_CP(C.atan_changes, sympy.atan(_X))),
+           critical=_CP(C.atan_changes, lambda x: sympy.atan(x))),
         _F("asin", _asin_like("asin", 1), _unit_outside,
            kernel=_K("asin", jax.numpy.arcsin, 1, (-2.0, 2.0), odd_sign=True),
-           critical=_CP(C.asin_changes, sympy.asin(_X))),
+           critical=_CP(C.asin_changes, lambda x: sympy.asin(x))),
         _F("acos", _asin_like("acos", -1), _unit_outside,
            kernel=_K("acos", jax.numpy.arccos, -1, (0.0, 4.0), exact=((1.0, 0.0),)),
-           critical=_CP(C.acos_changes, sympy.acos(_X))),
+           critical=_CP(C.acos_changes, lambda x: sympy.acos(x))),
         _F("asinh", _asin_like("asinh", 1, 1),
            kernel=_K("asinh", jax.numpy.arcsinh, 1, odd_sign=True, exact=((0.0, 0.0),)),
-           critical=_CP(C.asinh_changes, sympy.log(_X + sympy.sqrt(_X**2 + 1)))),
+           critical=_CP(C.asinh_changes, lambda x: sympy.log(x + sympy.sqrt(x**2 + 1)))),
         _F("atanh", _atan_like("atanh", -1), _open_unit_outside,
            kernel=_K("atanh", jax.numpy.arctanh, 1, odd_sign=True, exact=((0.0, 0.0),)),
-           critical=_CP(C.atanh_changes, sympy.log((1 + _X) / (1 - _X)) / 2)),
+           critical=_CP(C.atanh_changes, lambda x: sympy.log((1 + x) / (1 - x)) / 2)),
         _F("sinh", _sinh_series,
            kernel=_K("sinh", jax.numpy.sinh, 1, odd_sign=True),
-           critical=_CP(C.sinh_changes, (sympy.exp(_X) - sympy.exp(-_X)) / 2)),
+           critical=_CP(C.sinh_changes, lambda x: (sympy.exp(x) - sympy.exp(-x)) / 2)),
         _F("cosh", _cosh_series,
            kernel=_K("cosh", jax.numpy.cosh, 0, (1.0, _INF), mpmath.mpf(0), mpmath.mpf(1),
                      exact=((0.0, 1.0),)),
-           critical=_CP(C.cosh_changes, (sympy.exp(_X) + sympy.exp(-_X)) / 2)),
+           critical=_CP(C.cosh_changes, lambda x: (sympy.exp(x) + sympy.exp(-x)) / 2)),
         _F("tanh", _tanh_series,
            kernel=_K("tanh", jax.numpy.tanh, 1, (-1.0, 1.0), odd_sign=True),
-           critical=_CP(C.tanh_changes, 2 / (1 + sympy.exp(-2 * _X)) - 1)),
+           critical=_CP(C.tanh_changes, lambda x: 2 / (1 + sympy.exp(-2 * x)) - 1)),
         _F("sigmoid", _sigmoid_series,
            kernel=_K("sigmoid", jax.nn.sigmoid, 1, (0.0, 1.0), exact=((0.0, 0.5),)),
-           critical=_CP(C.sigmoid_changes, 1 / (1 + sympy.exp(-_X)))),
+           critical=_CP(C.sigmoid_changes, lambda x: 1 / (1 + sympy.exp(-x)))),
         _F("softplus", _softplus_series,
            kernel=_K("softplus", _softplus, 1, (0.0, _INF)),
-           critical=_CP(C.softplus_changes, sympy.log(1 + sympy.exp(_X)))),
+           critical=_CP(C.softplus_changes, lambda x: sympy.log(1 + sympy.exp(x)))),
         _F("swish", _unimodal_product(_swish_point, _swish_product, C.SWISH_MINIMUM),
-           critical=_CP(C.swish_changes, _X / (1 + sympy.exp(-_X)))),
+           critical=_CP(C.swish_changes, lambda x: x / (1 + sympy.exp(-x)))),
         _F("gelu", _unimodal_product(_gelu_point, _gelu_product, C.GELU_MINIMUM),
-           critical=_CP(C.gelu_changes, _X * (1 + sympy.erf(_X / sympy.sqrt(2))) / 2,
+           critical=_CP(C.gelu_changes, lambda x: x * (1 + sympy.erf(x / sympy.sqrt(2))) / 2,
                         first_value=C.GELU_MINIMUM[1])),
         _F("erf", _erf_series,
            kernel=_K("erf", jax.lax.erf, 1, (-1.0, 1.0), odd_sign=True),
-           critical=_CP(C.erf_changes, sympy.erf(_X))),
+           critical=_CP(C.erf_changes, lambda x: sympy.erf(x))),
         _F("square", ipow_series(2), remainder=ipow_remainder(2),
            critical=_CP(power=Fraction(2))),
     ]
@@ -438,6 +435,7 @@ SYMPY_FORMS = {
     for f in FUNCTIONS.values()
     if f.critical is not None and f.critical.form is not None
 }
+"""Per function name: its form, a function of the sympy variable x (see CriticalPoints)."""
 POWERS = {
     f.name: f.critical.power
     for f in FUNCTIONS.values()
