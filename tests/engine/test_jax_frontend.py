@@ -150,6 +150,28 @@ def _named_relu(scale: float):
 
 _atan_relu, _atan_impostor = _named_relu(0.0), _named_relu(1.0)
 
+
+def _scaled_relu(scale: float):
+    """A custom_jvp function named relu, ``max(x, 0) * c`` with c an array it closes over
+    (JAX passes c to the body as a second input): never mapped to relu, whatever c is."""
+    c = np.full(2, scale)
+
+    def relu(x):
+        return jnp.maximum(x, 0.0) * c
+
+    f = jax.custom_jvp(relu)
+    f.defjvp(lambda p, t: (f(p[0]), t[0] * c))
+    return f
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_a_named_body_that_closes_over_arrays_is_inlined(scale):
+    graph = graph_from_callable(_scaled_relu(scale), (2,))
+    assert ops_of(graph) == {_IN, _C, "max", "mul"}
+    x = np.array([-0.5, 1.5])
+    np.testing.assert_allclose(evaluate(graph, x), np.maximum(x, 0) * scale)
+
+
 _W = np.arange(6.0).reshape(2, 3) / 7
 _B = np.array([0.5, -1.25])
 _MASK = np.array([True, False, True])
