@@ -34,7 +34,7 @@ tail bound checked in rationals (:func:`_swish_tail_ok`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, partial
@@ -513,6 +513,16 @@ def _values(points: CriticalPoints, j: int) -> Critical | None:
     return tuple(b + _iv_range(expr, *b) for b in brackets)
 
 
+def values_of(name: str, points: CriticalPoints, j: int) -> Critical | None:
+    """``points.values(j)`` for the function `name`, read from the stored table
+    (:mod:`autobound.rules.critical_table`) where it holds ``(name, j)``: deriving a value
+    takes sympy (imported on first use, 0.45 s) and 5-30 ms per function and order."""
+    from autobound.rules.critical_table import TABLE
+
+    key = (name, j)
+    return TABLE[key] if key in TABLE else points.values(j)
+
+
 def critical(name: str, j: int) -> Critical | None:
     """For each point c where ``phi^(j+1)`` may change sign: its bracket ``(l, u)`` and an
     enclosure ``(vlo, vhi)`` of ``phi^(j)(c)/j!`` (float64, outward).  With these the range of
@@ -521,7 +531,49 @@ def critical(name: str, j: int) -> Critical | None:
     from autobound.rules.functions import FUNCTIONS  # the records build on this module
 
     spec = FUNCTIONS.get(name)
-    return None if spec is None or spec.critical is None else spec.critical.values(j)
+    return None if spec is None or spec.critical is None else values_of(name, spec.critical, j)
+
+
+def derive_table(j_max: int, names: Sequence[str] | None = None) -> dict:
+    """``(name, j) -> CriticalPoints.values(j)`` derived afresh (sympy, mpmath) for every
+    function with critical points (or those in `names`) and every order ``j <= j_max``: the
+    contents of :mod:`autobound.rules.critical_table`."""
+    from autobound.rules.functions import FUNCTIONS
+
+    return {
+        (name, j): _values.__wrapped__(spec.critical, j)
+        for name, spec in FUNCTIONS.items()
+        if spec.critical is not None and (names is None or name in names)
+        for j in range(j_max + 1)
+    }
+
+
+def write_table(j_max: int = 10) -> None:
+    """Write :func:`derive_table`'s result as :mod:`autobound.rules.critical_table`."""
+    from autobound.rules import critical_table
+
+    def num(v: float) -> str:
+        return {np.inf: "INF", -np.inf: "-INF"}.get(v, repr(float(v)))
+
+    def row(values: tuple, indent: str) -> list[str]:
+        line = f"{indent}({', '.join(map(num, values))}),"
+        if len(line) <= 100:
+            return [line]
+        return [f"{indent}(", *(f"{indent}    {num(v)}," for v in values), f"{indent}),"]
+
+    doc = critical_table.__doc__.strip("\n")
+    lines = [f'"""{doc}\n"""', "", 'INF = float("inf")', f"J_MAX = {j_max}", "TABLE: dict = {"]
+    for (name, j), value in derive_table(j_max).items():
+        if not value:
+            lines.append(f"    ({name!r}, {j}): {value!r},")
+            continue
+        lines.append(f"    ({name!r}, {j}): (")
+        for r in value:
+            lines.extend(row(r, "        "))
+        lines.append("    ),")
+    lines.append("}")
+    with open(critical_table.__file__, "w") as out:
+        out.write("\n".join(lines) + "\n")
 
 
 _DERIVED = {"CHANGES": "CHANGES", "_SYMPY_FORMS": "SYMPY_FORMS", "_POWERS": "POWERS"}

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 
 import jax
 import mpmath
@@ -116,7 +117,7 @@ class FunctionSpec:
             self.series,
             self.outside,
             self.remainder,
-            None if self.critical is None else self.critical.values,
+            None if self.critical is None else partial(C.values_of, self.name, self.critical),
             self.pieces,
             # negative powers (rsqrt) take huge arguments to tiny values: see Elementwise
             range_fallback=self.critical is not None

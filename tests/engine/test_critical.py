@@ -91,3 +91,25 @@ def test_sign_change_at_zero_of_odd_functions():
     assert CHANGES["sinh"](2) == ((0.0, 0.0),) and CHANGES["sinh"](1) == ()
     assert CHANGES["sqrt"](3) == ((0.0, 0.0),)
     assert CHANGES["softplus"](2) == () and CHANGES["asin"](3) == ()
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_stored_table_is_what_the_derivation_gives(name):
+    """Every entry of autobound.rules.critical_table, derived afresh (sympy root isolation,
+    mpmath interval ranges), equals the stored one: the engine reads the table at run time."""
+    from autobound.rules.critical import derive_table
+    from autobound.rules.critical_table import J_MAX, TABLE
+
+    assert J_MAX >= 8, "a table too short to serve the usual degrees"
+    stored = {key: v for key, v in TABLE.items() if key[0] == name}
+    assert len(stored) == J_MAX + 1
+    assert derive_table(J_MAX, [name]) == stored
+
+
+def test_orders_above_the_table_are_derived():
+    from autobound.rules.critical import critical
+    from autobound.rules.critical_table import J_MAX, TABLE
+
+    assert ("sigmoid", J_MAX + 1) not in TABLE
+    values = critical("sigmoid", J_MAX + 1)  # sigmoid^(J_MAX+2) changes sign: brackets exist
+    assert values and all(lo <= hi and vlo <= vhi for lo, hi, vlo, vhi in values)
