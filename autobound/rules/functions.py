@@ -89,7 +89,9 @@ class FunctionSpec:
     2. its mathematics: one :class:`FunctionSpec` in :data:`FUNCTIONS` below, with a series
        function written from :mod:`autobound.rules.series` (kernels of other functions by
        name through :func:`_ext`), the domain test, the kernel, and if known the critical
-       points (a changes function in :mod:`autobound.rules.critical` plus a sympy form);
+       points (a changes function in :mod:`autobound.rules.critical` plus a sympy form),
+       then the stored critical table regenerated (``critical.write_table()``: the tests
+       re-derive it and want every function's orders);
     3. if it has a kernel: its margins in :mod:`autobound.ulp_table`, measured by
        ``benchmarks/measure_ulp_errors.py``; and the independent checker's own tables in
        ``verify/`` (kept apart on purpose).
