@@ -41,6 +41,7 @@ from autobound.graph import ExprGraph, optimize
 from autobound.interval import round_outward_to
 from autobound.lower import lower, prepare_box, void_where
 from autobound.staged import Staged
+from autobound.xla_options import compiler_options
 
 __all__ = ["Enclose", "TaylorEnclosure", "enclose"]
 
@@ -177,7 +178,10 @@ class Enclose:
             )
         if self._fixed is not None:
             self.variables = tuple(self._fixed.input_names)
-        self._jitted = jax.jit(self._trace)
+        # called from the host on one box: compiling is most of the time (xla_options)
+        self._jitted = jax.jit(
+            self._trace, compiler_options=compiler_options(self.rounding, one_box=True)
+        )
 
     # -- structure ----------------------------------------------------------------------
     @property

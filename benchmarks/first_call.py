@@ -9,7 +9,10 @@ compilation cache), run one after another, never two at once:
   degree 2, returning the coefficients (ours: ``enclose(f, 2, rounding=...)``, which imports
   the engine's modules; the reference: ``taylor_bounds(f, 2)``): trace, compile and run;
 * **again**: the same for a second function of the same kind in the same process (the engine
-  imported, its caches warm), i.e. what each new function costs once a process is running.
+  imported, its caches warm), i.e. what each new function costs once a process is running;
+* **host**: a third function through each package's host API, ``taylor_bounds(f, 2)(x0, (lo,
+  hi)).coefficients`` without ``jax.jit`` (ours compiles one program, with the options of
+  ``autobound.compiler_options(rounding, one_box=True)``; the reference runs op by op).
 
 The functions are the engine benchmark's three timed cases (``bench_engine.py``).  Prints a
 markdown table of medians over ``--repeat`` processes; ratios are ours / reference (< 1: ours
@@ -39,10 +42,11 @@ def _functions(jax, jnp, np):
     b1 = jnp.asarray(rng.normal(size=12) / 2)
     w2 = jnp.asarray(rng.normal(size=12) / 3)
     sp, sg = jax.nn.softplus, jax.nn.sigmoid
-    return {  # name -> (f, a second function of the same kind, x0, lo, hi)
+    return {  # name -> (f, a second and a third function of the same kind, x0, lo, hi)
         "ref_example": (
             lambda x: 1.5 * jnp.exp(3 * x) - 25 * x**2,
             lambda x: 0.5 * jnp.exp(2 * x) - 3 * x**2,
+            lambda x: 2.5 * jnp.exp(x) - 7 * x**2,
             0.5,
             0.0,
             1.0,
@@ -50,6 +54,7 @@ def _functions(jax, jnp, np):
         "softplus_sigmoid": (
             lambda x: sp(2 * x - 1) * sg(x),
             lambda x: sp(x + 1) * sg(3 * x),
+            lambda x: sp(3 * x) * sg(x - 1),
             0.25,
             -1.0,
             1.5,
@@ -57,6 +62,7 @@ def _functions(jax, jnp, np):
         "mlp_softplus": (
             lambda x: jnp.dot(w2, sp(jnp.matmul(w1, x) + b1)),
             lambda x: jnp.dot(w2, sp(jnp.matmul(w1, x) - b1)),
+            lambda x: jnp.dot(-w2, sp(jnp.matmul(w1, x) + 2 * b1)),
             [0.1, -0.1, 0.2, 0.0],
             [-0.4] * 4,
             [0.6] * 4,
@@ -78,7 +84,7 @@ def worker(impl: str, case: str, rounding: str) -> None:
     else:
         from autobound.jax import taylor_bounds
     t_import = time.perf_counter() - t0
-    f, g, *box = _functions(jax, jnp, np)[case]
+    f, g, h, *box = _functions(jax, jnp, np)[case]
     x0, lo, hi = (jnp.asarray(np.asarray(v, np.float64)) for v in box)
 
     def first(fn) -> float:
@@ -91,7 +97,16 @@ def worker(impl: str, case: str, rounding: str) -> None:
         jax.block_until_ready(call(x0, lo, hi))
         return time.perf_counter() - t
 
-    print(f"{t_import:.4f} {first(f):.4f} {first(g):.4f}")
+    def host(fn) -> float:
+        t = time.perf_counter()
+        if impl == "ours":
+            out = ab.taylor_bounds(fn, degree=2, rounding=rounding)(x0, (lo, hi)).coefficients
+        else:
+            out = taylor_bounds(fn, 2)(x0, (lo, hi)).coefficients
+        jax.block_until_ready(out)
+        return time.perf_counter() - t
+
+    print(f"{t_import:.4f} {first(f):.4f} {first(g):.4f} {host(h):.4f}")
 
 
 def measure(python: str, impl: str, case: str, rounding: str) -> list[float]:
@@ -123,19 +138,25 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):  # interleaved: each round runs every implementation
             for label, python, impl, rounding in impls:
                 runs[label].append(measure(python, impl, case, rounding))
-        med = {k: [statistics.median(r[i] for r in v) for i in range(3)] for k, v in runs.items()}
+        med = {k: [statistics.median(r[i] for r in v) for i in range(4)] for k, v in runs.items()}
         rows.append((case, med))
-    head = "| case | | import s | first bound s | again s | first / ref | again / ref |"
-    print(head + "\n|---|---|---|---|---|---|---|")
+    head = (
+        "| case | | import s | first bound s | again s | host s "
+        "| first / ref | again / ref | host / ref |"
+    )
+    print(head + "\n|---|---|---|---|---|---|---|---|---|")
     for case, med in rows:
         ref = med.get("reference")
-        for label, (imp, first, again) in med.items():
+        for label, (imp, first, again, host) in med.items():
             ratios = (
-                f"{first / ref[1]:.2f} | {again / ref[2]:.2f}"
+                f"{first / ref[1]:.2f} | {again / ref[2]:.2f} | {host / ref[3]:.2f}"
                 if ref and label != "reference"
-                else "- | -"
+                else "- | - | -"
             )
-            print(f"| {case} | {label} | {imp:.2f} | {first:.2f} | {again:.3f} | {ratios} |")
+            print(
+                f"| {case} | {label} | {imp:.2f} | {first:.2f} | {again:.3f} | {host:.3f} "
+                f"| {ratios} |"
+            )
     return 0
 
 

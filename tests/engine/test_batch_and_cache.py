@@ -98,3 +98,20 @@ def test_compiler_options_only_for_outward_and_same_bounds():
     for cp, ct in zip(plain.coefficients, tuned.coefficients, strict=True):
         for a, b in zip(_as_arrays(cp), _as_arrays(ct), strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("rounding", ["nearest", "outward"])
+def test_host_call_on_one_box_compiles_with_its_options_and_agrees(rounding):
+    """enc(x0, lo, hi) on host values compiles with compiler_options(one_box=True) (the older
+    CPU emitters: faster to compile); its bounds are those of the caller's own jax.jit."""
+    opts = ab.compiler_options(rounding, one_box=True)
+    if jax.default_backend() == "cpu":
+        assert opts in ({}, {"xla_cpu_use_fusion_emitters": False})
+    f = lambda x: jnp.exp(x) * jnp.sin(3 * x) + jax.nn.softplus(x)  # noqa: E731
+    enc = ab.enclose(f, 3, rounding=rounding)
+    args = (jnp.float64(0.3), jnp.float64(-0.5), jnp.float64(1.0))
+    host = enc(*args)
+    traced = jax.jit(enc)(*args)
+    for ch, ct in zip(host.coefficients, traced.coefficients, strict=True):
+        for a, b in zip(_as_arrays(ch), _as_arrays(ct), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=0)
