@@ -178,8 +178,9 @@ class Enclose:
             )
         if self._fixed is not None:
             self.variables = tuple(self._fixed.input_names)
+        self._jitted = jax.jit(self._trace)
         # called from the host on one box: compiling is most of the time (xla_options)
-        self._jitted = jax.jit(
+        self._jitted_host = jax.jit(
             self._trace, compiler_options=compiler_options(self.rounding, one_box=True)
         )
 
@@ -282,6 +283,7 @@ class Enclose:
         self._cache.clear()
         self._staged.clear()
         self._jitted.clear_cache()
+        self._jitted_host.clear_cache()
 
     # -- the pure function -------------------------------------------------------------
     def __call__(self, x0: Any, lo: Any, hi: Any, params: Any = None) -> TaylorEnclosure:
@@ -295,7 +297,10 @@ class Enclose:
         x0, lo, hi = self._host_box(x0, lo, hi)
         if params is not None:
             self._params_avals(params)  # named errors before jit sees a bad leaf
-        return self._jitted(x0, lo, hi, params)
+        # concrete values inside a caller's trace (f closes over traced values): the call
+        # is a nested jit, which takes no compiler options
+        jitted = self._jitted_host if _top_level() else self._jitted
+        return jitted(x0, lo, hi, params)
 
     def _host_box(self, x0: Any, lo: Any, hi: Any) -> tuple[Any, Any, Any]:
         """Host numbers in the engine's dtype, the box rounded outward, before JAX would
@@ -374,6 +379,16 @@ class Enclose:
         flags = {INPUT_FLAG: bad, **flags}
         coeffs = tuple(void_where(bad, c) for c in coeffs)
         return TaylorEnclosure(coeffs, x0c, loc, hic, flags, self.rounding)
+
+
+def _top_level() -> bool:
+    """Whether no JAX transformation is tracing (a jit called now is a top-level one).  Reads
+    JAX's trace state; where this JAX lacks the function, False (the plain jit is always
+    valid)."""
+    from jax._src import core as jax_core
+
+    clean = getattr(jax_core, "trace_state_clean", None)
+    return bool(clean()) if clean is not None else False
 
 
 def host_array(name: str, v: Any) -> np.ndarray:
