@@ -124,7 +124,7 @@ def _select(ctx: RuleContext, pred, on_true, on_false):
 def _bilinear_rule(name, make, size):
     @register_rule(name)
     def rule(ctx: RuleContext, a, b, **params):
-        f = make(**params)
+        f = make(ctx.A, **params)
         m = size(shape_of(a.coeffs[0]), shape_of(b.coeffs[0]), **params)
         if len(a.coeffs) == 1 and len(b.coeffs) == 1:
             return E.constant(ctx.A.bilinear(f, a.coeffs[0], b.coeffs[0], m))
@@ -136,14 +136,43 @@ def _dot_size(sa, sb, dimension_numbers, **_):
     return max(1, math.prod(sa[d] for d in ca))
 
 
-_bilinear_rule(
-    "dot_general",
-    lambda dimension_numbers, **_: lambda x, y: jax.lax.dot_general(x, y, dimension_numbers),
-    _dot_size,
-)
+SMALL_CONTRACTION = 32
 
 
-def _conv_make(**params):
+def _dot_by_sum(x, y, dimension_numbers):
+    """``dot_general(x, y)`` as a broadcast product summed over the contracted axes."""
+    (cx, cy), (bx, by) = dimension_numbers
+    fx = [d for d in range(x.ndim) if d not in cx and d not in bx]
+    fy = [d for d in range(y.ndim) if d not in cy and d not in by]
+    xt = jnp.transpose(x, (*bx, *fx, *cx))
+    yt = jnp.transpose(y, (*by, *fy, *cy))
+    nb, nfx, nfy, nc = len(bx), len(fx), len(fy), len(cx)
+    xt = xt.reshape(xt.shape[: nb + nfx] + (1,) * nfy + xt.shape[nb + nfx :])
+    yt = yt.reshape(yt.shape[:nb] + (1,) * nfx + yt.shape[nb:])
+    return jnp.sum(xt * yt, axis=tuple(range(-nc, 0))) if nc else xt * yt
+
+
+def _dot_make(A, dimension_numbers, **_):
+    """``dot_general``; in nearest mode a contraction of at most :data:`SMALL_CONTRACTION`
+    terms is a broadcast product summed over them, which XLA fuses into one loop: under
+    ``vmap`` a dot_general of a batch of coefficients ([B, 12, 4, 4] interval coefficients
+    of the engine benchmark's MLP) ran as transposes of the whole batch plus a GEMM (B = 10^4:
+    66-84 -> 59-65 ms).  Outward mode keeps dot_general: its error terms need three products
+    per coefficient, and summed products ran 35-50 % slower there."""
+
+    def f(x, y):
+        (cx, _cy), _ = dimension_numbers
+        if not A.outward and math.prod(x.shape[d] for d in cx) <= SMALL_CONTRACTION:
+            return _dot_by_sum(x, y, dimension_numbers)
+        return jax.lax.dot_general(x, y, dimension_numbers)
+
+    return f
+
+
+_bilinear_rule("dot_general", _dot_make, _dot_size)
+
+
+def _conv_make(A, **params):
     return lambda x, y: jax.lax.conv_general_dilated(x, y, **params)
 
 
