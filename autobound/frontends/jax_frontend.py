@@ -362,11 +362,12 @@ def _numpy_run(closed: ClosedJaxpr, args: Sequence[np.ndarray]) -> list[np.ndarr
     return [read(v) for v in closed.jaxpr.outvars]
 
 
-def _body_matches(sub: ClosedJaxpr, reference: Callable) -> bool:
+def _body_matches(sub: Any, reference: Callable) -> bool:
     """Whether `sub` computes `reference` at three sets of probe points, evaluated in numpy
     where :data:`_NUMPY_PRIMITIVES` has the body's primitives, else as one compiled program
     (binding the primitives one by one compiled each of them: 0.3 s for softplus's body in a
     fresh process).  Memoised by the body's text and the values of its constants."""
+    sub = sub if isinstance(sub, ClosedJaxpr) else ClosedJaxpr(sub, ())
     try:
         consts = tuple((c.dtype.str, c.shape, c.tobytes()) for c in map(np.asarray, sub.consts))
         key = (str(sub.jaxpr), consts, reference)
@@ -652,17 +653,12 @@ class _Builder:
             isinstance(v, np.ndarray) for v in ins
         ):
             named = _NAMED_JVP.get(_function_name(sub))
-            if named is not None and self.body_matches(sub, named[0]):
+            if named is not None and _body_matches(sub, named[0]):
                 return [named[1](self, *ins)]
         jitted = _NAMED_JIT.get(params.get("name", ""))
-        if jitted is not None and jitted[2](ins) and self.body_matches(sub, jitted[0]):
+        if jitted is not None and jitted[2](ins) and _body_matches(sub, jitted[0]):
             return [jitted[1](self, *ins)]
         return self.run_closed(sub, ins)
-
-    def body_matches(self, sub: Any, reference: Callable) -> bool:
-        """Whether the jaxpr `sub` computes `reference` at a few probe points."""
-        closed = sub if isinstance(sub, ClosedJaxpr) else ClosedJaxpr(sub, ())
-        return _body_matches(closed, reference)
 
     # -- arithmetic with patterns ---------------------------------------------------------
     def binary(self, op: str, ins: list[Any], shape: tuple[int, ...]) -> int:

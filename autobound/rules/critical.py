@@ -43,6 +43,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from autobound.rules.critical_table import TABLE
+
 Brackets = tuple[tuple[float, float], ...]
 
 
@@ -158,10 +160,11 @@ def _identity(v):
 
 
 def _erf_changes(n: int) -> Brackets:
+    x = _x()
     q = sympy.Integer(1)
     for _ in range(n - 1):
-        q = sympy.expand(sympy.diff(q, _x()) - 2 * _x() * q)
-    return _mapped(_roots(q, _x()), _identity, _exact_float)
+        q = sympy.expand(sympy.diff(q, x) - 2 * x * q)
+    return _mapped(_roots(q, x), _identity, _exact_float)
 
 
 def _gelu_changes(n: int) -> Brackets | None:
@@ -173,36 +176,41 @@ def _gelu_changes(n: int) -> Brackets | None:
         # value and stays above its limit 1 after.  The root is known to 200 bits.
         argmin, _minimum = GELU_MINIMUM
         return (_outward(argmin, argmin),)
+    x = _x()
     r = [sympy.Integer(1)]
     for _ in range(n - 1):
-        r.append(sympy.expand(sympy.diff(r[-1], _x()) - _x() * r[-1]))
-    return _mapped(_roots(_x() * r[n - 1] + n * r[n - 2], _x()), _identity, _exact_float)
+        r.append(sympy.expand(sympy.diff(r[-1], x) - x * r[-1]))
+    return _mapped(_roots(x * r[n - 1] + n * r[n - 2], x), _identity, _exact_float)
 
 
 def _atan_changes(n: int) -> Brackets:
-    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 + _x() ** 2), _x(), n - 1)))
-    return _mapped(_roots(num, _x()), _identity, _exact_float)
+    x = _x()
+    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 + x**2), x, n - 1)))
+    return _mapped(_roots(num, x), _identity, _exact_float)
 
 
 def _asin_changes(n: int) -> Brackets:
+    x = _x()
     m = sympy.Integer(1)
     for j in range(1, n):
-        m = sympy.expand(sympy.diff(m, _x()) * (1 - _x() ** 2) + (2 * j - 1) * _x() * m)
-    return _mapped(_roots(m, _x(), -1, 1), _identity, _exact_float)
+        m = sympy.expand(sympy.diff(m, x) * (1 - x**2) + (2 * j - 1) * x * m)
+    return _mapped(_roots(m, x, -1, 1), _identity, _exact_float)
 
 
 def _asinh_changes(n: int) -> Brackets:
     # asinh^(n) = M_n(x) (1 + x²)^(1/2 − n), M_1 = 1, M_{j+1} = M_j' (1 + x²) − (2j − 1) x M_j
+    x = _x()
     m = sympy.Integer(1)
     for j in range(1, n):
-        m = sympy.expand(sympy.diff(m, _x()) * (1 + _x() ** 2) - (2 * j - 1) * _x() * m)
-    return _mapped(_roots(m, _x()), _identity, _exact_float)
+        m = sympy.expand(sympy.diff(m, x) * (1 + x**2) - (2 * j - 1) * x * m)
+    return _mapped(_roots(m, x), _identity, _exact_float)
 
 
 def _atanh_changes(n: int) -> Brackets:
     # atanh^(n) = N_n(x) / (1 − x²)^n on (−1, 1), where the denominator is positive
-    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 - _x() ** 2), _x(), n - 1)))
-    return _mapped(_roots(num, _x(), -1, 1), _identity, _exact_float)
+    x = _x()
+    num, _den = sympy.fraction(sympy.together(sympy.diff(1 / (1 - x**2), x, n - 1)))
+    return _mapped(_roots(num, x, -1, 1), _identity, _exact_float)
 
 
 def power_changes(p: Fraction, n: int) -> Brackets:
@@ -510,7 +518,8 @@ def _values(points: CriticalPoints, j: int) -> Critical | None:
         return power_critical(points.power, j)
     if points.pole:  # never inside a region in the domain
         return tuple(b + (-np.inf, np.inf) for b in brackets)
-    expr = sympy.diff(points.form(_x()), _x(), j) / sympy.factorial(j)
+    x = _x()
+    expr = sympy.diff(points.form(x), x, j) / sympy.factorial(j)
     return tuple(b + _iv_range(expr, *b) for b in brackets)
 
 
@@ -518,8 +527,6 @@ def values_of(name: str, points: CriticalPoints, j: int) -> Critical | None:
     """``points.values(j)`` for the function `name`, read from the stored table
     (:mod:`autobound.rules.critical_table`) where it holds ``(name, j)``: deriving a value
     takes sympy (imported on first use, 0.45 s) and 5-30 ms per function and order."""
-    from autobound.rules.critical_table import TABLE
-
     key = (name, j)
     return TABLE[key] if key in TABLE else points.values(j)
 

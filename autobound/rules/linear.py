@@ -161,8 +161,7 @@ def _dot_make(A, dimension_numbers, **_):
     per coefficient, and summed products ran 35-50 % slower there."""
 
     def f(x, y):
-        (cx, _cy), _ = dimension_numbers
-        if not A.outward and math.prod(x.shape[d] for d in cx) <= SMALL_CONTRACTION:
+        if not A.outward and _dot_size(x.shape, y.shape, dimension_numbers) <= SMALL_CONTRACTION:
             return _dot_by_sum(x, y, dimension_numbers)
         return jax.lax.dot_general(x, y, dimension_numbers)
 
