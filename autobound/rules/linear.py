@@ -136,7 +136,10 @@ def _dot_size(sa, sb, dimension_numbers, **_):
     return max(1, math.prod(sa[d] for d in ca))
 
 
-SMALL_CONTRACTION = 32
+#: Nearest mode writes a ``dot_general`` as a broadcast product summed over the contracted
+#: axes when it contracts at most this many terms and forms at most this many products (see
+#: :func:`_dot_make`).
+SMALL_CONTRACTION, SMALL_PRODUCT = 32, 128
 
 
 def _dot_by_sum(x, y, dimension_numbers):
@@ -152,16 +155,32 @@ def _dot_by_sum(x, y, dimension_numbers):
     return jnp.sum(xt * yt, axis=tuple(range(-nc, 0))) if nc else xt * yt
 
 
+def _products(sx, sy, dimension_numbers) -> int:
+    """How many scalar products ``dot_general`` of arrays of shapes `sx`, `sy` forms."""
+    (_cx, cy), (_bx, by) = dimension_numbers
+    free_y = math.prod(d for i, d in enumerate(sy) if i not in cy and i not in by)
+    return math.prod(sx) * free_y
+
+
 def _dot_make(A, dimension_numbers, **_):
-    """``dot_general``; in nearest mode a contraction of at most :data:`SMALL_CONTRACTION`
-    terms is a broadcast product summed over them, which XLA fuses into one loop: under
-    ``vmap`` a dot_general of a batch of coefficients ([B, 12, 4, 4] interval coefficients
-    of the engine benchmark's MLP) ran as transposes of the whole batch plus a GEMM (B = 10^4:
-    66-84 -> 59-65 ms).  Outward mode keeps dot_general: its error terms need three products
-    per coefficient, and summed products ran 35-50 % slower there."""
+    """``dot_general``; in nearest mode a small one (at most :data:`SMALL_CONTRACTION` terms
+    per entry and :data:`SMALL_PRODUCT` products: one box's coefficients) is a broadcast
+    product summed over the contracted axes, which XLA fuses into one loop.  Under ``vmap``
+    a dot_general of a batch of such coefficients ([B, 12, 4, 4] interval coefficients of the
+    engine benchmark's MLP) ran as transposes of the whole batch plus a GEMM (B = 10^4:
+    66-84 -> 59-65 ms).  Larger ones keep dot_general: unbatched, the summed form
+    materializes its products (the MM line bound of a 64-16-10 MLP on 256 digits, 40,960
+    products: one SafeRate step 1.75 -> 1.1-1.3 ms with dot_general; a 32×8 by 8 contraction,
+    256 products, 0.44-0.48 -> 0.34-0.36 ms).  Outward mode keeps dot_general: its error
+    terms need more products per coefficient, and summed products ran 35-50 % slower there."""
 
     def f(x, y):
-        if not A.outward and _dot_size(x.shape, y.shape, dimension_numbers) <= SMALL_CONTRACTION:
+        small = _dot_size(x.shape, y.shape, dimension_numbers) <= SMALL_CONTRACTION
+        if (
+            not A.outward
+            and small
+            and _products(x.shape, y.shape, dimension_numbers) <= SMALL_PRODUCT
+        ):
             return _dot_by_sum(x, y, dimension_numbers)
         return jax.lax.dot_general(x, y, dimension_numbers)
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import autobound as ab
+from autobound.rules.linear import SMALL_PRODUCT
 
 
 def _as_arrays(c):
@@ -115,3 +116,25 @@ def test_host_call_on_one_box_compiles_with_its_options_and_agrees(rounding):
     for ch, ct in zip(host.coefficients, traced.coefficients, strict=True):
         for a, b in zip(_as_arrays(ch), _as_arrays(ct), strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("rows", [3, 64])
+def test_nearest_contractions_summed_only_when_small(rows):
+    """Nearest mode writes a small dot_general (one box's coefficients) as a summed product
+    and keeps dot_general for a larger one (data-sized: the summed form would materialize
+    its products); both give the values of the outward enclosure's interval."""
+    rng = np.random.default_rng(1)
+    W = jnp.asarray(rng.normal(size=(rows, 4)))
+    f = lambda x: jnp.sum(jnp.tanh(W @ x))  # noqa: E731
+    args = (jnp.full(4, 0.1), jnp.full(4, -0.2), jnp.full(4, 0.3))
+    near = ab.enclose(f, 2, rounding="nearest")
+    text = jax.jit(near).lower(*args).as_text()
+    # W @ x0 forms rows * 4 products: 12 (summed) or 256 (a dot_general)
+    assert SMALL_PRODUCT in range(12, 256)
+    assert ("stablehlo.dot_general" in text) == (rows == 64)
+    out = ab.enclose(f, 2, rounding="outward")(*args)
+    for cn, co in zip(near(*args).coefficients, out.coefficients, strict=True):
+        lo_n, hi_n = (_as_arrays(cn) * 2)[:2]
+        lo_o, hi_o = _as_arrays(co)
+        scale = 1e-12 * (1 + np.abs(lo_o) + np.abs(hi_o))
+        assert np.all(lo_n >= lo_o - scale) and np.all(hi_n <= hi_o + scale)

@@ -276,3 +276,76 @@ def test_outward_dot_keeps_signs_of_nonnegative_products():
     assert np.all(np.asarray(r.hi) >= np.array([7.0, 12.0]))
     neg = A.dot([(x, -y), (A.neg(x), 1)])
     assert np.all(np.asarray(neg.hi) == 0.0)
+
+
+def _bilinear_ends(rng: np.random.Generator, shape, dtype) -> np.ndarray:
+    """Normal numbers of both signs whose products of two and sums of a few stay finite
+    (exponents up to half the range), down to products that underflow, with exact zeros
+    and small dyadics mixed in."""
+    fi = np.finfo(dtype)
+    top = (fi.maxexp - 4) // 2
+    v = np.exp2(rng.uniform(fi.minexp + 1, top, shape)) * rng.choice([-1.0, 1.0], shape)
+    v = np.where(rng.random(shape) < 0.3, rng.integers(-4, 5, shape) / 4, v)
+    v = np.where(rng.random(shape) < 0.05, 0.0, v)
+    return v.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kinds", ["point-point", "point-interval", "interval-point", "both"])
+def test_outward_bilinear_contains_the_exact_contraction(dtype, kinds):
+    """``Arith.bilinear`` (dot_general, convolutions) in midpoint-radius form, its rounding
+    error folded into the radius contractions: every entry contains the exact range of
+    ``Σ_t a_t b_t`` over the interval factors (each factor enters an entry once, so the range
+    is the sum of the end-product ranges), from products that underflow to ones near the
+    top of the range, and is no wider than that range plus a few times its error term."""
+    rng = np.random.default_rng(len(kinds) * 7 + len(dtype))
+    Ad = Arith("outward", dtype)
+    rows, terms, cols = 30, 7, 20
+
+    def factor(shape, interval):
+        a = _bilinear_ends(rng, shape, dtype)
+        if not interval:
+            return a, a, jnp.asarray(a)
+        b = _bilinear_ends(rng, shape, dtype)
+        b = np.where(rng.random(shape) < 0.3, a, b)  # some thin entries
+        lo_, hi_ = np.minimum(a, b), np.maximum(a, b)
+        return lo_, hi_, Interval(jnp.asarray(lo_), jnp.asarray(hi_))
+
+    ia, ib = kinds in ("interval-point", "both"), kinds in ("point-interval", "both")
+    alo, ahi, a = factor((rows, terms), ia)
+    blo, bhi, b = factor((terms, cols), ib)
+    r = Ad.bilinear(lambda x, y: x @ y, a, b, terms)
+    rlo, rhi = np.asarray(lo_of(r), np.float64), np.asarray(hi_of(r), np.float64)
+    eps = Fraction(float(np.finfo(dtype).eps))
+    tiny = Fraction(float(np.finfo(dtype).tiny))
+    bad, finite = [], 0
+    for i in range(rows):
+        for j in range(cols):
+            low = high = scale = radius = Fraction(0)
+            allowance = 64 * terms * tiny
+            for t in range(terms):
+                ea = (Fraction(float(alo[i, t])), Fraction(float(ahi[i, t])))
+                eb = (Fraction(float(blo[t, j])), Fraction(float(bhi[t, j])))
+                ps = [x * y for x in ea for y in eb]
+                low, high, scale = low + min(ps), high + max(ps), scale + max(map(abs, ps))
+                (ma, ra), (mb, rb) = ((sum(e) / 2, (e[1] - e[0]) / 2) for e in (ea, eb))
+                radius += abs(ma) * rb + ra * abs(mb) + ra * rb  # midpoint-radius form
+                allowance += tiny * (abs(ma) + ra + abs(mb) + rb)  # underflowing g|m| as tiny
+            lo_, hi_ = rlo[i, j], rhi[i, j]
+            if not (math.isfinite(lo_) and math.isfinite(hi_)):
+                continue
+            finite += 1
+            if not (Fraction(lo_) <= low and high <= Fraction(hi_)):
+                bad.append((i, j, float(low), float(high), lo_, hi_))
+            excess = (Fraction(hi_) - Fraction(lo_)) - 2 * radius
+            assert excess <= 8 * (terms + 4) * eps * scale + allowance, (i, j)
+    assert not bad, bad[:5]
+    assert finite == rows * cols  # nothing overflows here: no refusal passes the test
+
+
+def lo_of(v):
+    return v.lo if isinstance(v, Interval) else v
+
+
+def hi_of(v):
+    return v.hi if isinstance(v, Interval) else v
