@@ -135,31 +135,41 @@ class _Program:
         self.variables = list(names) or (["x"] if n == 1 else [f"x{j}" for j in range(n)])
         self.shape = () if n == 1 else (n,)
 
-    def batch(self, lo: Any, hi: Any, params: Any) -> dict[str, jax.Array]:
+    def batch(
+        self, lo: Any, hi: Any, params: Any, certificate: bool = False
+    ) -> dict[str, jax.Array]:
         """Bounds for a batch of pieces ``lo``, ``hi`` (B, n): the intersected integral
         enclosure, the range of f (degree 0), the flags of void enclosures, and whether f is
-        void at the midpoint.  The enclosures run node by node
+        void at the midpoint; with `certificate`, also each enclosure's coefficients, width
+        and expansion point.  The enclosures run node by node
         (:meth:`autobound.core.Enclose.batch`), so a new integrand compiles little."""
         x0, lo, hi = centred(lo, hi, self.shape)
         # degree 0 over the piece and at its midpoint, in one call
         both = self.point.batch(*doubled(x0, lo, hi), params)
         encs = tuple(enc.batch(x0, lo, hi, params) for enc in self.encs[1:])
-        return _records(both, encs, lo, hi)
+        return _records(both, encs, lo, hi, certificate)
 
 
-@jax.jit
-def _records(both: Any, encs: tuple, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+@functools.partial(jax.jit, static_argnums=4)
+def _records(
+    both: Any, encs: tuple, lo: jax.Array, hi: jax.Array, certificate: bool
+) -> dict[str, jax.Array]:
     """:func:`_record` of each piece; `both` is the degree-0 batch of
     :func:`~autobound.apps.boxbound.doubled` (at the midpoints, then over the pieces)."""
     half = len(lo)
     p = jax.tree.map(lambda a: a[:half], both)
     zero = jax.tree.map(lambda a: a[half:], both)
-    return jax.vmap(_record)((zero, *encs), p, lo, hi)
+    record = functools.partial(_record, certificate=certificate)
+    return jax.vmap(record)((zero, *encs), p, lo, hi)
 
 
-def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.Array]:
+def _record(
+    encs: tuple, p: Any, lo: jax.Array, hi: jax.Array, certificate: bool
+) -> dict[str, jax.Array]:
     """One piece's record from its enclosures `encs` (degree 0 first) over the piece and the
-    degree-0 enclosure `p` at its midpoint."""
+    degree-0 enclosure `p` at its midpoint; what only a certificate reads (coefficients,
+    widths, expansion point) only with `certificate`: a run without one neither computes
+    nor copies it to the host, round after round."""
     low, high = jnp.asarray(-jnp.inf), jnp.asarray(jnp.inf)
     flags: dict[str, jax.Array] = {}
     out: dict[str, jax.Array] = {}
@@ -175,10 +185,11 @@ def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.
         # concatenation into a short vector per piece would be a small minor axis under
         # vmap, which XLA:CPU's fusion emitters fill element by element), for certificates;
         # keyed by the position of the requested degree (x**2 at degree 4 has 3 coefficients).
-        out[f"width_{position}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
-        for end, part in (("lo", iv_lo), ("hi", iv_hi)):
+        for end, part in (("lo", iv_lo), ("hi", iv_hi)) if certificate else ():
             flat = [v for c in e.coefficients for v in part(c).reshape(-1)]
             out.update({f"coef_{end}_{position}_{j}": v for j, v in enumerate(flat)})
+        if certificate:
+            out[f"width_{position}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
         for name, v in e.flags.items():
             flags[name] = flags.get(name, False) | v
     # (a point where f is a constant: its ends are the point)
@@ -192,7 +203,7 @@ def _record(encs: tuple, p: Any, lo: jax.Array, hi: jax.Array) -> dict[str, jax.
         "range_hi": jnp.where(rok, c_hi, jnp.inf),
         "point_void": ~p.valid,  # flagged at the midpoint: f is undefined there
         "point_infinite": p.valid & ~(jnp.isfinite(p_lo) & jnp.isfinite(p_hi)),
-        "x0": encs[-1].x0.reshape(-1),
+        **({"x0": encs[-1].x0.reshape(-1)} if certificate else {}),
         **out,
         **{"flag_" + k: v for k, v in flags.items()},
     }
@@ -208,8 +219,11 @@ def _program(f: Any, degrees: tuple[int, ...], variables: Any, n: int) -> _Progr
 class _Pieces:
     """The integration :class:`~autobound.apps.bnb.Search`: bound pieces, split the widest."""
 
-    def __init__(self, program: _Program, params: Any, n: int, tol: float):
+    def __init__(
+        self, program: _Program, params: Any, n: int, tol: float, certificate: bool = False
+    ):
         self.program = program
+        self.certificate = certificate
         self.params = params
         self.variables = program.variables
         self.n = n
@@ -237,7 +251,8 @@ class _Pieces:
     # -- the Search protocol ----------------------------------------------------------------
 
     def bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
-        data = {k: np.asarray(v) for k, v in self.program.batch(lo, hi, self.params).items()}
+        out = self.program.batch(lo, hi, self.params, self.certificate)
+        data = {k: np.asarray(v) for k, v in out.items()}
         if data["lo"].shape != (len(lo),):
             raise InvalidArgument("f must have one (scalar) output to be integrated")
         data["tail"] = np.zeros(len(lo), np.int8)
@@ -670,7 +685,7 @@ def integrate(
         program = _program(*key) if reuse else _Program(f, degrees, variables, exact.n)
     except TypeError:  # unhashable f or variables: no reuse
         program = _Program(f, degrees, variables, exact.n)
-    search = _Pieces(program, params, exact.n, float(tol))
+    search = _Pieces(program, params, exact.n, float(tol), certificate)
     search.root_width = outer_hi - outer_lo
     if exact.n == 1:
         search.ends = _end_tails(f, search, sides[0], exact, (outer_lo[0], outer_hi[0]))
