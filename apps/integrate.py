@@ -56,7 +56,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
-from autobound import enclose, poly
+from autobound import compiler_options, enclose, poly
 from autobound.apps.bnb import LEAF, SPLIT, BranchAndBound, Result
 from autobound.apps.box import down, exact_box, exact_number, up
 from autobound.apps.boxbound import centred, doubled
@@ -150,7 +150,7 @@ class _Program:
         return _records(both, encs, lo, hi, certificate)
 
 
-@functools.partial(jax.jit, static_argnums=4)
+@functools.partial(jax.jit, static_argnums=4, compiler_options=compiler_options("outward"))
 def _records(
     both: Any, encs: tuple, lo: jax.Array, hi: jax.Array, certificate: bool
 ) -> dict[str, jax.Array]:
