@@ -509,6 +509,30 @@ def cost_table(names, dt) -> str:
     return "\n".join(lines)
 
 
+#: Teacher MLPs of growing size for ``--cost-scale``: (width, inputs); one hidden tanh layer,
+#: 256 points, P = (inputs + 2) * width + 1 parameters: about 10^3, 10^4 and 10^5.
+SCALES = ((32, 30), (64, 150), (128, 780))
+
+
+def cost_scale_table(dt) -> str:
+    """Gradient-step equivalents of one SafeRate step (outward and nearest rounding) on
+    teacher MLPs of 10^3 to 10^5 parameters, where the loss itself costs more than the
+    program's fixed overheads."""
+    lines = [
+        "| parameters | value_and_grad ms | outward GSE | nearest GSE |",
+        "|---|---|---|---|",
+    ]
+    for width, inputs in SCALES:
+        task = tasks.teacher_mlp(1, width=width, inputs=inputs, samples=256, dtype=dt)
+        size = sum(a.size for a in jax.tree.leaves(task.params))
+        vg = _median_time(jax.jit(jax.value_and_grad(task.loss_fn)), task.params)
+        out = mm_cost(task.loss_fn, task.params, mm.safe_rate())
+        near = mm_cost(task.loss_fn, task.params, mm.safe_rate(rounding="nearest"))
+        lines.append(f"| {size} | {vg * 1e3:.3f} | {out:.1f} | {near:.1f} |")
+        print(lines[-1], file=sys.stderr, flush=True)
+    return "\n".join(lines)
+
+
 def _slug(name: str) -> str:
     return name.replace(" ", "_")
 
@@ -532,8 +556,16 @@ def main(argv=None) -> None:
         action="store_true",
         help="only the cost of one SafeRate step (outward and nearest)",
     )
+    ap.add_argument(
+        "--cost-scale",
+        action="store_true",
+        help="only the cost of one SafeRate step on teacher MLPs of 10^3-10^5 parameters",
+    )
     args = ap.parse_args(argv)
     steps = args.steps or (50 if args.quick else 200)
+    if args.cost_scale:
+        print(cost_scale_table(args.dtype))
+        return
     names = args.tasks or (QUICK_TASKS if args.quick else list(TASKS))
     if args.cost:
         print(cost_table(names, args.dtype))
