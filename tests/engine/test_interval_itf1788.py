@@ -290,9 +290,35 @@ def _bilinear_ends(rng: np.random.Generator, shape, dtype) -> np.ndarray:
     return v.astype(dtype)
 
 
+def _matmul_layout(rng):
+    """x @ y: (30, 7) by (7, 20); each output entry's pairs of factor indices."""
+    rows, terms, cols = 30, 7, 20
+
+    def pairs(out):
+        i, j = out
+        return [((i, t), (t, j)) for t in range(terms)]
+
+    return (rows, terms), (terms, cols), lambda x, y: x @ y, terms, pairs
+
+
+def _conv_layout(rng):
+    """A 1-D convolution, 2 channels of 24 samples by 3 filters of width 4 ('VALID')."""
+    channels, length, filters, width = 2, 24, 3, 4
+
+    def conv(x, y):
+        return jax.lax.conv_general_dilated(x, y, (1,), "VALID")
+
+    def pairs(out):
+        _, o, i = out
+        return [((0, c, i + t), (o, c, t)) for c in range(channels) for t in range(width)]
+
+    return (1, channels, length), (filters, channels, width), conv, channels * width, pairs
+
+
+@pytest.mark.parametrize("layout", [_matmul_layout, _conv_layout], ids=["matmul", "conv"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kinds", ["point-point", "point-interval", "interval-point", "both"])
-def test_outward_bilinear_contains_the_exact_contraction(dtype, kinds):
+def test_outward_bilinear_contains_the_exact_contraction(layout, dtype, kinds):
     """``Arith.bilinear`` (dot_general, convolutions) in midpoint-radius form, its rounding
     error folded into the radius contractions: every entry contains the exact range of
     ``Σ_t a_t b_t`` over the interval factors (each factor enters an entry once, so the range
@@ -300,7 +326,7 @@ def test_outward_bilinear_contains_the_exact_contraction(dtype, kinds):
     top of the range, and is no wider than that range plus a few times its error term."""
     rng = np.random.default_rng(len(kinds) * 7 + len(dtype))
     Ad = Arith("outward", dtype)
-    rows, terms, cols = 30, 7, 20
+    a_shape, b_shape, f, terms, pairs = layout(rng)
 
     def factor(shape, interval):
         a = _bilinear_ends(rng, shape, dtype)
@@ -312,35 +338,32 @@ def test_outward_bilinear_contains_the_exact_contraction(dtype, kinds):
         return lo_, hi_, Interval(jnp.asarray(lo_), jnp.asarray(hi_))
 
     ia, ib = kinds in ("interval-point", "both"), kinds in ("point-interval", "both")
-    alo, ahi, a = factor((rows, terms), ia)
-    blo, bhi, b = factor((terms, cols), ib)
-    r = Ad.bilinear(lambda x, y: x @ y, a, b, terms)
+    alo, ahi, a = factor(a_shape, ia)
+    blo, bhi, b = factor(b_shape, ib)
+    r = Ad.bilinear(f, a, b, terms)
     rlo, rhi = np.asarray(lo_of(r), np.float64), np.asarray(hi_of(r), np.float64)
     eps = Fraction(float(np.finfo(dtype).eps))
     tiny = Fraction(float(np.finfo(dtype).tiny))
-    bad, finite = [], 0
-    for i in range(rows):
-        for j in range(cols):
-            low = high = scale = radius = Fraction(0)
-            allowance = 64 * terms * tiny
-            for t in range(terms):
-                ea = (Fraction(float(alo[i, t])), Fraction(float(ahi[i, t])))
-                eb = (Fraction(float(blo[t, j])), Fraction(float(bhi[t, j])))
-                ps = [x * y for x in ea for y in eb]
-                low, high, scale = low + min(ps), high + max(ps), scale + max(map(abs, ps))
-                (ma, ra), (mb, rb) = ((sum(e) / 2, (e[1] - e[0]) / 2) for e in (ea, eb))
-                radius += abs(ma) * rb + ra * abs(mb) + ra * rb  # midpoint-radius form
-                allowance += tiny * (abs(ma) + ra + abs(mb) + rb)  # underflowing g|m| as tiny
-            lo_, hi_ = rlo[i, j], rhi[i, j]
-            if not (math.isfinite(lo_) and math.isfinite(hi_)):
-                continue
-            finite += 1
-            if not (Fraction(lo_) <= low and high <= Fraction(hi_)):
-                bad.append((i, j, float(low), float(high), lo_, hi_))
-            excess = (Fraction(hi_) - Fraction(lo_)) - 2 * radius
-            assert excess <= 8 * (terms + 4) * eps * scale + allowance, (i, j)
+    bad = []
+    for out in np.ndindex(rlo.shape):
+        low = high = scale = radius = Fraction(0)
+        allowance = 64 * terms * tiny
+        for ka, kb in pairs(out):
+            ea = (Fraction(float(alo[ka])), Fraction(float(ahi[ka])))
+            eb = (Fraction(float(blo[kb])), Fraction(float(bhi[kb])))
+            ps = [x * y for x in ea for y in eb]
+            low, high, scale = low + min(ps), high + max(ps), scale + max(map(abs, ps))
+            (ma, ra), (mb, rb) = ((sum(e) / 2, (e[1] - e[0]) / 2) for e in (ea, eb))
+            radius += abs(ma) * rb + ra * abs(mb) + ra * rb  # midpoint-radius form
+            allowance += tiny * (abs(ma) + ra + abs(mb) + rb)  # underflowing g|m| as tiny
+        lo_, hi_ = rlo[out], rhi[out]
+        # nothing overflows here: no refusal passes the test
+        assert math.isfinite(lo_) and math.isfinite(hi_), out
+        if not (Fraction(lo_) <= low and high <= Fraction(hi_)):
+            bad.append((out, float(low), float(high), lo_, hi_))
+        excess = (Fraction(hi_) - Fraction(lo_)) - 2 * radius
+        assert excess <= 8 * (terms + 4) * eps * scale + allowance, out
     assert not bad, bad[:5]
-    assert finite == rows * cols  # nothing overflows here: no refusal passes the test
 
 
 def lo_of(v):
