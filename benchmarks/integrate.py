@@ -366,10 +366,12 @@ def main() -> None:
     lines.append("|" + "---|" * (head.count("|") - 1))
     print("\n".join(lines), flush=True)
     missed = []
+    ratios: dict[int, list[float]] = {k: [] for k in args.degrees}  # warm ours / Arb
     for case in cases:
         with mpmath.workdps(40):
             ref = case.reference()
         row = f"| {case.name} | {case.note} | "
+        seconds: dict[int, float] = {}
         for k in args.degrees:
             t = time.perf_counter()
             options = dict(tol=tol, degree=k, time_limit=args.time_limit, batch=args.batch)
@@ -378,6 +380,8 @@ def main() -> None:
             t = time.perf_counter()
             r2 = integrate(case.expr, case.box, **options)
             second = time.perf_counter() - t
+            if r2.status == "certified":
+                seconds[k] = second
             with mpmath.workdps(40):
                 ok = all(x.lower <= ref <= x.upper for x in (r, r2))
             if not ok:
@@ -388,6 +392,9 @@ def main() -> None:
                 f"{'✓' if ok else '✗'} | "
             )
         arb_t, arb_w = _arb(case, tol)
+        if arb_w not in ("n/a", "no finite"):
+            for k, warm in seconds.items():
+                ratios[k].append(warm * 1e3 / float(arb_t))
         mp_t, mp_e = _mpmath(case, ref)
         row += f"{arb_t} | {arb_w} | {mp_t} | {mp_e} |"
         lines.append(row)
@@ -395,7 +402,14 @@ def main() -> None:
     lines.append(
         "enclosures missing the reference: " + (", ".join(map(str, missed)) if missed else "none")
     )
-    print(lines[-1])
+    for k, rs in ratios.items():  # the target: within 10x Arb's time
+        if rs:
+            lines.append(
+                f"degree {k}, warm time over Arb's where both enclose finitely ({len(rs)} "
+                f"integrals): median {statistics.median(rs):.0f}x, from {min(rs):.0f}x to "
+                f"{max(rs):.0f}x; within 10x: {sum(r <= 10 for r in rs)}"
+            )
+    print("\n".join(lines[-1 - len([k for k in ratios if ratios[k]]) :]))
     out = (
         Path(__file__).parent
         / "results"
