@@ -574,6 +574,22 @@ TRUSTED_DOMAIN = {
 # ---- end of generated block ----
 # fmt: on
 
+#: The kernels whose results at ``±tiny`` (the smallest normal number) differ from their
+#: result at 0 by at most ``tiny``, per dtype: in nearest mode a subnormal argument, which XLA
+#: reads as 0, then needs no care (exp, sin, tanh, ...; not log, sqrt or erf).  Measured by
+#: :func:`autobound.rules.kernels.measure_flat_at_zero` and re-measured for every kernel by
+#: ``tests/engine/test_ulp_table.py``; stored so that a first bound needs no eager kernel call.
+FLAT_AT_ZERO = {
+    "float64": frozenset(
+        {"acos", "asin", "asinh", "atan", "atanh", "cos", "cosh", "exp", "expm1", "log1p",
+         "sigmoid", "sin", "sinh", "softplus", "tan", "tanh"}
+    ),
+    "float32": frozenset(
+        {"asin", "asinh", "atan", "atanh", "cos", "cosh", "exp", "expm1", "log1p", "sigmoid",
+         "sin", "sinh", "softplus", "tan", "tanh"}
+    ),
+}  # fmt: skip
+
 _ALIASES = {
     "arctan": "atan",
     "arcsin": "asin",
@@ -623,3 +639,11 @@ def trusted_domain(fn: str, dtype) -> tuple[float, float]:
     key = _key(fn, dtype)
     margin(fn, dtype)  # validates the pair
     return TRUSTED_DOMAIN.get(key, (-math.inf, math.inf))
+
+
+def flat_at_zero(fn: str, dtype) -> bool | None:
+    """Whether the kernel `fn` is flat at 0 in `dtype` (:data:`FLAT_AT_ZERO`); None for a
+    dtype that was not measured."""
+    name, dt = _key(fn, dtype)
+    table = FLAT_AT_ZERO.get(dt)
+    return None if table is None else name in table

@@ -21,7 +21,7 @@ import mpmath
 import numpy as np
 
 from autobound.interval import Arith, Interval, Value, hi, is_interval, lo
-from autobound.ulp_table import MEASURED, margin, trusted_domain
+from autobound.ulp_table import MEASURED, flat_at_zero, margin, trusted_domain
 
 
 def real_const(A: Arith, x: mpmath.mpf) -> Value:
@@ -48,17 +48,24 @@ CONSTANTS = {
 }
 
 
-@functools.cache
-def _flat_at_zero(name: str, dtype: str) -> bool:
+def measure_flat_at_zero(name: str, dtype: str) -> bool:
     """Whether the kernel `name` (a record of :data:`autobound.rules.functions.KERNELS`)
     changes by at most the smallest normal number between 0 and ±tiny: then a subnormal
     argument, read as 0 by XLA, needs no care in nearest mode (exp, sin, tanh, ...; not log,
-    sqrt or 1/x)."""
+    sqrt or 1/x).  Evaluates the kernel (an eager call); the engine reads the stored
+    :data:`autobound.ulp_table.FLAT_AT_ZERO` (:func:`_flat_at_zero`)."""
     fn = kernel_named(name).fn
     tiny = np.finfo(dtype).tiny
     with jax.ensure_compile_time_eval():
         v = np.asarray(fn(jnp.asarray([0.0, tiny, -tiny], dtype)), np.float64)
     return bool(np.all(np.isfinite(v)) and np.all(np.abs(v[1:] - v[0]) <= tiny))
+
+
+@functools.cache
+def _flat_at_zero(name: str, dtype: str) -> bool:
+    """:func:`measure_flat_at_zero` as stored in the ulp table, measured where not stored."""
+    stored = flat_at_zero(name, dtype)
+    return measure_flat_at_zero(name, dtype) if stored is None else stored
 
 
 def _kernel(
