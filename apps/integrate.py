@@ -185,11 +185,11 @@ def _record(
         # concatenation into a short vector per piece would be a small minor axis under
         # vmap, which XLA:CPU's fusion emitters fill element by element), for certificates;
         # keyed by the position of the requested degree (x**2 at degree 4 has 3 coefficients).
-        for end, part in (("lo", iv_lo), ("hi", iv_hi)) if certificate else ():
-            flat = [v for c in e.coefficients for v in part(c).reshape(-1)]
-            out.update({f"coef_{end}_{position}_{j}": v for j, v in enumerate(flat)})
         if certificate:
             out[f"width_{position}"] = jnp.where(ok, i.hi - i.lo, jnp.inf)
+            for end, part in (("lo", iv_lo), ("hi", iv_hi)):
+                flat = [v for c in e.coefficients for v in part(c).reshape(-1)]
+                out.update({f"coef_{end}_{position}_{j}": v for j, v in enumerate(flat)})
         for name, v in e.flags.items():
             flags[name] = flags.get(name, False) | v
     # (a point where f is a constant: its ends are the point)

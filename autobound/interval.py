@@ -474,14 +474,6 @@ class Arith:
         ma, ra = self._midrad(a)
         mb, rb = self._midrad(b)
         c = f(ma, mb)
-        if not self.outward:
-            if not ia:
-                r = f(jnp.abs(ma), rb)
-            elif not ib:
-                r = f(ra, jnp.abs(mb))
-            else:
-                r = f(jnp.abs(ma), rb) + f(ra, jnp.abs(mb) + rb)
-            return Interval(c - r, c + r)
         fi = jnp.finfo(self.dtype)
         tiny = float(fi.tiny)
         g = 2.0 ** math.ceil(math.log2((m + 4) * float(fi.eps)))
@@ -489,12 +481,17 @@ class Arith:
         def rounding(v):  # >= g|v| entrywise: exact, or tiny where it underflows
             return jnp.maximum(g * jnp.abs(v), jnp.where(v != 0, tiny, 0.0).astype(v.dtype))
 
+        def radius(r, v):  # outward mode: plus the midpoint contraction's rounding term
+            return r + rounding(v) if self.outward else r
+
         if ia and not ib:
-            r = f(ra + rounding(ma), jnp.abs(mb))
-        else:
-            r = f(jnp.abs(ma), rb + rounding(mb) if ib else rounding(mb))
+            r = f(radius(ra, ma), jnp.abs(mb))
+        else:  # two points only in outward mode (nearest returned above)
+            r = f(jnp.abs(ma), radius(rb, mb) if ib else rounding(mb))
             if ia:
                 r = r + f(ra, jnp.abs(mb) + rb)
+        if not self.outward:
+            return Interval(c - r, c + r)
         err = up(up(r * (1 + g)) + 6 * m * tiny)
         return Interval(down(c - err), up(c + err))
 

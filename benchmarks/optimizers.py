@@ -496,14 +496,18 @@ def plot_task(row, steps: int, dt: str, path: Path) -> None:
     plt.close(fig)
 
 
+def gse_pair(loss_fn, params) -> tuple[float, float]:
+    """One SafeRate step's cost in gradient-step equivalents, outward and nearest rounding."""
+    out = mm_cost(loss_fn, params, mm.safe_rate())
+    return out, mm_cost(loss_fn, params, mm.safe_rate(rounding="nearest"))
+
+
 def cost_table(names, dt) -> str:
     """Gradient-step equivalents of one SafeRate step (outward and nearest rounding),
     measured side by side per task."""
     lines = ["| task | outward GSE | nearest GSE |", "|---|---|---|"]
     for name in names:
-        loss_fn, params = TASKS[name](dt)
-        out = mm_cost(loss_fn, params, mm.safe_rate())
-        near = mm_cost(loss_fn, params, mm.safe_rate(rounding="nearest"))
+        out, near = gse_pair(*TASKS[name](dt))
         lines.append(f"| {name} | {out:.0f} | {near:.1f} |")
         print(lines[-1], file=sys.stderr, flush=True)
     return "\n".join(lines)
@@ -526,8 +530,7 @@ def cost_scale_table(dt) -> str:
         task = tasks.teacher_mlp(1, width=width, inputs=inputs, samples=256, dtype=dt)
         size = sum(a.size for a in jax.tree.leaves(task.params))
         vg = _median_time(jax.jit(jax.value_and_grad(task.loss_fn)), task.params)
-        out = mm_cost(task.loss_fn, task.params, mm.safe_rate())
-        near = mm_cost(task.loss_fn, task.params, mm.safe_rate(rounding="nearest"))
+        out, near = gse_pair(task.loss_fn, task.params)
         lines.append(f"| {size} | {vg * 1e3:.3f} | {out:.1f} | {near:.1f} |")
         print(lines[-1], file=sys.stderr, flush=True)
     return "\n".join(lines)

@@ -33,6 +33,8 @@ import numpy as np
 import pytest
 
 from autobound.interval import Arith, Interval
+from autobound.interval import hi as hi_of
+from autobound.interval import lo as lo_of
 from autobound.rules.kernels import ext, ext_pow, ext_sincos, ext_tan
 from autobound.ulp_table import margin
 from tests.data.itf1788 import CASES
@@ -364,11 +366,3 @@ def test_outward_bilinear_contains_the_exact_contraction(layout, dtype, kinds):
         excess = (Fraction(hi_) - Fraction(lo_)) - 2 * radius
         assert excess <= 8 * (terms + 4) * eps * scale + allowance, out
     assert not bad, bad[:5]
-
-
-def lo_of(v):
-    return v.lo if isinstance(v, Interval) else v
-
-
-def hi_of(v):
-    return v.hi if isinstance(v, Interval) else v
