@@ -140,6 +140,15 @@ def _product_ends(a: Value, b: Value) -> tuple[Array, Array]:
     return lo_, hi_
 
 
+def _power_of_two(c: Any) -> bool:
+    """Whether `c` is a Python number ``±2^j``, 0 <= j <= 64 (a scaling that is exact in
+    binary floating point unless it overflows)."""
+    if type(c) not in (int, float) or c == 0 or not math.isfinite(c):
+        return False
+    m, _ = math.frexp(abs(c))
+    return m == 0.5 and 1 <= abs(c) <= 2.0**64
+
+
 def round_outward_to(dtype: Any, lo_: Any, hi_: Any) -> tuple[np.ndarray, np.ndarray]:
     """Host-side: float64 ends ``lo_ <= hi_`` as numpy arrays of `dtype` with ``lo <= lo_``
     and ``hi >= hi_`` (rounded to nearest, then one step outward where that moved inward)."""
@@ -254,14 +263,36 @@ class Arith:
         return self.add(a, self.neg(self._v(b)))
 
     def mul(self, a: Value, b: Value) -> Value:
-        """Product; an interval product is the hull of the four end products."""
+        """Product; an interval product is the hull of the four end products.  A Python
+        number ``±2^j`` (j >= 0) scales exactly (see :meth:`_scale`)."""
         if self._exact(a, 0) or self._exact(b, 0):
             return 0
         if self._exact(a, 1):
             return b
         if self._exact(b, 1):
             return a
+        if _power_of_two(a):
+            return self._scale(b, a)
+        if _power_of_two(b):
+            return self._scale(a, b)
         return self._from_ends(*_product_ends(self._v(a), self._v(b)))
+
+    def _scale(self, v: Value, c: int | float) -> Value:
+        """``c·v`` for ``c = ±2^j``, j >= 0, without a rounding step: each end is scaled
+        exactly unless it overflows.  In outward mode a lower end that overflows to +inf is
+        held at M (the exact value lies above M; +inf would claim more), an upper end at
+        -inf at -M; ends that overflow outward stay infinite.  Signs, zeros' included, are
+        kept (a lower end +0.0 still proves >= 0, see :meth:`_round`)."""
+        if c == -1:
+            return self.neg(v)
+        v = self._v(v)
+        if not self.outward:
+            return (
+                tree_map(lambda t: t * c, v) if c > 0 else self.neg(tree_map(lambda t: t * -c, v))
+            )
+        big = float(jnp.finfo(self.dtype).max)
+        lo_, hi_ = (lo(v) * c, hi(v) * c) if c > 0 else (hi(v) * c, lo(v) * c)
+        return Interval(jnp.minimum(lo_, big), jnp.maximum(hi_, -big))
 
     def _from_ends(self, lo_: Array, hi_: Array) -> Value:
         """The value with the ends of one correctly rounded operation: rounded outward in

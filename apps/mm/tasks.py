@@ -53,9 +53,15 @@ class Task(NamedTuple):
     params: Any
 
 
-def _check_dtype(dtype: str) -> np.dtype:
-    if str(dtype) not in ("float32", "float64"):
+def _check_dtype(dtype: Any) -> np.dtype:
+    """`dtype` (a name, numpy or JAX dtype or scalar type) as float32 or float64."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in ("float32", "float64"):
         raise InvalidArgument(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    dtype = dt.name
     if dtype == "float64" and not jax.config.jax_enable_x64:
         raise InvalidArgument(
             "float64 tasks need jax.config.update('jax_enable_x64', True) (or dtype='float32')"

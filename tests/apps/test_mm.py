@@ -212,6 +212,15 @@ def test_tasks_are_finite_scalar_losses_in_both_dtypes():
             assert {leaf.dtype for leaf in jax.tree.leaves(params)} == {jnp.dtype(dtype)}
 
 
+def test_tasks_take_any_spelling_of_their_dtype_and_name_the_two_allowed():
+    for spelling in (jnp.float32, np.float32, np.dtype("float32"), "f4"):
+        _, params = tasks.teacher_mlp(depth=0, samples=8, dtype=spelling)
+        assert {leaf.dtype for leaf in jax.tree.leaves(params)} == {jnp.dtype("float32")}
+    for bad in ("float16", jnp.int32, "double-ish", object()):
+        with pytest.raises(ab.InvalidArgument, match="'float32' or 'float64'"):
+            tasks.teacher_mlp(depth=0, samples=8, dtype=bad)
+
+
 def test_tasks_on_float32_data_accept_float64_weights_as_a_line_search_tries_them():
     """optax's zoom line search evaluates float32 tasks at float64 points under x64: every
     task promotes like ``@`` (the convolution used to raise a dtype error)."""

@@ -216,6 +216,51 @@ def test_outward_sum_of_nonnegative_terms_stays_nonnegative():
     assert float(neg.hi) <= 0.0 and float(neg.lo) <= -1.5
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("c", [2, 4, -2, -8, 2.0**40, -1])
+def test_outward_scaling_by_powers_of_two_is_exact_or_holds_its_overflow(dtype, c):
+    """``Arith.mul`` by a Python ``±2^j`` scales each end without a rounding step: the ends
+    are the exact products wherever those are finite; an end that overflows past the other
+    end is held at ±M (a lower end above M still bounds the exact value from below), one
+    that overflows outward stays infinite.  Points, intervals, zeros of both signs,
+    infinities and ends near M."""
+    A = Arith("outward", dtype)
+    big = float(np.finfo(dtype).max)
+    rng = np.random.default_rng(abs(int(math.log2(abs(c)))) + len(dtype))
+    a = np.concatenate(
+        [
+            rng.standard_normal(24) * 10.0 ** rng.integers(-30, 30, 24),
+            [0.0, -0.0, big, -big, big / 3, -big / 3, np.inf, -np.inf],
+        ]
+    ).astype(dtype)
+    b = np.concatenate([a[:24] + np.abs(rng.standard_normal(24)), a[24:]]).astype(dtype)
+    lo_, hi_ = np.minimum(a, b), np.maximum(a, b)
+    lo_[-1], hi_[-1] = -np.inf, -np.inf  # a value below -M (an overflowed one)
+    for v in (jnp.asarray(lo_), Interval(jnp.asarray(lo_), jnp.asarray(hi_))):
+        r = A.mul(c, v)
+        assert jax.tree.all(jax.tree.map(lambda x, y: bool(jnp.all(x == y)), r, A.mul(v, c)))
+        rlo, rhi = (np.asarray(e, np.float64) for e in (lo_of(r), hi_of(r)))
+        ends = (lo_, lo_) if not isinstance(v, Interval) else (lo_, hi_)
+        for i in range(len(lo_)):
+            e0, e1 = float(ends[0][i]), float(ends[1][i])
+            if not (math.isfinite(e0) and math.isfinite(e1)):
+                # infinite ends stay infinite, but a lower end of +inf (a value beyond M)
+                # is held at M, an upper end of -inf at -M (negation, exact, swaps them)
+                ex = sorted(math.copysign(math.inf, e * c) for e in (e0, e1))
+                if c != -1:
+                    ex = [min(ex[0], big), max(ex[1], -big)]
+                assert (rlo[i], rhi[i]) == (ex[0], ex[1]), (i, c)
+                continue
+            low, high = sorted(Fraction(e) * Fraction(c) for e in (e0, e1))
+            if max(abs(low), abs(high)) <= big:
+                assert (Fraction(rlo[i]), Fraction(rhi[i])) == (low, high), (i, c)
+                continue
+            # an overflow: contained, and not the whole line
+            assert rlo[i] == -math.inf or Fraction(rlo[i]) <= low, (i, c, rlo[i])
+            assert rhi[i] == math.inf or high <= Fraction(rhi[i]), (i, c, rhi[i])
+            assert math.isfinite(rlo[i]) or math.isfinite(rhi[i]), (i, c)
+
+
 def _random_ends(rng: np.random.Generator, size: int) -> np.ndarray:
     """Normal doubles of both signs over the whole exponent range, with exact zeros and
     ones mixed in (the cases where signs and cancellations matter)."""
