@@ -245,10 +245,18 @@ class Enclose:
                     "one needs a new autobound.enclose(...))"
                 )
 
-    def _program(self, x_shape: tuple[int, ...], params: Any, treedef: Any, avals: tuple):
+    def _program(
+        self,
+        x_shape: tuple[int, ...],
+        params: Any,
+        treedef: Any,
+        avals: tuple,
+        zero_x0: bool = False,
+    ):
         """The graph and its lowered function for this structure (cached), plus the traced
-        values f closes over (then nothing is cached: they belong to the caller's trace)."""
-        key = (x_shape, treedef, tuple((a.shape, str(a.dtype)) for a in avals))
+        values f closes over (then nothing is cached: they belong to the caller's trace).
+        `zero_x0`: the program for an expansion point known to be 0 (see :meth:`_trace`)."""
+        key = (x_shape, treedef, tuple((a.shape, str(a.dtype)) for a in avals), zero_x0)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
@@ -261,7 +269,9 @@ class Enclose:
             tree = None if params is None else jax.tree_util.tree_unflatten(treedef, avals)
             graph, captured = trace_callable(self.f, x_shape, self.dtype, tree)
             graph = optimize(graph)
-        fn = lower(graph, self.degree, x_shape, self.dtype, self.rounding, self.trust_regions)
+        fn = lower(
+            graph, self.degree, x_shape, self.dtype, self.rounding, self.trust_regions, zero_x0
+        )
         if not captured:
             self._cache[key] = (graph, fn)
             while len(self._cache) > self._cache_size:
@@ -365,7 +375,13 @@ class Enclose:
         return TaylorEnclosure(coeffs, x0c, loc, hic, {INPUT_FLAG: bad, **flags}, self.rounding)
 
     def _trace(self, x0: Any, lo: Any, hi: Any, params: Any = None) -> TaylorEnclosure:
+        """The enclosure traced into the current program.  An x0 that is concrete there and
+        0 in every entry (``enc(0.0, lo, hi, params)`` inside a jitted line search, the
+        applications' MM steps) gets a program of its own, in which products with x0 vanish
+        exactly: ``w + eta·v`` at eta0 = 0 keeps w and v as points in outward mode, where
+        a traced 0 would round both into intervals."""
         dt = jnp.dtype(self.dtype)
+        zero_x0 = _concrete_zero(x0)
         x0 = jnp.asarray(x0)
         lo, hi = jnp.asarray(lo), jnp.asarray(hi)
         x_shape = self.input_shape(tuple(x0.shape))
@@ -373,12 +389,22 @@ class Enclose:
             if v.shape not in ((), x_shape):
                 raise ShapeMismatch(f"{name} has shape {v.shape}, x0 has shape {x_shape}")
         leaves, treedef, avals = self._checked_params(params)
-        graph, fn, captured = self._program(x_shape, params, treedef, avals)
+        graph, fn, captured = self._program(x_shape, params, treedef, avals, zero_x0)
         x0c, loc, hic, bad = prepare_box(x0, lo, hi, x_shape, dt, tuple(leaves))
         coeffs, flags = fn(x0c, loc, hic, *leaves, *captured)
         flags = {INPUT_FLAG: bad, **flags}
         coeffs = tuple(void_where(bad, c) for c in coeffs)
         return TaylorEnclosure(coeffs, x0c, loc, hic, flags, self.rounding)
+
+
+def _concrete_zero(x0: Any) -> bool:
+    """Whether `x0` is a concrete value (not traced) that is 0 in every entry."""
+    if isinstance(x0, jax.core.Tracer):
+        return False
+    try:
+        return bool(np.all(np.asarray(x0) == 0))
+    except (TypeError, ValueError):
+        return False
 
 
 def _top_level() -> bool:

@@ -55,6 +55,7 @@ class Region:
         self.z = z
         self.n = int(shape_of(z)[0])
         self.degree = degree
+        self.eye = None  # x's linear coefficient, once built (identity): entries 0 and 1
         self._mono: dict[int, Interval] = {}
 
     def monomials(self, e: int) -> Interval:
@@ -139,13 +140,23 @@ def constant(value: Value) -> Expansion:
     return Expansion((value,))
 
 
-def identity(x0: jax.Array, z: Interval, k: int, A: Arith, region: Region) -> Expansion:
-    """The enclosure of x itself: ``x = x0 + I·z`` (exact), or its range when k = 0."""
+def identity(
+    x0: jax.Array, z: Interval, k: int, A: Arith, region: Region, zero: bool = False
+) -> Expansion:
+    """The enclosure of x itself: ``x = x0 + I·z`` (exact), or its range when k = 0.
+
+    `zero`: x0 is known to be 0 in every entry when the program is built (registered with
+    :meth:`Arith.known_zero`: products with it vanish exactly).  The linear coefficient I,
+    with entries 0 and 1, is kept as ``region.eye``: products with it are exact
+    (:func:`mul`)."""
+    if zero:
+        A.known_zero(x0)
     shape = x0.shape
     n = region.n
     if k == 0:
         return Expansion((A.add(x0, tree_map(lambda a: a.reshape(shape), z)),))
     eye = jnp.asarray(np.eye(n, dtype=x0.dtype).reshape(shape + (n,)))  # a constant
+    region.eye = eye
     return Expansion((x0, eye))
 
 
@@ -196,8 +207,8 @@ def _products(A, region, k, a, b, pair, shape, total=None):
     terms: list[list] = [[] for _ in range(deg + 1)]
     for i, ai in enumerate(a.coeffs):
         for j, bj in enumerate(b.coeffs):
-            if ai is None or bj is None:  # an exact zero coefficient
-                continue
+            if ai is None or bj is None or A.is_zero(ai) or A.is_zero(bj):
+                continue  # an exact zero coefficient
             e = max(i + j - k, 0)
             bj_ = contract_tail(A, bj, region.monomials(e), e) if e else bj
             terms[i + j - e].append(pair(ai, bj_, i, j - e))
@@ -205,7 +216,7 @@ def _products(A, region, k, a, b, pair, shape, total=None):
     out = [total(ts) if ts else 0 for ts in terms]
     dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
     out = [
-        jnp.zeros(shape + (region.n,) * m, dtype) if isinstance(c, int) else c
+        A.known_zero(jnp.zeros(shape + (region.n,) * m, dtype)) if isinstance(c, int) else c
         for m, c in enumerate(out)
     ]
     return Expansion(tuple(out))
@@ -225,7 +236,13 @@ def mul(A: Arith, region: Region, k: int, a: Expansion, b: Expansion):
         return Expansion((A.mul(a.coeffs[0], b.coeffs[0]),))
 
     def pair(x, y, i, j):  # the factors of one term, laid out for their outer product
-        return _expand(x, i, 0, j), _expand(y, j, i, 0)
+        xe, ye = _expand(x, i, 0, j), _expand(y, j, i, 0)
+        # x's linear coefficient has entries 0 and 1: a product with it is exact
+        if x is region.eye:
+            return tree_map(lambda t: xe * t, ye), 1
+        if y is region.eye:
+            return tree_map(lambda t: t * ye, xe), 1
+        return xe, ye
 
     shape = np.broadcast_shapes(_out_shape(a), _out_shape(b))
     return _products(A, region, k, a, b, pair, shape, A.dot)
@@ -256,18 +273,25 @@ def sum_axes(A: Arith, enc: Expansion, axes: tuple[int, ...]) -> Expansion:
     return Expansion(tuple(A.sum(c, axes) for c in enc.coeffs))
 
 
-def bilinear(A: Arith, region: Region, k: int, f, m: int, a: Expansion, b: Expansion) -> Expansion:
+def bilinear(
+    A: Arith, region: Region, k: int, f, m: int, a: Expansion, b: Expansion, magnitude=None
+) -> Expansion:
     """``f(a, b)`` for a bilinear map `f` of output-shaped arrays summing `m` products
-    (dot_general, convolution); either side may be constant (one coefficient)."""
+    (dot_general, convolution); either side may be constant (one coefficient).  `magnitude`:
+    an optional cheap upper bound of `f` on non-negative arrays (:meth:`Arith.bilinear`)."""
 
-    def pair(x, y, i, j):
+    def over_var_axes(h, i, j):
         def g(xa, ya):
             def over_x(ys):
-                return _over_var_axes(lambda xs: f(xs, ys), xa, i)
+                return _over_var_axes(lambda xs: h(xs, ys), xa, i)
 
             return _over_var_axes(over_x, ya, j)
 
-        return A.bilinear(g, x, y, m)
+        return g
+
+    def pair(x, y, i, j):
+        mag = over_var_axes(magnitude, i, j) if magnitude is not None else None
+        return A.bilinear(over_var_axes(f, i, j), x, y, m, mag)
 
     dtype = next(lo(c).dtype for c in a.coeffs + b.coeffs if c is not None)
     shape = jax.eval_shape(

@@ -89,18 +89,21 @@ def evaluate_graph(
     rounding: str,
     trust_regions: bool = False,
     params: tuple = (),
+    zero_x0: bool = False,
 ):
     """Trace-time body: the enclosure of the graph's output (and domain flags).
 
     `params[i]` is the value of the graph's ``param`` node i (a point, never bounded over
-    the box)."""
+    the box).  `zero_x0`: x0 is 0 in every entry (known when the program is built), so
+    that products with it vanish exactly (:func:`autobound.enclosure.identity`)."""
     A = Arith(rounding, x0.dtype)
     region = E.Region(A, region_z(A, x0, lo, hi), degree)
     composing = composing_nodes(graph, degree)
     fenced = _fenced_nodes(graph, composing, A.outward, degree)
     ctx = RuleContext(A, region, degree, fenced=bool(fenced))
     ctx0 = RuleContext(A, E.Region(A, region.z, 0), 0)
-    leaves = {graph.input: (E.identity(x0, region.z, degree, A, region), Interval(lo, hi))}
+    x = E.identity(x0, region.z, degree, A, region, zero=zero_x0)
+    leaves = {graph.input: (x, Interval(lo, hi))}
     leaves.update(constant_leaves(graph, A, params))
 
     def run(node: int, step: Step, args: tuple, zeros: tuple, exacts: tuple):
@@ -448,17 +451,21 @@ def lower(
     dtype: str = "float64",
     rounding: str = "nearest",
     trust_regions: bool = False,
+    zero_x0: bool = False,
 ) -> Callable:
     """The jitted ``(x0, lo, hi, *params) -> (coefficients, flags)`` of `graph`.
 
     Not cached here: the caller (:class:`autobound.core.Enclose`) owns its compiled
     functions.  `x0`, `lo`, `hi` must already have shape `x_shape` and the dtype; `params`
-    are the values of the graph's ``param`` nodes, in index order.
+    are the values of the graph's ``param`` nodes, in index order.  `zero_x0`: the program
+    is only called with x0 = 0 (see :func:`evaluate_graph`).
     """
     degree, x_shape = int(degree), tuple(x_shape)
 
     def fn(x0, lo, hi, *params):
-        enc, flags = evaluate_graph(graph, x0, lo, hi, degree, rounding, trust_regions, params)
+        enc, flags = evaluate_graph(
+            graph, x0, lo, hi, degree, rounding, trust_regions, params, zero_x0
+        )
         return finalize(enc, x_shape), flags
 
     return jax.jit(fn)

@@ -60,13 +60,17 @@ class Group:
     `wiring[i][j]` says where argument j of step i comes from: ``e >= 0`` the group's
     external input e, ``-1 - m`` the group's own step m; `axes[e]` is 0 for an external
     input computed per box, None for one shared by every box (a constant or a parameter);
-    `exports` are the steps whose results leave the group.  Hashable, and free of node
-    numbers and constants' values: equal groups share their compiled program."""
+    `exports` are the steps whose results leave the group; `inputs[e]` says whether
+    external input e is x itself (its enclosure is rebuilt in the program, so that products
+    with its linear coefficient are exact as in one traced program: see
+    :func:`autobound.enclosure.identity`).  Hashable, and free of node numbers and
+    constants' values: equal groups share their compiled program."""
 
     steps: tuple[Step, ...]
     wiring: tuple[tuple[int, ...], ...]
     axes: tuple[int | None, ...]
     exports: tuple[int, ...]
+    inputs: tuple[bool, ...]
 
 
 @functools.lru_cache(maxsize=_PROGRAMS)
@@ -80,6 +84,10 @@ def _group_program(group: Group, rounding: str, dtype: str, k: int) -> Callable:
         # program); there are no fences between nodes: each group is a program of its own
         ctx = RuleContext(A, E.Region(A, z, k), k, fenced=A.outward)
         ctx0 = RuleContext(A, E.Region(A, z, 0), 0)
+        values = tuple(  # at k = 0, x's enclosure is its range: nothing to rebuild
+            E.identity(v.coeffs[0], z, k, A, ctx.region) if x and k else v
+            for v, x in zip(values, group.inputs, strict=True)
+        )
         done: list[tuple] = []
         for step, wiring in zip(group.steps, group.wiring, strict=True):
 
@@ -145,6 +153,7 @@ def group_plan(graph: ExprGraph, plan: list, k: int) -> list[tuple[Group, tuple,
             tuple(wiring),
             tuple(None if a in shared else 0 for a in external),
             exports,
+            tuple(a == graph.input for a in external),
         )
         out.append((group, tuple(external), tuple(run[i][0] for i in exports)))
     return out

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import autobound as ab
 
@@ -175,7 +176,8 @@ def bound_step(enc: ab.Enclose, w: Any, v: Any, eta_max: jax.Array) -> LineBound
     """
     dt = eta_max.dtype
     zero = jnp.zeros((), dt)
-    e = enc(zero, zero, eta_max, {"w": w, "v": v})
+    # a concrete 0 as the expansion point: the engine then keeps w + 0·v exact
+    e = enc(np.zeros((), dt), zero, eta_max, {"w": w, "v": v})
     eta = upper_minimizer(e.coefficients, eta_max)
     decrease, certified, finite = certify(e, eta)
     return LineBound(

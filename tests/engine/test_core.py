@@ -82,6 +82,37 @@ def test_params_are_runtime_inputs_compiled_once():
             assert float(val.lo) - 1e-12 <= h <= float(val.hi) + 1e-12
 
 
+def test_a_concrete_zero_expansion_point_keeps_the_line_exact_and_sound():
+    """Inside a jitted function, an x0 given as a concrete 0 gets a program in which
+    products with x0 vanish exactly (a line search's ``w + eta·v`` keeps w and v as points
+    in outward mode): no wider than with a traced 0 anywhere and narrower in the constant
+    term, still containing h, traced once for any params; a concrete nonzero x0 is not
+    taken for 0."""
+    w, batch = _problem(3)
+    v = jax.tree.map(lambda a: -0.2 * a, w)
+    p = {"w": w, "v": v, "batch": batch}
+    at_zero = jax.jit(lambda p: LINE(np.zeros(()), 0.0, 0.5, p))
+    traced = jax.jit(lambda p, x0: LINE(x0, 0.0, 0.5, p))
+    e, t = at_zero(p), traced(p, 0.0)
+    widths = [np.asarray(hi - lo) for lo, hi in (_coeff_ends(c) for c in e.coefficients)]
+    traced_widths = [np.asarray(hi - lo) for lo, hi in (_coeff_ends(c) for c in t.coefficients)]
+    for a, b in zip(widths, traced_widths, strict=True):
+        assert np.all(a <= b)
+    assert np.all(widths[0] < traced_widths[0])
+    for eta in np.linspace(0.0, 0.5, 11):
+        val = ab.poly.evaluate(e, jnp.asarray(eta))
+        h = float(_along(eta, p))
+        assert float(val.lo) - 1e-12 <= h <= float(val.hi) + 1e-12
+    with count_traces() as traces:
+        again = at_zero({"w": jax.tree.map(lambda a: 1.1 * a, w), "v": v, "batch": batch})
+    assert traces == [] and np.all(np.isfinite(np.asarray(again.coefficients[0].hi)))
+    # (XLA folds the constant x0 into the program: equal up to rounding, not bit for bit)
+    quarter = jax.jit(lambda p: LINE(np.float64(0.25), 0.0, 0.5, p))(p)
+    for a, b in zip(quarter.coefficients, traced(p, 0.25).coefficients, strict=True):
+        for ea, eb in zip(_coeff_ends(a), _coeff_ends(b), strict=True):
+            np.testing.assert_allclose(np.asarray(ea), np.asarray(eb), rtol=1e-12)
+
+
 def test_params_give_the_same_enclosure_as_closed_over_constants():
     w, batch = _problem(1)
     v = jax.tree.map(lambda a: 0.05 * a, w)

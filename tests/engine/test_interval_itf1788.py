@@ -362,6 +362,70 @@ def _conv_layout(rng):
     return (1, channels, length), (filters, channels, width), conv, channels * width, pairs
 
 
+@pytest.mark.parametrize(
+    "shapes, dims",
+    [
+        (((32, 48), (48, 32)), (((1,), (0,)), ((), ()))),
+        (((2, 24, 40), (2, 40, 24)), (((2,), (1,)), ((0,), (0,)))),
+        (((40, 3, 24), (24, 40)), (((0,), (1,)), ((), ()))),  # contracted axis first
+    ],
+    ids=["matmul", "batched", "transposed"],
+)
+def test_cauchy_schwarz_rounding_term_keeps_two_points_contraction_exact(shapes, dims):
+    """Two points, float64, a contraction large enough (:func:`_magnitude_pays`) for the
+    rounding term to come from :func:`autobound.rules.linear._dot_magnitude` (norms of the
+    two sides, an outer product) instead of a second contraction: every entry contains the
+    exact ``Σ_t a_t b_t`` (Fractions), over magnitudes from underflowing products to 2^±200
+    with exact zeros, and the bound itself is above the exact ``Σ_t |a_t| |b_t|``."""
+    from autobound.interval import _magnitude_pays
+    from autobound.rules.linear import _dot_magnitude
+
+    rng = np.random.default_rng(len(shapes[0]))
+    Ad = Arith("outward", "float64")
+
+    def side(shape):
+        v = np.exp2(rng.uniform(-1000, 200, shape)) * rng.choice([-1.0, 1.0], shape)
+        v = np.where(rng.random(shape) < 0.5, rng.standard_normal(shape), v)
+        return np.where(rng.random(shape) < 0.05, 0.0, v)
+
+    a, b = side(shapes[0]), side(shapes[1])
+    f = functools.partial(jax.lax.dot_general, dimension_numbers=dims)
+    mag = _dot_magnitude(Ad, dims)
+    terms = math.prod(shapes[0][d] for d in dims[0][0])
+    c = f(jnp.asarray(a), jnp.asarray(b))
+    assert _magnitude_pays(jnp.asarray(a), jnp.asarray(b), c, terms)
+    r = Ad.bilinear(f, jnp.asarray(a), jnp.asarray(b), terms, mag)
+    bound = np.asarray(mag(jnp.abs(jnp.asarray(a)), jnp.abs(jnp.asarray(b))))
+    # the exact contraction, entry by entry, through the same dot_general on object arrays
+    fa, fb = (np.vectorize(Fraction, otypes=[object])(v) for v in (a, b))
+    exact = _dot_general_exact(fa, fb, dims)
+    exact_abs = _dot_general_exact(np.abs(fa), np.abs(fb), dims)
+    rlo, rhi = np.asarray(r.lo), np.asarray(r.hi)
+    assert np.all(np.isfinite(rlo)) and np.all(np.isfinite(rhi))
+    for i in np.ndindex(exact.shape):
+        assert Fraction(rlo[i]) <= exact[i] <= Fraction(rhi[i]), i
+        assert exact_abs[i] <= Fraction(bound[i]), i
+
+
+def _dot_general_exact(a: np.ndarray, b: np.ndarray, dims) -> np.ndarray:
+    """dot_general of object arrays (exact Fractions): batch axes, then a's free axes, then
+    b's free axes, summing over the contracted pairs."""
+    (ca, cb), (ba, bb) = dims
+    fa = [d for d in range(a.ndim) if d not in ca and d not in ba]
+    fb = [d for d in range(b.ndim) if d not in cb and d not in bb]
+    at = np.transpose(a, (*ba, *fa, *ca))
+    bt = np.transpose(b, (*bb, *fb, *cb))
+    nb, nc = len(ba), len(ca)
+    at = at.reshape(at.shape[: at.ndim - nc] + (-1,))
+    bt = bt.reshape(bt.shape[: bt.ndim - nc] + (-1,))
+    batch = at.shape[:nb]
+    out = np.empty(batch + at.shape[nb:-1] + bt.shape[nb:-1], dtype=object)
+    for i in np.ndindex(out.shape):
+        ib, ia, jb = i[:nb], i[nb : nb + len(fa)], i[nb + len(fa) :]
+        out[i] = sum(at[ib + ia] * bt[ib + jb], Fraction(0))
+    return out
+
+
 @pytest.mark.parametrize("layout", [_matmul_layout, _conv_layout], ids=["matmul", "conv"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kinds", ["point-point", "point-interval", "interval-point", "both"])

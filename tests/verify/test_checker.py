@@ -182,14 +182,22 @@ def test_overlapping_leaves_are_rejected(proofs):
     _rejected(doc, "overlaps")
 
 
-@pytest.mark.parametrize("value", ["1e-3", "-1e-16"])
-def test_a_raised_claim_constant_is_rejected(proofs, value):
-    # 1e-3 is false (f(0) = 0); -1e-16 is true but beyond what the enclosure shows (its
-    # range starts at about -3e-14, from outward rounding)
-    doc = _doc(proofs["exp_ge"])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        # false: f(0) = 0
+        ("exp_ge", "1e-3"),
+        # true (the maximum is sigmoid(5) - 1 = -0.006692850924284732...) but beyond what the
+        # enclosure shows (its range ends at -0.00669285092427018..., from outward rounding)
+        ("sigmoid_lt", "-0.00669285092428"),
+    ],
+)
+def test_a_tightened_claim_constant_is_rejected(proofs, name, value):
+    doc = _doc(proofs[name])
     doc["claim"]["value"] = value
     _rejected(doc, "does not imply the claim")
-    doc["leaves"][0]["range"][0] = value  # raising the record too breaks its consistency
+    # moving the record's range end there too breaks its consistency
+    doc["leaves"][0]["range"][0 if doc["claim"]["kind"] == "ge" else 1] = value
     _rejected(doc, "enclosure gives the range")
 
 
