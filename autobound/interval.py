@@ -330,6 +330,28 @@ class Arith:
         lo_, hi_ = (lo(v) * c, hi(v) * c) if c > 0 else (hi(v) * c, lo(v) * c)
         return Interval(jnp.minimum(lo_, big), jnp.maximum(hi_, -big))
 
+    def _halve(self, v: Value, c: int | float) -> Value:
+        """``v / c`` for ``c = ±2^j``, j >= 0: a scaling by ``1/c``, exact unless a quotient
+        falls below the smallest normal number, where XLA:CPU flushes it to a zero of its
+        sign.  In outward mode such a lower end of a negative value becomes ``-tiny``, such
+        an upper end of a positive one ``tiny`` (the exact quotient lies strictly between 0
+        and ±tiny); the other ends, zeros of the right sign, stay."""
+        if c == -1:
+            return self.neg(v)
+        v = self._v(v)
+        if c < 0:
+            return self.neg(self._halve(v, -c))
+        inv = 1.0 / c  # a power of two: exact
+        if not self.outward:
+            return tree_map(lambda t: t * inv, v)
+        tiny = float(jnp.finfo(self.dtype).tiny)
+        lo_, hi_ = lo(v), hi(v)
+        qlo, qhi = lo_ * inv, hi_ * inv
+        return Interval(
+            jnp.where((lo_ < 0) & (qlo > -tiny), -tiny, qlo),
+            jnp.where((hi_ > 0) & (qhi < tiny), tiny, qhi),
+        )
+
     def _from_ends(self, lo_: Array, hi_: Array) -> Value:
         """The value with the ends of one correctly rounded operation: rounded outward in
         outward mode, else a point where both ends are the same array."""
@@ -401,6 +423,8 @@ class Arith:
             return 0
         if self._exact(b, 1):
             return a
+        if _power_of_two(b):
+            return self._halve(a, b)
         a, b = self._v(a), self._v(b)
         if not isinstance(a, Interval) and not isinstance(b, Interval):
             q = a / b

@@ -261,6 +261,37 @@ def test_outward_scaling_by_powers_of_two_is_exact_or_holds_its_overflow(dtype, 
             assert math.isfinite(rlo[i]) or math.isfinite(rhi[i]), (i, c)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("c", [2, 4, -2, -8, 2.0**40])
+def test_outward_division_by_powers_of_two_is_exact_or_holds_its_underflow(dtype, c):
+    """``Arith.div`` by a Python ``±2^j`` scales each end by ``1/c`` without a rounding
+    step: exact wherever the quotient is a normal number or zero; a quotient that underflows
+    (flushed to zero by XLA:CPU) is replaced by ∓tiny on the side away from zero, so the
+    result still contains it, and a zero of either sign stays sign-definite."""
+    A = Arith("outward", dtype)
+    fi = np.finfo(dtype)
+    tiny = float(fi.tiny)
+    rng = np.random.default_rng(abs(int(math.log2(abs(c)))) + 3 * len(dtype))
+    mags = np.exp2(rng.uniform(fi.minexp, fi.maxexp - 3, 40))
+    a = np.concatenate([mags * rng.choice([-1.0, 1.0], 40), [0.0, -0.0, tiny, -tiny, 3 * tiny]])
+    a = a.astype(dtype)
+    b = np.concatenate([a[:40] * 2 ** rng.integers(0, 3, 40), a[40:]]).astype(dtype)
+    lo_, hi_ = np.minimum(a, b), np.maximum(a, b)
+    r = A.div(Interval(jnp.asarray(lo_), jnp.asarray(hi_)), c)
+    rlo, rhi = (np.asarray(e, np.float64) for e in (lo_of(r), hi_of(r)))
+    for i in range(len(lo_)):
+        low, high = sorted(Fraction(float(e)) / Fraction(c) for e in (lo_[i], hi_[i]))
+        assert Fraction(rlo[i]) <= low and high <= Fraction(rhi[i]), (i, c)
+        for end, exact in ((rlo[i], low), (rhi[i], high)):
+            if exact == 0 or abs(exact) >= Fraction(tiny):
+                assert Fraction(end) == exact, (i, c, end, exact)  # no widening
+            else:
+                assert abs(Fraction(end)) <= Fraction(tiny), (i, c, end, exact)
+        # sign-definite ends stay so (a lower end without its sign bit proves >= 0)
+        if lo_[i] >= 0 and not np.signbit(lo_[i]) and c > 0:
+            assert not np.signbit(rlo[i]), (i, c)
+
+
 def _random_ends(rng: np.random.Generator, size: int) -> np.ndarray:
     """Normal doubles of both signs over the whole exponent range, with exact zeros and
     ones mixed in (the cases where signs and cancellations matter)."""
