@@ -314,42 +314,29 @@ class Arith:
         return self._from_ends(*_product_ends(self._v(a), self._v(b)))
 
     def _scale(self, v: Value, c: int | float) -> Value:
-        """``c·v`` for ``c = ±2^j``, j >= 0, without a rounding step: each end is scaled
-        exactly unless it overflows.  In outward mode a lower end that overflows to +inf is
-        held at M (the exact value lies above M; +inf would claim more), an upper end at
-        -inf at -M; ends that overflow outward stay infinite.  Signs, zeros' included, are
-        kept (a lower end +0.0 still proves >= 0, see :meth:`_round`)."""
+        """``c·v`` for ``c = ±2^j`` (j of either sign), without a rounding step: each end is
+        scaled exactly unless it overflows (|c| > 1) or underflows (|c| < 1).  In outward
+        mode a lower end that overflows to +inf is held at M (the exact value lies above M;
+        +inf would claim more), an upper end at -inf at -M; ends that overflow outward stay
+        infinite.  A quotient below the smallest normal number, which XLA:CPU flushes to a
+        zero of its sign, becomes ``-tiny`` as the lower end of a negative value and
+        ``tiny`` as the upper end of a positive one.  Signs, zeros' included, are kept (a
+        lower end +0.0 still proves >= 0, see :meth:`_round`)."""
         if c == -1:
             return self.neg(v)
-        v = self._v(v)
-        if not self.outward:
-            return (
-                tree_map(lambda t: t * c, v) if c > 0 else self.neg(tree_map(lambda t: t * -c, v))
-            )
-        big = float(jnp.finfo(self.dtype).max)
-        lo_, hi_ = (lo(v) * c, hi(v) * c) if c > 0 else (hi(v) * c, lo(v) * c)
-        return Interval(jnp.minimum(lo_, big), jnp.maximum(hi_, -big))
-
-    def _halve(self, v: Value, c: int | float) -> Value:
-        """``v / c`` for ``c = ±2^j``, j >= 0: a scaling by ``1/c``, exact unless a quotient
-        falls below the smallest normal number, where XLA:CPU flushes it to a zero of its
-        sign.  In outward mode such a lower end of a negative value becomes ``-tiny``, such
-        an upper end of a positive one ``tiny`` (the exact quotient lies strictly between 0
-        and ±tiny); the other ends, zeros of the right sign, stay."""
-        if c == -1:
-            return self.neg(v)
-        v = self._v(v)
         if c < 0:
-            return self.neg(self._halve(v, -c))
-        inv = 1.0 / c  # a power of two: exact
+            return self.neg(self._scale(v, -c))
+        v = self._v(v)
         if not self.outward:
-            return tree_map(lambda t: t * inv, v)
+            return tree_map(lambda t: t * c, v)
+        lo_, hi_ = lo(v) * c, hi(v) * c
+        if c >= 1:
+            big = float(jnp.finfo(self.dtype).max)
+            return Interval(jnp.minimum(lo_, big), jnp.maximum(hi_, -big))
         tiny = float(jnp.finfo(self.dtype).tiny)
-        lo_, hi_ = lo(v), hi(v)
-        qlo, qhi = lo_ * inv, hi_ * inv
         return Interval(
-            jnp.where((lo_ < 0) & (qlo > -tiny), -tiny, qlo),
-            jnp.where((hi_ > 0) & (qhi < tiny), tiny, qhi),
+            jnp.where((lo(v) < 0) & (lo_ > -tiny), -tiny, lo_),
+            jnp.where((hi(v) > 0) & (hi_ < tiny), tiny, hi_),
         )
 
     def _from_ends(self, lo_: Array, hi_: Array) -> Value:
@@ -424,7 +411,7 @@ class Arith:
         if self._exact(b, 1):
             return a
         if _power_of_two(b):
-            return self._halve(a, b)
+            return self._scale(a, 1.0 / b)  # 1/b: a power of two, exact
         a, b = self._v(a), self._v(b)
         if not isinstance(a, Interval) and not isinstance(b, Interval):
             q = a / b

@@ -141,10 +141,10 @@ def safe_combination(
         ids = group_ids(params, groups)
         enc = majorizer.box_enclosure(value_fn, treedef, ids, rounding, dt)
         eta_max = state.eta_max
-        zeros = jnp.zeros_like(eta_max)
-        # a concrete 0 as the expansion point: the engine then keeps w + 0·v exact
-        x0 = np.zeros(eta_max.shape, eta_max.dtype)
-        e = enc(x0, zeros, eta_max, {"w": w_leaves, "v": v_leaves})
+        # a concrete 0 (not a traced one) as the expansion point: the engine then keeps
+        # w + 0·v exact
+        zeros = np.zeros(eta_max.shape, eta_max.dtype)
+        e = enc(zeros, zeros, eta_max, {"w": w_leaves, "v": v_leaves})
         b = majorizer.upper_end(e.coefficients[1])
         C = majorizer.upper_end(e.coefficients[2])
         A = (C + C.T) / 2  # only guides the search: the bound is evaluated on e itself

@@ -174,10 +174,10 @@ def bound_step(enc: ab.Enclose, w: Any, v: Any, eta_max: jax.Array) -> LineBound
     (rounded outward in outward mode) and $c_0^- \\le h(0)$.  A step is taken only when the
     enclosure is valid and this number is finite and positive; otherwise the step is 0.
     """
-    dt = eta_max.dtype
-    zero = jnp.zeros((), dt)
-    # a concrete 0 as the expansion point: the engine then keeps w + 0·v exact
-    e = enc(np.zeros((), dt), zero, eta_max, {"w": w, "v": v})
+    # a concrete 0 (not a traced one) as the expansion point: the engine then keeps
+    # w + 0·v exact
+    zero = np.zeros((), eta_max.dtype)
+    e = enc(zero, zero, eta_max, {"w": w, "v": v})
     eta = upper_minimizer(e.coefficients, eta_max)
     decrease, certified, finite = certify(e, eta)
     return LineBound(

@@ -204,7 +204,7 @@ def _dot_magnitude(A, dimension_numbers, **_):
     (cx, cy), (bx, by) = dimension_numbers
 
     def mag(x, y):
-        nx, ny = _norm_up(A, x, cx), _norm_up(A, y, cy)
+        nx, ny = _norm_up(x, cx), _norm_up(y, cy)
         # the batch axes' places once the contracted ones are gone
         kept_bx = tuple(d - sum(c < d for c in cx) for d in bx)
         kept_by = tuple(d - sum(c < d for c in cy) for d in by)
@@ -213,7 +213,7 @@ def _dot_magnitude(A, dimension_numbers, **_):
     return mag
 
 
-def _norm_up(A, x, axes) -> jax.Array:
+def _norm_up(x: jax.Array, axes) -> jax.Array:
     """An upper bound of the Euclidean norm of the non-negative `x` over `axes`.
 
     The computed sum s of the computed squares (each within u of x², or flushed below tiny)
