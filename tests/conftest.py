@@ -44,6 +44,27 @@ if JAX_CACHE_DIR is not None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
 
+
+@pytest.fixture
+def child_env():
+    """``child_env(**extra)``: the environment for a child Python process of a test (this
+    process's, plus `extra`), with the suite's compilation cache switched on in the child
+    through JAX's own environment variables, so that the programs a child compiles (a
+    multi-device or multi-process run) are not compiled afresh on every run."""
+
+    def make(**extra: str) -> dict[str, str]:
+        env = dict(os.environ, **extra)
+        if JAX_CACHE_DIR is not None:
+            env.update(
+                JAX_COMPILATION_CACHE_DIR=JAX_CACHE_DIR,
+                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+                JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="-1",
+            )
+        return env
+
+    return make
+
+
 # Promotion stays at jax's defaults (tried on this suite):
 # - jax_numpy_rank_promotion="raise" breaks the engine itself: its interval arithmetic
 #   broadcasts a coefficient of shape (1, 1) against monomials of shape (1,)

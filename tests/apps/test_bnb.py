@@ -2,7 +2,6 @@
 how it splits, when it stops."""
 
 import math
-import os
 import subprocess
 import sys
 
@@ -158,7 +157,7 @@ def test_bad_boxes_are_named(lo, hi):
         BranchAndBound(Cover(0.1)).init(lo, hi)
 
 
-def test_batches_are_sharded_over_all_devices():
+def test_batches_are_sharded_over_all_devices(child_env):
     # 8 host devices: the batch is laid out along the box axis over all of them, and the
     # result is the same as on one device
     code = r"""
@@ -176,8 +175,7 @@ sol = BranchAndBound(S(), batch=4).run([0.0, 0.0], [1.0, 1.0])
 lo, hi, _ = sol.state.leaf_arrays()
 print(jax.device_count(), set(seen), len(lo), float(np.sum(np.prod(hi - lo, axis=1))))
 """
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8",
-               JAX_PLATFORMS="cpu")  # fmt: skip
+    env = child_env(XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["8", "{8}", "64", "1.0"]
@@ -193,7 +191,7 @@ print(jax.process_count(), jax.device_count(), r.status, r.boxes, r.lower.hex(),
 """
 
 
-def test_a_run_over_two_processes_is_the_run_on_one():
+def test_a_run_over_two_processes_is_the_run_on_one(child_env):
     """jax.distributed over two processes with two devices each: every batch is laid out over
     the four devices, each process reads back all results, the first process's clock decides
     when to stop; the search is the one a single process makes."""
@@ -205,8 +203,7 @@ def test_a_run_over_two_processes_is_the_run_on_one():
     with socket.socket() as s:
         s.bind(("localhost", 0))
         address = f"localhost:{s.getsockname()[1]}"
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
-               JAX_PLATFORMS="cpu")  # fmt: skip
+    env = child_env(XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", _TWO_PROCESSES, address, str(i), f],

@@ -2,7 +2,6 @@
 parameters never recompile; flags instead of exceptions; the reference's jit(vmap) idiom."""
 
 import contextlib
-import os
 import subprocess
 import sys
 import textwrap
@@ -260,7 +259,7 @@ def test_float32_enclosure_of_float64_box_is_rounded_outward():
     assert float(e.lo) <= lo and float(e.hi) >= hi
 
 
-def test_sharded_boxes_keep_their_sharding():
+def test_sharded_boxes_keep_their_sharding(child_env):
     """On 8 host devices, boxes sharded over a mesh stay sharded through jit(vmap(enc))."""
     code = textwrap.dedent(
         """
@@ -281,9 +280,7 @@ def test_sharded_boxes_keep_their_sharding():
         print("ok")
         """
     )
-    env = dict(
-        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu"
-    )
+    env = child_env(XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
     )
