@@ -122,6 +122,11 @@ _UNEVALUATED_GLOBALS = {
 }
 
 _ALLOWED_OPS = frozenset({"+", "-", "*", "/", "**", "^", "(", ")", ",", "<", ">", "<=", ">="})
+
+MAX_NESTING = 150
+"""Parentheses nested deeper than this are refused before parsing: Python's parser stops at
+200 levels, and past that sympy's token transformations recurse for seconds (2,000 levels:
+10 s) before running out of stack."""
 _LAYOUT_TOKENS = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER})
 
 _DEFAULT_LEAKY_SLOPE = Fraction(1, 100)  # jax.nn.leaky_relu's default negative_slope
@@ -452,9 +457,17 @@ def _checked_tokens(text: str) -> list[tokenize.TokenInfo]:
         tokens = list(tokenize.generate_tokens(io.StringIO(text.strip()).readline))
     except (tokenize.TokenError, SyntaxError) as err:
         raise ParseError(f"cannot parse {shown(text)}: {_short(err)}") from None
+    depth = 0
     for tok in tokens:
         if tok.type in _LAYOUT_TOKENS:
             continue
+        if tok.type == tokenize.OP and tok.string in ("(", ")"):
+            depth += 1 if tok.string == "(" else -1
+            if depth > MAX_NESTING:
+                raise ResourceLimit(
+                    f"cannot parse {shown(text)}: it nests too deeply (parentheses more "
+                    f"than {MAX_NESTING} levels deep); a long sum of terms is fine"
+                )
         if tok.type == tokenize.NUMBER and tok.string[-1] not in "jJ":
             if len(tok.string) > _MAX_NUMBER_CHARS:
                 raise ResourceLimit(

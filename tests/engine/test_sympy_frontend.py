@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import sympy
 
-from autobound.errors import ParseError, UnsupportedOperation
+from autobound.errors import ParseError, ResourceLimit, UnsupportedOperation
 from autobound.frontends.sympy_frontend import (
+    MAX_NESTING,
     SUPPORTED_FUNCTIONS,
     expr_from_string,
     graph_from_string,
@@ -253,6 +254,23 @@ def test_unknown_variable_is_a_parse_error_naming_it():
 def test_unparseable_text_is_a_parse_error(text):
     with pytest.raises(ParseError, match="cannot parse|not a single"):
         graph_from_string(text)
+
+
+def test_nesting_is_read_up_to_its_limit_and_refused_beyond_it_before_parsing():
+    def nested(depth: int) -> str:
+        return "sin(" * depth + "x" + ")" * depth
+
+    expr = expr_from_string(nested(MAX_NESTING))
+    assert sympy.count_ops(expr) == MAX_NESTING
+    # Refused from the tokens: 2,000 levels used to keep sympy's transformations busy for
+    # seconds before Python's recursion limit stopped them.
+    for depth in (MAX_NESTING + 1, 2000):
+        with pytest.raises(ResourceLimit, match=f"more than {MAX_NESTING} levels deep"):
+            expr_from_string(nested(depth))
+    # Parentheses that open and close again do not add up.
+    assert expr_from_string(" + ".join([nested(MAX_NESTING // 2)] * 3)) == 3 * expr_from_string(
+        nested(MAX_NESTING // 2)
+    )
 
 
 @pytest.mark.parametrize("text", ["x.real", "x[0]", "lambda: 1", "_x + 1", "x if x else 1"])
