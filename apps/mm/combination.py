@@ -48,12 +48,14 @@ SWEEPS = 8
 
 class SafeCombinationInfo(NamedTuple):
     """`step_sizes` and `eta_max` per group (shape (k,)), the certified decrease of the exact
-    loss and whether the step was certified (else it was zero)."""
+    loss, whether the step was certified (else it was zero) and whether the enclosure was
+    valid and finite."""
 
     step_sizes: jax.Array
     eta_max: jax.Array
     certified_decrease: jax.Array
     certified: jax.Array
+    finite: jax.Array
 
 
 class SafeCombinationState(NamedTuple):
@@ -118,7 +120,9 @@ def safe_combination(
         k = max(group_ids(params, groups)) + 1
         zero = jnp.zeros((), dt)
         eta_max = jnp.full((k,), eta_max0, dt)
-        info = SafeCombinationInfo(jnp.zeros((k,), dt), eta_max, zero, jnp.asarray(False))
+        info = SafeCombinationInfo(
+            jnp.zeros((k,), dt), eta_max, zero, jnp.asarray(False), jnp.asarray(True)
+        )
         return SafeCombinationState(eta_max, direction_tx.init(params), info)
 
     def update(
@@ -162,7 +166,7 @@ def safe_combination(
         ]
         at_boundary = finite & (searched > 0) & (searched >= eta_max)
         info = SafeCombinationInfo(
-            eta, eta_max, jnp.where(certified, decrease, jnp.zeros((), dt)), certified
+            eta, eta_max, jnp.where(certified, decrease, jnp.zeros((), dt)), certified, finite
         )
         new_state = SafeCombinationState(next_eta_max(at_boundary, eta_max), direction_state, info)
         return jax.tree.unflatten(treedef, moved), new_state

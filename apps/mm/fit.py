@@ -22,7 +22,14 @@ import optax
 
 from autobound.apps.mm import tasks as tasks_mod
 from autobound.apps.mm.combination import SafeCombinationState, safe_combination
-from autobound.apps.mm.safe_rate import SafeRateState, check_loss, params_dtype, safe_rate
+from autobound.apps.mm.safe_rate import (
+    SafeRateState,
+    check_loss,
+    params_dtype,
+    safe_rate,
+    warn_uncertified,
+    warnings_from_host,
+)
 from autobound.errors import DomainError, InvalidArgument
 
 __all__ = ["OPTIMIZERS", "History", "fit", "make_optimizer", "train"]
@@ -164,7 +171,10 @@ def fit(
 
     state = opt.init(params)
     t0 = time.perf_counter()
-    compiled = jax.jit(step).lower(params, state).compile()
+    # The MM updates' warnings come from here, read off their info, so that the compiled
+    # step has no host callback and is kept in JAX's persistent compilation cache.
+    with warnings_from_host() as host_warns:
+        compiled = jax.jit(step).lower(params, state).compile()
     compile_time = time.perf_counter() - t0
     nan = float("nan")
     losses, times, etas, eta_max, decrease = [], [], [], [], []
@@ -184,6 +194,8 @@ def fit(
                 etas.append(np.asarray(sizes))
                 eta_max.append(np.asarray(info.eta_max))
                 decrease.append(float(info.certified_decrease))
+                if host_warns and not bool(np.all(info.finite)):
+                    warn_uncertified(info.eta_max)
             eta = np.array2string(np.asarray(etas[-1]), precision=3)
             bar.update(task, advance=1, loss=f"{losses[-1]:.4g}", eta=eta)
     final = float(loss_fn(params))

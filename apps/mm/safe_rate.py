@@ -29,8 +29,10 @@ provably does not increase *that batch's* loss; nothing is claimed for other bat
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import jax
@@ -54,13 +56,16 @@ class SafeRateInfo(NamedTuple):
     - `step_size`: the $\\eta^*$ applied to the direction (0 for a refused step);
     - `eta_max`: the trust region $\\bar\\eta$ the step was bounded on;
     - `certified_decrease`: $\\delta$, a proven lower bound on the decrease of the exact loss;
-    - `certified`: whether the step was certified (else it was zero).
+    - `certified`: whether the step was certified (else it was zero);
+    - `finite`: whether the enclosure was valid and finite (false: an uncertified step, see
+      :class:`UncertifiedStepWarning`).
     """
 
     step_size: jax.Array
     eta_max: jax.Array
     certified_decrease: jax.Array
     certified: jax.Array
+    finite: jax.Array
 
 
 class SafeRateState(NamedTuple):
@@ -133,14 +138,38 @@ def next_eta_max(at_boundary: jax.Array, eta_max: jax.Array) -> jax.Array:
     return jnp.clip(grown, finfo.tiny, finfo.max / 4)
 
 
+_HOST_WARNINGS: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "autobound_mm_host_warnings", default=None
+)
+
+
+@contextlib.contextmanager
+def warnings_from_host() -> Iterator[list[bool]]:
+    """While a loop that reads every step's ``info`` on the host traces its step (``fit``),
+    the MM updates leave their in-program warning out and append to the yielded list
+    instead: the loop then warns from ``info.finite``.  A program with a host callback is
+    never written to JAX's persistent compilation cache, so with the callback every process
+    would compile the step afresh (seconds to tens of seconds in outward rounding)."""
+    wanted: list[bool] = []
+    token = _HOST_WARNINGS.set(wanted)
+    try:
+        yield wanted
+    finally:
+        _HOST_WARNINGS.reset(token)
+
+
 def warn_if_not_finite(finite: jax.Array, eta_max: jax.Array) -> None:
-    """Inside the traced update: an :class:`UncertifiedStepWarning` when `finite` is false."""
-    jax.lax.cond(
-        finite, lambda m: None, lambda m: jax.debug.callback(_warn_uncertified, m), eta_max
-    )
+    """Inside the traced update: an :class:`UncertifiedStepWarning` when `finite` is false
+    (from a host callback, or from the host loop under :func:`warnings_from_host`)."""
+    wanted = _HOST_WARNINGS.get()
+    if wanted is not None:
+        wanted.append(True)
+        return
+    jax.lax.cond(finite, lambda m: None, lambda m: jax.debug.callback(warn_uncertified, m), eta_max)
 
 
-def _warn_uncertified(eta_max: Any) -> None:
+def warn_uncertified(eta_max: Any) -> None:
+    """Emit the :class:`UncertifiedStepWarning` of a step bounded on `eta_max`."""
     warnings.warn(
         "autobound.apps.mm: the loss could not be bounded on the trust region with ends "
         f"{np.asarray(eta_max)} (a flagged or non-finite enclosure); the step is zero and "
@@ -213,7 +242,9 @@ def safe_rate(
         return SafeRateState(
             eta_max=jnp.asarray(eta_max0, dt),
             direction_state=direction_tx.init(params),
-            info=SafeRateInfo(zero, jnp.asarray(eta_max0, dt), zero, jnp.asarray(False)),
+            info=SafeRateInfo(
+                zero, jnp.asarray(eta_max0, dt), zero, jnp.asarray(False), jnp.asarray(True)
+            ),
         )
 
     def update(
@@ -242,7 +273,9 @@ def safe_rate(
         new_updates = jax.tree.map(
             lambda d: jnp.where(step.certified, step.step_size * d, jnp.zeros_like(d)), v
         )
-        info = SafeRateInfo(step.step_size, eta_max, step.certified_decrease, step.certified)
+        info = SafeRateInfo(
+            step.step_size, eta_max, step.certified_decrease, step.certified, step.finite
+        )
         return new_updates, SafeRateState(
             next_eta_max(step.at_boundary, eta_max), direction_state, info
         )

@@ -326,9 +326,28 @@ def test_nan_params_inside_jit_give_a_zero_step_and_a_warning():
         _, updates, new_state, _, _ = step(bad, state)
         jax.effects_barrier()
     assert all(np.all(np.asarray(u) == 0) for u in jax.tree.leaves(updates))
-    assert not bool(new_state.info.certified)
+    assert not bool(new_state.info.certified) and not bool(new_state.info.finite)
     assert float(new_state.eta_max) == 0.5 * float(state.eta_max)
     assert any(issubclass(w.category, mm.UncertifiedStepWarning) for w in seen)
+
+
+def test_fit_warns_from_the_host_and_compiles_its_step_without_a_host_callback(monkeypatch):
+    """h(eta) = log(1 - eta) leaves log's domain at eta_max = 1: the first step is zero with a
+    warning, the second (on [0, 1/2]) is certified.  The warning comes from fit's loop (one
+    per uncertified step), not from a callback in the program: JAX does not keep programs
+    with host callbacks in its persistent compilation cache."""
+
+    def no_callback(*args, **kwargs):
+        raise AssertionError("fit's step traced a host callback")
+
+    monkeypatch.setattr(jax.debug, "callback", no_callback)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        h = mm.fit(lambda p: jnp.log(p["w"]), {"w": jnp.asarray(1.0)}, 2, progress=False)
+    uncertified = [w for w in seen if issubclass(w.category, mm.UncertifiedStepWarning)]
+    assert len(uncertified) == 1 and "with ends 1.0 " in str(uncertified[0].message)
+    assert h.step_sizes[0] == 0 and h.step_sizes[1] > 0 and h.eta_max[1] == 0.5
+    assert h.losses[2] < h.losses[0]
 
 
 def test_safe_combination_per_group_steps_certified_exactly():
