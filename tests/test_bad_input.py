@@ -58,6 +58,14 @@ API_REFUSALS = {
         "exact constant",
     ),
     "0.5^5000*x": (lambda: ab.taylor_bounds("0.5^5000*x"), ResourceLimit, "exact constant"),
+    # short literals with huge exact values (Python's int conversion stopped them before,
+    # with its own advice); 1e-400 itself is fine (it is enclosed as [0, tiny])
+    "1e-999999*x": (lambda: ab.taylor_bounds("1e-999999*x"), ResourceLimit, "exponent beyond"),
+    "2.5E+1_000_000*x": (
+        lambda: ab.taylor_bounds("2.5E+1_000_000*x"),
+        ResourceLimit,
+        "exponent beyond",
+    ),
     "5000-digit literal": (
         lambda: ab.taylor_bounds("7" * 5000 + "*x"),
         ResourceLimit,
@@ -355,6 +363,7 @@ CLI_REFUSALS = {
     "1e400*x": (["bound", "1e400*x", "--over", "0", "1"], "beyond float64"),
     "x + 2^2^2^2^2": (["bound", "x + 2^2^2^2^2", "--over", "0", "1"], "4096 bits"),
     "x + 9^9^9": (["bound", "x + 9^9^9", "--over", "0", "1"], "digits"),
+    "1e-999999*x": (["bound", "1e-999999*x", "--over", "0", "1"], "4096 bits"),
     "reversed --over": (["bound", "x", "--over", "1", "0"], "reversed"),
     "infinite --over": (["bound", "x", "--over", "0", "1e400"], "finite"),
     "nan --over": (["bound", "x", "--over", "nan", "1"], "finite"),

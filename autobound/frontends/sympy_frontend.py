@@ -381,6 +381,7 @@ def _short(err: Exception) -> str:
 
 
 _MAX_NUMBER_CHARS = int(MAX_CONSTANT_BITS * math.log10(2)) + 40  # digits, point, exponent
+_DECIMAL_EXPONENT = re.compile(r"[eE]([+-]?[0-9_]+)$")
 
 
 def _check_exact_sizes(expr: Any) -> None:
@@ -469,6 +470,16 @@ def _checked_tokens(text: str) -> list[tokenize.TokenInfo]:
                     f"than {MAX_NESTING} levels deep); a long sum of terms is fine"
                 )
         if tok.type == tokenize.NUMBER and tok.string[-1] not in "jJ":
+            # 1e999999 is short, but its exact value has a million digits
+            decimal = tok.string[:2].lower() not in ("0x", "0o", "0b")
+            exponent = _DECIMAL_EXPONENT.search(tok.string) if decimal else None
+            if exponent and abs(int(exponent.group(1))) > _MAX_NUMBER_CHARS:
+                raise ResourceLimit(
+                    f"the number {shown(tok.string, 40)} in {shown(text)} has a decimal "
+                    f"exponent beyond {_MAX_NUMBER_CHARS:,}: exact constants are limited to "
+                    f"{MAX_CONSTANT_BITS} bits "
+                    f"({int(MAX_CONSTANT_BITS * math.log10(2)):,} digits)"
+                )
             if len(tok.string) > _MAX_NUMBER_CHARS:
                 raise ResourceLimit(
                     f"a number of {len(tok.string):,} characters in {shown(text)}: exact "

@@ -71,6 +71,8 @@ def test_multi_letter_names_are_single_variables_when_not_declared():
         ("1e-3 x", Fraction(1, 1000)),
         ("x^0.5e1", None),  # 0.5e1 = 5 exactly: an integer power
         ("x/3", Fraction(1, 3)),
+        ("1e-400*x", Fraction(1, 10**400)),  # below float64's range, still exact
+        ("2.5e-3_0*x", Fraction(25, 10**31)),  # digit groups in the exponent
     ],
 )
 def test_decimals_in_strings_are_exact_fractions(text, value):
