@@ -202,11 +202,45 @@ def _is_end(token: str) -> bool:
     return not (token.startswith("--") or token in _SHORT_OPTIONS or re.search(r"[\s,;]", token))
 
 
+def _leading_minus_last(params: Sequence[Any], args: Sequence[str]) -> list[str]:
+    """`args` with a positional word that starts with ``-`` (an expression such as
+    ``-x**2 + 1``, which the parser would take for an unknown option) moved behind ``--``.
+    Words that are options of the command, or the values of options that take one
+    (``--ge -1e-9``, ``--at -0.5``), stay where they are; so do args that already have a
+    ``--``."""
+    names, valued = set(), set()
+    for p in params:
+        opts = [*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())]
+        if p.param_type_name == "option":
+            names.update(opts)
+            if not (p.is_flag or p.count):
+                valued.update(opts)
+    if "--" in args:
+        return list(args)
+    out: list[str] = []
+    moved: list[str] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token in valued:
+            out += args[i : i + 2]
+            i += 2
+            continue
+        if token.startswith("-") and not token.startswith("--") and token not in names:
+            moved.append(token)
+        else:
+            out.append(token)
+        i += 1
+    return out + ["--", *moved] if moved else out
+
+
 class IntervalCommand(TyperCommand):
-    """A command that takes ``--over LO HI`` as two words."""
+    """A command that takes ``--over LO HI`` as two words, and an expression that starts
+    with ``-`` as its argument."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _join_interval_tokens(args))
+        args = _leading_minus_last(self.params, _join_interval_tokens(args))
+        return super().parse_args(ctx, args)
 
 
 def interval_words(text: str) -> tuple[str, str]:

@@ -52,6 +52,19 @@ def test_reference_example_prints_its_coefficients_and_polynomial():
     assert result.stderr == ""
 
 
+def test_an_expression_that_starts_with_a_minus_is_the_expression_not_an_option():
+    doc = bound_json("-x**2 + 1", "--over", "0", "1")
+    assert doc["expression"] == "-x**2 + 1" and doc["coefficients"] == [0.75, -1.0, -1.0]
+    # anywhere among the options, and a constant too
+    assert bound_json("--over", "-1", "1", "-5")["coefficients"] == [-5.0]
+    # an option's value that starts with a minus stays that option's value
+    result = invoke("prove", "x**2", "--over", "-1", "1", "--ge", "-1e-9")
+    assert result.exit_code == ExitCode.OK and "proved: x**2 >= -1e-9" in result.stdout
+    # an unknown long option is still named as one
+    result = invoke("bound", "x", "--ovr", "0", "1")
+    assert result.exit_code == 2 and "No such option: --ovr" in result.output
+
+
 def test_outward_output_has_no_note_and_json_says_which_is_rigorous():
     result = invoke(*REFERENCE_ARGS, "--rounding", "outward")
     assert result.exit_code == 0, result.output
