@@ -245,7 +245,7 @@ API_REFUSALS = {
     ),
     "f returns two values": (
         lambda: ab.taylor_bounds(lambda x: (x, x))(0.5, (0.0, 1.0)),
-        ab.AutoBoundError,
+        ab.InvalidFunction,
         "single array",
     ),
 }

@@ -247,7 +247,7 @@ def trace_callable(
         except Exception as err:  # noqa: BLE001 - f itself failed: say so, with f's message
             raise _traced_error(err, x_aval) from err
         if len(closed.jaxpr.outvars) != 1:
-            raise AutoBoundError(
+            raise InvalidFunction(
                 f"f must return a single array, it returns {len(closed.jaxpr.outvars)} values"
             )
         builder = _Builder(ExprGraph(dtype))

@@ -167,6 +167,8 @@ def _parsed(text: str, variables: tuple[sympy.Symbol | str, ...] | None) -> symp
 
 def _parse(text: str, variables: list[sympy.Symbol | str] | None) -> sympy.Expr:
     """:func:`expr_from_string` without the cache."""
+    if not text.strip():
+        raise ParseError(f"cannot parse {shown(text)}: the expression is empty")
     tokens = _checked_tokens(text)
     declared = None if variables is None else _variable_names(variables)
     local = dict(_USER_NAMES)

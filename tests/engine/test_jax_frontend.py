@@ -14,7 +14,7 @@ import pytest
 from jax import lax
 
 import autobound
-from autobound.errors import AutoBoundError, UnsupportedOperation
+from autobound.errors import AutoBoundError, InvalidFunction, UnsupportedOperation
 from autobound.frontends.jax_frontend import graph_from_callable
 
 _erf = np.vectorize(math.erf)
@@ -571,7 +571,7 @@ def test_integer_conversion_of_the_input_raises():
 
 
 def test_several_outputs_raise():
-    with pytest.raises(AutoBoundError, match="single array"):
+    with pytest.raises(InvalidFunction, match="single array"):
         graph_from_callable(lambda x: (x, 2 * x), (3,))
 
 

@@ -258,6 +258,12 @@ def test_unparseable_text_is_a_parse_error(text):
         graph_from_string(text)
 
 
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_an_empty_expression_is_named_as_empty(text):
+    with pytest.raises(ParseError, match="the expression is empty"):
+        graph_from_string(text)
+
+
 def test_nesting_is_read_up_to_its_limit_and_refused_beyond_it_before_parsing():
     def nested(depth: int) -> str:
         return "sin(" * depth + "x" + ")" * depth
