@@ -170,10 +170,22 @@ def is_number(token: str) -> bool:
     return True
 
 
-_SHORT_OPTIONS = ("-k", "-o")
+def _option_words(params: Sequence[Any]) -> tuple[set[str], set[str]]:
+    """The option names of a command's `params`, and those of them that take a value."""
+    names: set[str] = set()
+    valued: set[str] = set()
+    for p in params:
+        if p.param_type_name == "option":
+            opts = [*p.opts, *p.secondary_opts]
+            names.update(opts)
+            if not (p.is_flag or p.count):
+                valued.update(opts)
+    return names, valued
 
 
-def _join_interval_tokens(args: Sequence[str]) -> list[str]:
+def _join_interval_tokens(args: Sequence[str], names: set[str]) -> list[str]:
+    """``--over LO HI`` (and ``--support``) as the option and one word ``"LO HI"``; `names`:
+    the command's option names."""
     out: list[str] = []
     i = 0
     while i < len(args):
@@ -185,7 +197,7 @@ def _join_interval_tokens(args: Sequence[str]) -> list[str]:
             lo, hi = args[i + 1], args[i + 2]
             # A second token that is not an option belongs to --over even when it is not a
             # number, so that `--over 0 a` is reported as a bad interval.
-            if _is_end(lo) and _is_end(hi):
+            if _is_end(lo, names) and _is_end(hi, names):
                 out += [token, f"{lo} {hi}"]
                 i += 3
                 continue
@@ -194,27 +206,20 @@ def _join_interval_tokens(args: Sequence[str]) -> list[str]:
     return out
 
 
-def _is_end(token: str) -> bool:
+def _is_end(token: str, names: set[str]) -> bool:
     """Whether `token` can be one end of ``--over LO HI``: a number or a constant such as
     ``-pi/2``, not an option and not already a pair (``"0 1"``, ``0,1``)."""
     if is_number(token):
         return True
-    return not (token.startswith("--") or token in _SHORT_OPTIONS or re.search(r"[\s,;]", token))
+    return not (token.startswith("--") or token in names or re.search(r"[\s,;]", token))
 
 
-def _leading_minus_last(params: Sequence[Any], args: Sequence[str]) -> list[str]:
+def _leading_minus_last(args: Sequence[str], names: set[str], valued: set[str]) -> list[str]:
     """`args` with a positional word that starts with ``-`` (an expression such as
     ``-x**2 + 1``, which the parser would take for an unknown option) moved behind ``--``.
-    Words that are options of the command, or the values of options that take one
-    (``--ge -1e-9``, ``--at -0.5``), stay where they are; so do args that already have a
-    ``--``."""
-    names, valued = set(), set()
-    for p in params:
-        opts = [*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())]
-        if p.param_type_name == "option":
-            names.update(opts)
-            if not (p.is_flag or p.count):
-                valued.update(opts)
+    Words that are option `names` of the command, or the values of options that take one
+    (`valued`: ``--ge -1e-9``, ``--at -0.5``), stay where they are; so do args that already
+    have a ``--``."""
     if "--" in args:
         return list(args)
     out: list[str] = []
@@ -239,7 +244,8 @@ class IntervalCommand(TyperCommand):
     with ``-`` as its argument."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        args = _leading_minus_last(self.params, _join_interval_tokens(args))
+        names, valued = _option_words(self.params)
+        args = _leading_minus_last(_join_interval_tokens(args, names), names, valued)
         return super().parse_args(ctx, args)
 
 

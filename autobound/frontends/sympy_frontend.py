@@ -122,12 +122,12 @@ _UNEVALUATED_GLOBALS = {
 }
 
 _ALLOWED_OPS = frozenset({"+", "-", "*", "/", "**", "^", "(", ")", ",", "<", ">", "<=", ">="})
+_LAYOUT_TOKENS = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER})
 
 MAX_NESTING = 150
 """Parentheses nested deeper than this are refused before parsing: Python's parser stops at
 200 levels, and past that sympy's token transformations recurse for seconds (2,000 levels:
 10 s) before running out of stack."""
-_LAYOUT_TOKENS = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER})
 
 _DEFAULT_LEAKY_SLOPE = Fraction(1, 100)  # jax.nn.leaky_relu's default negative_slope
 
@@ -382,7 +382,11 @@ def _short(err: Exception) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-_MAX_NUMBER_CHARS = int(MAX_CONSTANT_BITS * math.log10(2)) + 40  # digits, point, exponent
+_MAX_CONSTANT_DIGITS = int(MAX_CONSTANT_BITS * math.log10(2))
+_CONSTANT_LIMIT = (
+    f"exact constants are limited to {MAX_CONSTANT_BITS} bits ({_MAX_CONSTANT_DIGITS:,} digits)"
+)
+_MAX_NUMBER_CHARS = _MAX_CONSTANT_DIGITS + 40  # digits, point, exponent
 _DECIMAL_EXPONENT = re.compile(r"[eE]([+-]?[0-9_]+)$")
 
 
@@ -412,8 +416,7 @@ def _check_exact_sizes(expr: Any) -> None:
         if size is not None and size > MAX_CONSTANT_BITS:
             raise ResourceLimit(
                 f"the exact constant {shown(str(node), 60)} would have about "
-                f"{size * math.log10(2):,.0f} digits: exact constants are limited to "
-                f"{MAX_CONSTANT_BITS} bits ({int(MAX_CONSTANT_BITS * math.log10(2)):,} digits)"
+                f"{size * math.log10(2):,.0f} digits: {_CONSTANT_LIMIT}"
             )
 
 
@@ -478,15 +481,12 @@ def _checked_tokens(text: str) -> list[tokenize.TokenInfo]:
             if exponent and abs(int(exponent.group(1))) > _MAX_NUMBER_CHARS:
                 raise ResourceLimit(
                     f"the number {shown(tok.string, 40)} in {shown(text)} has a decimal "
-                    f"exponent beyond {_MAX_NUMBER_CHARS:,}: exact constants are limited to "
-                    f"{MAX_CONSTANT_BITS} bits "
-                    f"({int(MAX_CONSTANT_BITS * math.log10(2)):,} digits)"
+                    f"exponent beyond {_MAX_NUMBER_CHARS:,}: {_CONSTANT_LIMIT}"
                 )
             if len(tok.string) > _MAX_NUMBER_CHARS:
                 raise ResourceLimit(
-                    f"a number of {len(tok.string):,} characters in {shown(text)}: exact "
-                    f"constants are limited to {MAX_CONSTANT_BITS} bits "
-                    f"({int(MAX_CONSTANT_BITS * math.log10(2)):,} digits)"
+                    f"a number of {len(tok.string):,} characters in {shown(text)}: "
+                    f"{_CONSTANT_LIMIT}"
                 )
             continue
         if tok.type == tokenize.NAME and not tok.string.startswith("_"):
