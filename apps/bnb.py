@@ -217,6 +217,14 @@ class BranchAndBound:
       must split anyway (integration: every box is split until it is narrow enough) reaches
       its depth in fewer steps; a search that can settle a large box at once (a minimum over
       a box, where the root may already be a leaf) should keep bisecting.
+    - `max_batch`: let the batch grow while the queue is deep: a step bounds ``batch``,
+      ``4·batch``, ``16·batch``, ... boxes (at most `max_batch`), the largest of these whose
+      half the open boxes fill (``size <= 2·open``), so a grown batch is always full of
+      halves.  A call's fixed costs (dispatch, host work, a few ms) are then shared by more
+      boxes once a search has thousands open, while a small search keeps the small batch.
+      Each size traces and compiles its program once, seconds each: growth pays in a
+      process that runs many long searches, not in one short run.  Default: `batch` (no
+      growth).
     """
 
     def __init__(
@@ -227,15 +235,21 @@ class BranchAndBound:
         time_limit: float = math.inf,
         split_axis: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
         fill: bool = False,
+        max_batch: int | None = None,
     ):
         if not (isinstance(batch, int) and batch >= 2):
             raise InvalidArgument(f"batch must be an integer >= 2, got {batch!r}")
+        if max_batch is not None and not (isinstance(max_batch, int) and max_batch >= batch):
+            raise InvalidArgument(
+                f"max_batch must be an integer >= batch ({batch}), got {max_batch!r}"
+            )
         if not (isinstance(max_boxes, int) and max_boxes >= 1):
             raise InvalidArgument(f"max_boxes must be a positive integer, got {max_boxes!r}")
         if not time_limit > 0:
             raise InvalidArgument(f"time_limit must be positive, got {time_limit!r}")
         devices = jax.device_count()
         self.batch = -(-batch // (2 * devices)) * 2 * devices
+        self.max_batch = max(self.batch, max_batch or 0)
         self.search = search
         self.max_boxes = max_boxes
         self.time_limit = time_limit
@@ -249,10 +263,20 @@ class BranchAndBound:
 
     # -- bounding a batch --------------------------------------------------------------------
 
-    def _bound(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
+    def _size(self, open_: int) -> int:
+        """The batch of a step with `open_` open boxes (see `max_batch`)."""
+        size = self.batch
+        while 2 * size <= open_ and 4 * size <= self.max_batch:
+            size *= 4
+        return size
+
+    def _bound(
+        self, lo: np.ndarray, hi: np.ndarray, size: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """The search's bounds of boxes ``lo, hi``, padded to `size` (default: the batch)."""
         m = len(lo)
         self.bounded += m  # boxes bounded so far, padding not counted
-        pad = self.batch - m
+        pad = (size or self.batch) - m
         if pad:
             lo = np.concatenate([lo, np.repeat(lo[-1:], pad, 0)])
             hi = np.concatenate([hi, np.repeat(hi[-1:], pad, 0)])
@@ -319,8 +343,10 @@ class BranchAndBound:
 
     def step(self, state: State) -> State:
         """Take up to ``batch // 2`` most urgent open boxes, re-classify them, bisect those
-        still open (or cut them in more parts: `fill`) and bound all the parts in one call."""
-        take = min(self.batch // 2, state.open, max(1, (self.max_boxes - state.boxes) // 2))
+        still open (or cut them in more parts: `fill`) and bound all the parts in one call
+        (a larger batch while many boxes are open: `max_batch`)."""
+        size = self._size(state.open)
+        take = min(size // 2, state.open, max(1, (self.max_boxes - state.boxes) // 2))
         if take < state.open:
             chosen = np.argpartition(state.key, take - 1)[:take]
         else:
@@ -352,9 +378,9 @@ class BranchAndBound:
             return state
         parts = 2
         if self.fill:
-            parts = max(2, min(self.batch, self.max_boxes - state.boxes) // len(lo))
+            parts = max(2, min(size, self.max_boxes - state.boxes) // len(lo))
         parts_lo, parts_hi = _cut(lo, hi, axis, parts)
-        data = self._bound(parts_lo, parts_hi)
+        data = self._bound(parts_lo, parts_hi, size)
         state.boxes += len(parts_lo)
         self._settle(state, parts_lo, parts_hi, data)
         return state

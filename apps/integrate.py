@@ -597,6 +597,7 @@ def integrate(
     time_limit: float = 60.0,
     max_pieces: int = 200_000,
     batch: int = 256,
+    max_batch: int | None = None,
     progress: bool = False,
     certificate: bool = False,
     split: bool = True,
@@ -621,6 +622,12 @@ def integrate(
       (new values do not recompile).
     - `time_limit` (seconds, compilation not included), `max_pieces`: the budget.
     - `batch`: pieces bounded per call (one compiled program per batch size).
+    - `max_batch` (default: `batch`, no growth): while at least ``2 * batch`` pieces wait to
+      be split, calls bound ``4 * batch``, then ``16 * batch`` pieces, up to `max_batch`
+      (:class:`~autobound.apps.bnb.BranchAndBound`).  Each new size traces and compiles
+      its programs once (seconds), so it pays for repeated long integrals in one process:
+      ``sin(x + exp(x))`` on [0, 8] at ``tol=1e-8``, ``max_batch=4096``, takes 0.14 s
+      instead of 0.53 s from its second call on, but 19 s instead of 7 s for the first.
     - `progress`: a status line on stderr.
     - `split`: for one variable and a string or sympy f, first cut the box at the points
       inside it where an argument of log, a base of a negative or fractional power, or an
@@ -666,6 +673,7 @@ def integrate(
             time_limit=time_limit,
             max_pieces=max_pieces,
             batch=batch,
+            max_batch=max_batch,
             progress=progress,
         )
         result = _split(f, sides[0], cuts, tol, options, note)
@@ -696,6 +704,7 @@ def integrate(
         time_limit=time_limit,
         split_axis=search.split_axis,
         fill=True,
+        max_batch=max_batch,
     )
     started = time.perf_counter()
     solution = bnb.run(outer_lo, outer_hi, progress=progress)

@@ -340,6 +340,12 @@ def main() -> None:
     parser.add_argument("--names", nargs="+", default=None)
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--batch", type=int, default=256, help="pieces per compiled call")
+    parser.add_argument(
+        "--max-batch",
+        type=int,
+        default=None,
+        help="let the batch grow to this (integrate's max_batch)",
+    )
     args = parser.parse_args()
     tol = args.tol or (1e-6 if args.quick else 1e-8)
     names = args.names or (QUICK if args.quick else [c.name for c in CASES])
@@ -374,7 +380,13 @@ def main() -> None:
         seconds: dict[int, float] = {}
         for k in args.degrees:
             t = time.perf_counter()
-            options = dict(tol=tol, degree=k, time_limit=args.time_limit, batch=args.batch)
+            options = dict(
+                tol=tol,
+                degree=k,
+                time_limit=args.time_limit,
+                batch=args.batch,
+                max_batch=args.max_batch,
+            )
             r = integrate(case.expr, case.box, **options)
             first = time.perf_counter() - t
             t = time.perf_counter()
@@ -416,7 +428,7 @@ def main() -> None:
         / "results"
         / ("integrate_quick.txt" if args.quick else "integrate.txt")
     )
-    if args.names is None and args.tol is None and args.batch == 256:
+    if args.names is None and args.tol is None and args.batch == 256 and not args.max_batch:
         out.write_text("\n".join(lines) + "\n")
         print(f"wrote {out}")
 

@@ -69,6 +69,29 @@ def test_fill_cuts_in_equal_parts_that_partition_the_box_in_fewer_calls():
     assert volume(glo, ghi) == 8.0
 
 
+def test_max_batch_grows_the_batch_only_while_halves_fill_it():
+    def run(**kwargs):
+        search = Cover(1 / 5000)
+        sizes = []
+        bound = search.bound
+        search.bound = lambda lo, hi: (sizes.append(len(lo)), bound(lo, hi))[1]
+        solution = BranchAndBound(search, batch=16, fill=True, **kwargs).run([0.0], [1.0])
+        return solution, sizes
+
+    fixed, fixed_sizes = run()
+    grown, sizes = run(max_batch=256)
+    assert set(fixed_sizes) == {16} and set(sizes) == {16, 64, 256}  # 16 * 4**j only
+    assert grown.result is Result.successful and len(sizes) < len(fixed_sizes)
+    lo, hi, _ = grown.state.leaf_arrays()
+    order = np.argsort(lo[:, 0])
+    lo, hi = lo[order, 0], hi[order, 0]
+    assert lo[0] == 0.0 and hi[-1] == 1.0 and np.array_equal(lo[1:], hi[:-1])
+    assert np.all(hi - lo <= 1 / 5000)
+    # a grown batch is full of halves: never more pieces than the plain run needs
+    # (8192 leaves of 1/8192 either way: the parts are cut in halves, not in more parts)
+    assert len(lo) == len(fixed.state.leaf_arrays()[0]) == 8192
+
+
 def test_fill_halves_a_box_too_narrow_for_its_parts():
     a = 1.0
     b = a + 4 * math.ulp(a)  # four ulps: 16 equal parts would repeat points; halves do not
@@ -142,7 +165,8 @@ def test_finished_stops_early():
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [({"batch": 1}, InvalidArgument), ({"max_boxes": 0}, InvalidArgument),
-     ({"time_limit": 0}, InvalidArgument)],
+     ({"time_limit": 0}, InvalidArgument), ({"batch": 16, "max_batch": 8}, InvalidArgument),
+     ({"max_batch": 2.5}, InvalidArgument)],
 )  # fmt: skip
 def test_bad_settings_are_named(kwargs, error):
     with pytest.raises(error):

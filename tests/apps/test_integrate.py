@@ -227,6 +227,7 @@ def test_integrand_undefined_inside_the_box_is_a_domain_error_naming_the_point()
         ([(0, 1)], {"tol": 0}, InvalidArgument, "tol"),
         ([(0, 1)], {"tol": 1e-3, "degree": -1}, InvalidArgument, "degree"),
         ([(0, 1)], {"tol": 1e-3, "max_pieces": 0}, InvalidArgument, "max_pieces"),
+        ([(0, 1)], {"tol": 1e-3, "max_batch": 8}, InvalidArgument, "max_batch"),
         ([(0, 1), (0, 1)], {"tol": 1e-3}, InvalidRegion, "variable"),
     ],
 )
