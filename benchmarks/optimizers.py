@@ -536,6 +536,28 @@ def cost_scale_table(dt) -> str:
     return "\n".join(lines)
 
 
+def float32_bounds_table(names, steps) -> str:
+    """The MM methods on float32 params, their loss bounded in float32 (the default) and in
+    float64 (``dtype="float64"``), next to float64 params: final loss and refused steps."""
+    lines = [
+        "| task | method | float32 bound: loss / refused | float64 bound: loss / refused | "
+        "float64 params: loss / refused |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        for method, direction in (("safe-rate", None), ("safe-rate-adam", "adam")):
+            cells = []
+            for dt, bound in (("float32", None), ("float32", "float64"), ("float64", None)):
+                task = TASKS[name](dt)
+                opt = mm.safe_rate(direction=direction, dtype=bound, warn=False)
+                h = mm.fit(task.loss_fn, task.params, steps, opt, progress=False)
+                refused = int(np.sum(np.asarray(h.step_sizes) == 0))
+                cells.append(f"{float(h.losses[-1]):.3g} / {refused}")
+            lines.append(f"| {name} | {method} | " + " | ".join(cells) + " |")
+            print(lines[-1], file=sys.stderr, flush=True)
+    return "\n".join(lines)
+
+
 def _slug(name: str) -> str:
     return name.replace(" ", "_")
 
@@ -564,6 +586,11 @@ def main(argv=None) -> None:
         action="store_true",
         help="only the cost of one SafeRate step on teacher MLPs of 10^3-10^5 parameters",
     )
+    ap.add_argument(
+        "--float32-bounds",
+        action="store_true",
+        help="only the MM methods on float32 params, bounded in float32 and in float64",
+    )
     args = ap.parse_args(argv)
     steps = args.steps or (50 if args.quick else 200)
     if args.cost_scale:
@@ -572,6 +599,9 @@ def main(argv=None) -> None:
     names = args.tasks or (QUICK_TASKS if args.quick else list(TASKS))
     if args.cost:
         print(cost_table(names, args.dtype))
+        return
+    if args.float32_bounds:
+        print(float32_bounds_table(names, steps))
         return
     rows = []
     for name in names:

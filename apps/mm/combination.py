@@ -32,10 +32,10 @@ import optax
 
 from autobound.apps.mm import majorizer
 from autobound.apps.mm.safe_rate import (
+    bound_dtype,
     check_loss,
     direction_transform,
     next_eta_max,
-    params_dtype,
     warn_if_not_finite,
 )
 from autobound.errors import InvalidArgument
@@ -96,14 +96,15 @@ def safe_combination(
     groups: str = "layer",
     direction: Any = None,
     eta_max0: float = 1.0,
+    dtype: str | None = None,
     *,
     rounding: str = "outward",
     warn: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     """One step size per parameter group, each certified by the multivariate enclosure.
 
-    **Arguments:** `groups` (``"layer"`` or ``"leaf"``), `direction`, `eta_max0`, `rounding`
-    and `warn` as for :func:`~autobound.apps.mm.safe_rate`.
+    **Arguments:** `groups` (``"layer"`` or ``"leaf"``), `direction`, `eta_max0`, `dtype`,
+    `rounding` and `warn` as for :func:`~autobound.apps.mm.safe_rate`.
 
     **Returns:** an ``optax.GradientTransformationExtraArgs`` with the update protocol of
     :func:`~autobound.apps.mm.safe_rate` (`value_fn` required); ``state.info`` is a
@@ -114,9 +115,10 @@ def safe_combination(
     if rounding not in ("outward", "nearest"):
         raise InvalidArgument(f"rounding must be 'outward' or 'nearest', got {rounding!r}")
     direction_tx = direction_transform(direction)
+    dtype_of = bound_dtype(dtype)
 
     def init(params: Any) -> SafeCombinationState:
-        dt = params_dtype(params)
+        dt = dtype_of(params)
         k = max(group_ids(params, groups)) + 1
         zero = jnp.zeros((), dt)
         eta_max = jnp.full((k,), eta_max0, dt)
@@ -136,7 +138,7 @@ def safe_combination(
         del extra
         if params is None:
             raise InvalidArgument("safe_combination needs params: opt.update(grads, state, params)")
-        dt = params_dtype(params)
+        dt = dtype_of(params)
         check_loss(value_fn, params)
         v, direction_state = direction_tx.update(updates, state.direction_state, params)
         v = jax.tree.map(lambda d: d.astype(dt), v)
@@ -160,9 +162,9 @@ def safe_combination(
         if warn:
             warn_if_not_finite(finite, eta_max)
         eta = jnp.where(certified, searched, zeros)
-        moved = [
-            jnp.where(certified, eta[g] * d, jnp.zeros_like(d))
-            for d, g in zip(v_leaves, ids, strict=True)
+        moved = [  # in each leaf's dtype (float32 params bounded in float64)
+            jnp.where(certified, eta[g] * d, jnp.zeros_like(d)).astype(jnp.result_type(w))
+            for d, g, w in zip(v_leaves, ids, w_leaves, strict=True)
         ]
         at_boundary = finite & (searched > 0) & (searched >= eta_max)
         info = SafeCombinationInfo(

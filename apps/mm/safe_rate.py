@@ -105,6 +105,38 @@ def params_dtype(params: Any) -> str:
     return dtypes.pop()
 
 
+def bound_dtype(dtype: Any) -> Callable[[Any], str]:
+    """``params -> the engine's dtype`` for an MM optimizer's `dtype` argument: the params'
+    own dtype (None), or float64 for float32 or float64 params (the same real loss, bounded
+    with less rounding).  Checks `dtype` now and the params when called."""
+    if dtype is not None:
+        try:
+            wanted = str(jnp.dtype(dtype))
+        except TypeError:
+            wanted = None
+        if wanted not in ("float32", "float64"):
+            raise InvalidArgument(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        if wanted == "float64" and not jax.config.jax_enable_x64:
+            raise InvalidArgument(
+                "dtype='float64' needs 64-bit JAX: call "
+                "jax.config.update('jax_enable_x64', True) first"
+            )
+
+    def dtype_of(params: Any) -> str:
+        dt = params_dtype(params)
+        if dtype is None:
+            return dt
+        wanted = str(jnp.dtype(dtype))
+        if wanted != dt and not (wanted == "float64" and dt == "float32"):
+            raise InvalidArgument(
+                f"dtype={dtype!r} but the params are {dt}: float64 params are bounded in "
+                "float64 (cast the params and the data to float32 instead)"
+            )
+        return wanted
+
+    return dtype_of
+
+
 def check_loss(value_fn: Any, params: Any) -> None:
     """Named errors for a missing or non-scalar loss and, outside ``jit``, non-finite params."""
     if value_fn is None:
@@ -198,9 +230,12 @@ def safe_rate(
     - `degree`: of the enclosure of $h$; 2 is minimized in closed form, higher degrees on a
       grid (see :func:`autobound.apps.mm.majorizer.upper_minimizer`).
     - `eta_max0`: the first trust region $\\bar\\eta$.
-    - `dtype`: the engine's dtype; default, and the only value accepted, the dtype of the
-      params (float32 models are bounded by float32 outward arithmetic: the guarantee still
-      holds for the exact real loss).
+    - `dtype`: the engine's dtype; default: the dtype of the params.  Float32 params may
+      also be bounded in ``"float64"`` (64-bit JAX): the loss is the same real function of
+      the same weights, bounded with 2^29 times less rounding, so steps that float32
+      arithmetic cannot certify (a decrease below the loss's own rounding error) are taken;
+      the updates are returned in float32.  The guarantee holds for the exact real loss
+      either way.
     - `rounding`: ``"outward"`` (sound; CPU backend) or ``"nearest"`` (cheaper; the bound may
       miss by a few ulps, so the decrease is certified only up to rounding).
     - `warn`: emit :class:`UncertifiedStepWarning` when an enclosure is flagged or infinite.
@@ -227,14 +262,7 @@ def safe_rate(
         raise InvalidArgument(f"rounding must be 'outward' or 'nearest', got {rounding!r}")
     direction_tx = direction_transform(direction)
 
-    def dtype_of(params: Any) -> str:
-        dt = params_dtype(params)
-        if dtype is not None and str(jnp.dtype(dtype)) != dt:
-            raise InvalidArgument(
-                f"dtype={dtype!r} but the params are {dt}: the loss is bounded in the params' "
-                "dtype (cast the params and the data instead)"
-            )
-        return dt
+    dtype_of = bound_dtype(dtype)
 
     def init(params: Any) -> SafeRateState:
         dt = dtype_of(params)
@@ -269,9 +297,14 @@ def safe_rate(
         step = majorizer.bound_step(enc, params, v, eta_max)
         if warn:
             warn_if_not_finite(step.finite, eta_max)
-        # where, not 0 * v: a refused step is exactly zero even where v is NaN or infinite
+        # where, not 0 * v: a refused step is exactly zero even where v is NaN or infinite;
+        # in the params' dtype (float32 params bounded in float64)
         new_updates = jax.tree.map(
-            lambda d: jnp.where(step.certified, step.step_size * d, jnp.zeros_like(d)), v
+            lambda d, p: jnp.where(step.certified, step.step_size * d, jnp.zeros_like(d)).astype(
+                jnp.result_type(p)
+            ),
+            v,
+            params,
         )
         info = SafeRateInfo(
             step.step_size, eta_max, step.certified_decrease, step.certified, step.finite

@@ -89,13 +89,18 @@ def _assert_non_increasing(losses, dtype):
     assert np.all(np.diff(losses) <= tol), np.diff(losses)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_safe_rate_full_batch_loss_never_increases_and_certified_decrease_is_exact(dtype):
+@pytest.mark.parametrize(
+    ("dtype", "bound"), [("float64", None), ("float32", None), ("float32", "float64")]
+)
+def test_safe_rate_full_batch_loss_never_increases_and_certified_decrease_is_exact(dtype, bound):
     loss_fn, params, exact_loss = _mlp_problem(dtype)
-    opt = mm.safe_rate()
+    opt = mm.safe_rate(dtype=bound)
     state = opt.init(params)
     step = _make_step(loss_fn, opt)
     params, *_, state, _, _ = step(params, state)  # compiles once
+    # float32 params bounded in float64: float64 step sizes, float32 updates and params
+    assert state.info.step_size.dtype == jnp.dtype(bound or dtype)
+    assert {leaf.dtype for leaf in jax.tree.leaves(params)} == {jnp.dtype(dtype)}
     records = []
     with _Traces() as traces:
         for _ in range(12):
@@ -134,6 +139,42 @@ def test_safe_rate_full_batch_loss_never_increases_and_certified_decrease_is_exa
         if bool(a.certified):
             at_edge = float(a.step_size) == float(a.eta_max)
             assert float(b.eta_max) == float(a.eta_max) * (2 if at_edge else 0.5), i
+
+
+def test_float32_params_bounded_in_float64_certify_what_float32_cannot():
+    """Near a least-squares minimum the possible decrease (~1e-7 of the loss) is below the
+    rounding error of the loss in float32: float32 arithmetic refuses the step, float64
+    arithmetic on the same float32 weights certifies it, and the decrease holds exactly."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((64, 4)).astype(np.float32)
+    y = (X @ rng.standard_normal(4) + rng.standard_normal(64)).astype(np.float32)
+    best = np.linalg.lstsq(X.astype(np.float64), y.astype(np.float64), rcond=None)[0]
+    w = jnp.asarray(best + 3e-4 * rng.standard_normal(4), jnp.float32)
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+    def loss_fn(p):
+        return jnp.mean((Xj @ p - yj) ** 2)
+
+    grad = jax.grad(loss_fn)(w)
+    infos = {}
+    for bound in (None, "float64"):
+        opt = mm.safe_rate(dtype=bound, warn=False)
+        updates, state = opt.update(grad, opt.init(w), w, value_fn=loss_fn)
+        assert updates.dtype == jnp.float32
+        infos[bound] = state.info
+    assert not bool(infos[None].certified) and float(infos[None].step_size) == 0
+    info = infos["float64"]
+    assert bool(info.certified) and float(info.certified_decrease) > 0
+
+    def exact(p):
+        rows = (sum(mpmath.mpf(float(X[i, k])) * p[k] for k in range(4)) for i in range(64))
+        return sum((r - mpmath.mpf(float(y[i]))) ** 2 for i, r in enumerate(rows)) / 64
+
+    with mpmath.workdps(50):
+        w_mp = [mpmath.mpf(float(t)) for t in w]
+        eta = mpmath.mpf(float(info.step_size))
+        moved = [a - eta * mpmath.mpf(float(g)) for a, g in zip(w_mp, grad, strict=True)]
+        assert exact(w_mp) - exact(moved) >= mpmath.mpf(float(info.certified_decrease))
 
 
 def test_upper_minimizer_degree_two_cases():
@@ -308,6 +349,8 @@ def test_bad_input_gives_named_errors():
         opt.init(mixed)
     with pytest.raises(ab.InvalidArgument, match="dtype='float32'"):
         mm.safe_rate(dtype="float32").init(params)
+    with pytest.raises(ab.InvalidArgument, match="'float32' or 'float64'"):
+        mm.safe_rate(dtype="int8")
     with pytest.raises(ab.InvalidArgument, match="direction"):
         mm.safe_rate(direction="newton")
     with pytest.raises(ab.UnsupportedOperation, match="lgamma"):
@@ -367,7 +410,8 @@ def test_safe_combination_per_group_steps_certified_exactly():
     def exact(W, b):
         """The loss in rational arithmetic (W: 3 Fractions, b: a Fraction)."""
         rows = [
-            sum(Fraction(X[i, k]) * W[k] for k in range(3)) + b - Fraction(Y[i]) for i in range(16)
+            sum(Fraction(float(X[i, k])) * W[k] for k in range(3)) + b - Fraction(float(Y[i]))
+            for i in range(16)
         ]
         return sum(r * r for r in rows) / 16
 
@@ -399,6 +443,25 @@ def test_safe_combination_per_group_steps_certified_exactly():
     assert losses[-1] < 0.1 * losses[0]
     sizes = np.array(sizes)
     assert np.any(sizes[:, 0] != sizes[:, 1])
+    # float32 weights and data bounded in float64: float32 updates, the same exact guarantee
+    X, Y = X.astype(np.float32), Y.astype(np.float32)
+    X32, Y32 = jnp.asarray(X), jnp.asarray(Y)
+    p32 = {"W": jnp.zeros(3, jnp.float32), "b": jnp.zeros((), jnp.float32)}
+
+    def loss32(p):
+        return jnp.mean((X32 @ p["W"] + p["b"] - Y32) ** 2)
+
+    opt = mm.safe_combination(groups="leaf", dtype="float64")
+    grad = jax.grad(loss32)(p32)
+    updates, state = opt.update(grad, opt.init(p32), p32, value_fn=loss32)
+    assert {u.dtype for u in jax.tree.leaves(updates)} == {jnp.dtype("float32")}
+    info = state.info
+    assert bool(info.certified) and info.step_sizes.dtype == jnp.float64
+    eta_w, eta_b = fr(info.step_sizes)
+    W, g = fr(p32["W"]), fr(grad["W"])
+    (b,), (gb,) = fr(p32["b"]), fr(grad["b"])
+    drop = exact(W, b) - exact([w - eta_w * d for w, d in zip(W, g, strict=True)], b - eta_b * gb)
+    assert drop >= Fraction(float(info.certified_decrease)) > 0
 
 
 def test_mini_batch_step_never_raises_its_batch_loss_and_reuses_one_program():
