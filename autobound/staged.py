@@ -31,6 +31,7 @@ import jax.numpy as jnp
 from autobound import enclosure as E
 from autobound.graph import ExprGraph
 from autobound.interval import Arith, Interval
+from autobound.kept import Kept
 from autobound.lower import (
     Step,
     affine_nodes,
@@ -102,7 +103,11 @@ def _group_program(group: Group, rounding: str, dtype: str, k: int) -> Callable:
 
     axes = group.axes
     in_axes = (0, axes, tuple(0 for _ in axes), axes)
-    return jax.jit(jax.vmap(one, in_axes=in_axes), compiler_options=compiler_options(rounding))
+    return Kept(
+        jax.vmap(one, in_axes=in_axes),
+        ("group", group, rounding, dtype, k),
+        compiler_options(rounding),
+    )
 
 
 def group_plan(graph: ExprGraph, plan: list, k: int) -> list[tuple[Group, tuple, tuple]]:
@@ -171,7 +176,7 @@ def _prologue(rounding: str, dtype: str, k: int, x_shape: tuple[int, ...]) -> Ca
         z = region_z(A, x0, lo, hi)
         return (x0, lo, hi, bad), z, E.identity(x0, z, k, A, E.Region(A, z, k))
 
-    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
+    return Kept(jax.vmap(one, in_axes=(0, 0, 0, None)), ("prologue", rounding, dtype, k, x_shape))
 
 
 @functools.lru_cache(maxsize=64)
@@ -187,7 +192,7 @@ def _epilogue(x_shape: tuple[int, ...], shared: bool) -> Callable:
                 merged[name] = merged[name] | hit if name in merged else hit
         return tuple(void_where(bad, c) for c in finalize(enc, x_shape)), merged
 
-    return jax.jit(jax.vmap(one, in_axes=(None if shared else 0, 0, 0)))
+    return Kept(jax.vmap(one, in_axes=(None if shared else 0, 0, 0)), ("epilogue", x_shape, shared))
 
 
 def clear_cache() -> None:

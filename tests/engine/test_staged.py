@@ -119,3 +119,55 @@ def test_batch_refuses_traced_values_and_bad_shapes():
         enc.batch(x0, lo[:2], hi)
     with pytest.raises(ShapeMismatch, match="batch axis"):
         ab.enclose("exp(x)", 2).batch(0.0, -1.0, 1.0)
+
+
+def test_traced_programs_are_kept_on_disk_and_read_back_without_tracing(tmp_path, monkeypatch):
+    """With JAX's compilation cache on, each staged program's traced form is written once;
+    after the process forgets it (as a new process would), it is read back instead of traced
+    (no rule runs), with bit-identical results; an unreadable entry is traced again."""
+    from autobound import kept, staged
+
+    runs = []
+    apply_step = staged.apply_step
+    monkeypatch.setattr(staged, "apply_step", lambda *a: (runs.append(1), apply_step(*a))[1])
+    folder = tmp_path / kept.FOLDER  # the suite's own cache folder stays as it is
+    monkeypatch.setattr(kept, "_folder", lambda: folder)
+    x0, lo, hi = _boxes(1, size=4, seed=7)
+    f = "tanh(2*x + 0.5)*exp(-x**2) + x**3"
+
+    def fresh():
+        staged.clear_cache()  # what a new process starts without
+        runs.clear()
+        return ab.enclose(f, 2, rounding="outward").batch(x0, lo, hi)
+
+    first = fresh()
+    traced = len(runs)
+    entries = sorted(folder.glob("*.stablehlo"))
+    assert traced > 0 and len(entries) >= 3  # prologue, a group per composing node, epilogue
+    again = fresh()
+    assert runs == []  # read back: no rule ran
+    _assert_same(first, again)
+    for entry in entries:  # damaged entries: traced and written again, same results
+        entry.write_bytes(b"not a program")
+    repaired = fresh()
+    assert len(runs) == traced
+    _assert_same(first, repaired)
+    assert all(entry.read_bytes() != b"not a program" for entry in entries)
+    monkeypatch.setattr(kept, "_folder", lambda: None)  # no cache folder: plain programs
+    _assert_same(first, fresh())
+    assert len(runs) == traced
+
+
+def test_kept_keys_write_descriptions_canonically():
+    from fractions import Fraction
+
+    from autobound.kept import canonical
+
+    assert canonical(("pow", (None, Fraction(1, 3)), 2.5, True)) == canonical(
+        ("pow", (None, Fraction(1, 3)), 2.5, True)
+    )
+    assert canonical((Fraction(1, 3),)) != canonical((Fraction(2, 6) + Fraction(1, 10**9),))
+    assert canonical((0.1,)) != canonical((0.1 + 2**-56,))  # floats exactly (hex)
+    assert canonical({"b": 1, "a": 2}) == canonical({"a": 2, "b": 1})
+    assert canonical(np.arange(3.0)) != canonical(np.arange(3.0) + 1)
+    assert canonical(object()) is None and canonical((1, object())) is None  # no key: not kept
