@@ -114,11 +114,18 @@ class Kept:
         if folder is None or self.description is None:
             return self.jitted(*args)
         leaves, tree = jax.tree.flatten(args)
-        avals = tuple(jax.typeof(leaf) for leaf in leaves)
-        caller = self._callers.get((tree, avals))
-        if caller is None:
-            caller = self._callers[tree, avals] = self._caller(folder, args, tree, avals)
-        return caller(*args)
+        signature = (tree, tuple(jax.typeof(leaf) for leaf in leaves))
+        caller = self._callers.get(signature)
+        if caller is not None:
+            return caller(*args)
+        caller = self._caller(folder / f"{self._key(*signature)}.stablehlo", args)
+        try:
+            out = caller(*args)
+        except Exception:  # a program read back that this JAX cannot run: trace it here
+            caller = self.jitted
+            out = caller(*args)
+        self._callers[signature] = caller
+        return out
 
     def _key(self, tree: Any, avals: tuple) -> str:
         c = jax.config
@@ -135,29 +142,28 @@ class Kept:
         )
         return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()
 
-    def _caller(self, folder: Path, args: tuple, tree: Any, avals: tuple) -> Any:
-        """The program for arguments of this structure and these shapes: read back, or traced
-        now and written (the plain jitted program where either fails)."""
-        path = folder / f"{self._key(tree, avals)}.stablehlo"
-        exported = None
+    def _caller(self, path: Path, args: tuple) -> Any:
+        """The program for arguments like `args`: read back from `path`, or traced now and
+        written there (the plain jitted program where it cannot be exported)."""
         try:
             exported = export.deserialize(bytearray(path.read_bytes()))
-        except FileNotFoundError:
-            pass
-        except Exception:  # unreadable (a partial or foreign file): traced again below
+        except Exception:  # missing, partial or foreign: traced below
             exported = None
         if exported is None:
+            specs = jax.tree.map(
+                lambda a: jax.ShapeDtypeStruct(
+                    np.shape(a), jax.typeof(a).dtype, weak_type=jax.typeof(a).weak_type
+                ),
+                args,
+            )
             try:
-                specs = jax.tree.map(
-                    lambda a: jax.ShapeDtypeStruct(
-                        np.shape(a), jax.typeof(a).dtype, weak_type=jax.typeof(a).weak_type
-                    ),
-                    args,
-                )
                 exported = export.export(jax.jit(self.fn))(*specs)
-                _write(path, exported.serialize())
             except Exception:  # not exportable here: run it as it is
                 return self.jitted
+            try:
+                _write(path, exported.serialize())
+            except Exception:  # a read-only folder, no flatbuffers: kept in this process only
+                pass
         return jax.jit(exported.call, compiler_options=self.options or None)
 
 
