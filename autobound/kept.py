@@ -11,7 +11,7 @@ same program, argument shapes, engine sources and JAX versions reads it back ins
 tracing; XLA's own cache then supplies the executable.
 
 The key of an entry hashes everything the program depends on: a hash of the engine's source
-files (any change of the code misses), the jax and jaxlib versions, the backend, the JAX
+files (any change of the code misses), the jax, jaxlib and numpy versions, the backend, the JAX
 settings that change tracing (64-bit types, default matmul precision, dtype promotion), the
 program's own static description (a :class:`~autobound.staged.Group`, the degree, rounding,
 dtype) and the structure, shapes and dtypes of the arguments.  The program read back is the
@@ -133,6 +133,7 @@ class Kept:
             _sources(),
             jax.__version__,
             jaxlib.__version__,
+            np.__version__,
             jax.default_backend(),
             repr((c.jax_enable_x64, c.jax_default_matmul_precision, c.jax_numpy_dtype_promotion)),
             self.description,
