@@ -97,7 +97,9 @@ def _default_dtype() -> str:
 
 
 def check_dtype(dtype: Any) -> str:
-    """The dtype name, if it is float32 or float64 and usable in this process."""
+    """``"float32"`` or ``"float64"`` for `dtype` (a name, a numpy or JAX dtype, a scalar type),
+    the engine's two dtypes; InvalidArgument for any other, or for float64 without 64-bit JAX
+    (``jax_enable_x64``)."""
     try:
         name = str(jnp.dtype(dtype))
     except TypeError:

@@ -40,6 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+import autobound as ab
 from autobound.apps.mm import majorizer
 from autobound.errors import DomainError, InvalidArgument, ShapeMismatch
 
@@ -109,24 +110,12 @@ def bound_dtype(dtype: Any) -> Callable[[Any], str]:
     """``params -> the engine's dtype`` for an MM optimizer's `dtype` argument: the params'
     own dtype (None), or float64 for float32 or float64 params (the same real loss, bounded
     with less rounding).  Checks `dtype` now and the params when called."""
-    if dtype is not None:
-        try:
-            wanted = str(jnp.dtype(dtype))
-        except TypeError:
-            wanted = None
-        if wanted not in ("float32", "float64"):
-            raise InvalidArgument(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-        if wanted == "float64" and not jax.config.jax_enable_x64:
-            raise InvalidArgument(
-                "dtype='float64' needs 64-bit JAX: call "
-                "jax.config.update('jax_enable_x64', True) first"
-            )
+    wanted = None if dtype is None else ab.check_dtype(dtype)
 
     def dtype_of(params: Any) -> str:
         dt = params_dtype(params)
-        if dtype is None:
+        if wanted is None:
             return dt
-        wanted = str(jnp.dtype(dtype))
         if wanted != dt and not (wanted == "float64" and dt == "float32"):
             raise InvalidArgument(
                 f"dtype={dtype!r} but the params are {dt}: float64 params are bounded in "

@@ -33,6 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import autobound as ab
 from autobound.errors import InvalidArgument
 
 __all__ = [
@@ -55,18 +56,7 @@ class Task(NamedTuple):
 
 def _check_dtype(dtype: Any) -> np.dtype:
     """`dtype` (a name, numpy or JAX dtype or scalar type) as float32 or float64."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt.name not in ("float32", "float64"):
-        raise InvalidArgument(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    dtype = dt.name
-    if dtype == "float64" and not jax.config.jax_enable_x64:
-        raise InvalidArgument(
-            "float64 tasks need jax.config.update('jax_enable_x64', True) (or dtype='float32')"
-        )
-    return np.dtype(dtype)
+    return np.dtype(ab.check_dtype(dtype))
 
 
 def _dense_init(rng: np.random.RandomState, sizes: list[int], gain: float) -> list[dict]:
