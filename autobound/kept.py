@@ -91,6 +91,8 @@ def canonical(obj: Any) -> str | None:
 
 
 def _folder() -> Path | None:
+    """The entries' folder: in JAX's compilation cache folder, if that is set and one device
+    is in use (an exported program is lowered for one device)."""
     where = jax.config.jax_compilation_cache_dir
     if not where or jax.device_count() > 1:
         return None
@@ -110,14 +112,16 @@ class Kept:
         self._callers: dict[Any, Any] = {}
 
     def __call__(self, *args: Any) -> Any:
-        folder = _folder()
-        if folder is None or self.description is None:
+        if self.description is None or not jax.config.jax_compilation_cache_dir:
             return self.jitted(*args)
         leaves, tree = jax.tree.flatten(args)
-        signature = (tree, tuple(jax.typeof(leaf) for leaf in leaves))
+        signature = (tree, tuple(_aval(leaf) for leaf in leaves))
         caller = self._callers.get(signature)
         if caller is not None:
             return caller(*args)
+        folder = _folder()
+        if folder is None:
+            return self.jitted(*args)
         caller = self._caller(folder / f"{self._key(*signature)}.stablehlo", args)
         try:
             out = caller(*args)
@@ -166,6 +170,15 @@ class Kept:
             except Exception:  # a read-only folder, no flatbuffers: kept in this process only
                 pass
         return jax.jit(exported.call, compiler_options=self.options or None)
+
+
+def _aval(leaf: Any) -> tuple:
+    """Shape, dtype and weak type of an argument (attributes of a JAX array read directly:
+    this runs on every call, and ``jax.typeof`` costs twice as much)."""
+    if isinstance(leaf, jax.Array):
+        return leaf.shape, leaf.dtype, leaf.weak_type
+    aval = jax.typeof(leaf)
+    return aval.shape, aval.dtype, aval.weak_type
 
 
 def _write(path: Path, data: bytes) -> None:
