@@ -155,12 +155,7 @@ class Kept:
         except Exception:  # missing, partial or foreign: traced below
             exported = None
         if exported is None:
-            specs = jax.tree.map(
-                lambda a: jax.ShapeDtypeStruct(
-                    np.shape(a), jax.typeof(a).dtype, weak_type=jax.typeof(a).weak_type
-                ),
-                args,
-            )
+            specs = jax.tree.map(_spec, args)
             try:
                 exported = export.export(jax.jit(self.fn))(*specs)
             except Exception:  # not exportable here: run it as it is
@@ -179,6 +174,12 @@ def _aval(leaf: Any) -> tuple:
         return leaf.shape, leaf.dtype, leaf.weak_type
     aval = jax.typeof(leaf)
     return aval.shape, aval.dtype, aval.weak_type
+
+
+def _spec(leaf: Any) -> jax.ShapeDtypeStruct:
+    """The abstract argument that `leaf` is an instance of (for ``jax.export``)."""
+    shape, dtype, weak_type = _aval(leaf)
+    return jax.ShapeDtypeStruct(shape, dtype, weak_type=weak_type)
 
 
 def _write(path: Path, data: bytes) -> None:
